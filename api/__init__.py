@@ -1,0 +1,1 @@
+"""Everything outward-facing: the FastAPI app, its routers and the command line."""

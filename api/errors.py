@@ -1,0 +1,101 @@
+"""The one error format: RFC 9457 problem+json with a Japanese and an English message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM = "application/problem+json"
+
+GENERIC = {
+    400: ("リクエストが正しくありません。", "Bad request."),
+    401: ("ログインが必要です。", "Sign-in required."),
+    403: ("この操作は許可されていません。", "Not allowed."),
+    404: ("見つかりません。", "Not found."),
+    405: ("このメソッドは使えません。", "Method not allowed."),
+    409: ("競合しています。", "Conflict."),
+    413: ("大きすぎます。", "Too large."),
+    422: ("入力内容に誤りがあります。", "Invalid input."),
+    429: ("リクエストが多すぎます。しばらくしてからお試しください。", "Too many requests."),
+    500: ("サーバーでエラーが発生しました。", "Internal server error."),
+    503: ("一時的に利用できません。", "Service unavailable."),
+}
+
+
+class Problem(Exception):
+    """Raise anywhere in a router to answer with problem+json."""
+
+    def __init__(
+        self,
+        status: int,
+        detail_ja: str,
+        detail_en: str,
+        *,
+        type_: str = "about:blank",
+        **extra: Any,
+    ):
+        super().__init__(detail_en)
+        self.status, self.detail_ja, self.detail_en = status, detail_ja, detail_en
+        self.type, self.extra = type_, extra
+
+
+def problem_response(
+    status: int,
+    detail_ja: str,
+    detail_en: str,
+    *,
+    type_: str = "about:blank",
+    instance: str | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    title_ja, title_en = GENERIC.get(status, GENERIC[400 if status < 500 else 500])
+    body: dict[str, Any] = {
+        "type": type_,
+        "title": title_en,
+        "status": status,
+        "detail": detail_en,
+        "detail_ja": detail_ja,
+        "title_ja": title_ja,
+        **({"instance": instance} if instance else {}),
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(
+            exc.status,
+            exc.detail_ja,
+            exc.detail_en,
+            type_=exc.type,
+            instance=request.url.path,
+            **exc.extra,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        ja, en = GENERIC.get(exc.status_code, GENERIC[400 if exc.status_code < 500 else 500])
+        detail_en = exc.detail if isinstance(exc.detail, str) and exc.detail else en
+        return problem_response(exc.status_code, ja, detail_en, instance=request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # 400, not FastAPI's 422: OGC API and most clients expect 400 for bad parameters.
+        errors = [
+            {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
+            for e in exc.errors()
+        ]
+        where = ", ".join(e["location"] for e in errors)
+        return problem_response(
+            400,
+            f"入力に誤りがあります: {where}",
+            f"invalid input: {where}",
+            instance=request.url.path,
+            errors=errors,
+        )

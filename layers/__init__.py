@@ -1,0 +1,1 @@
+"""The data: models, migrations, the layer registry, the embedded PostGIS and layer queries."""

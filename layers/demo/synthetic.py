@@ -1,0 +1,377 @@
+"""The demo's generated records: only what no real file gives. Seeded, placed next to real
+features (on school routes, at parks, near accident sites), and marked synthetic."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from layers.importing import ImportOptions, import_file
+
+SEED = 20261123
+NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+DEPARTMENTS = (
+    ("road", "道路課", "Road Division"),
+    ("river", "河川課", "River Division"),
+    ("parks", "公園緑地課", "Parks Division"),
+    ("civic", "市民協働課", "Civic Collaboration Division"),
+    ("crisis", "危機管理課", "Crisis Management Division"),
+    ("assets", "資産経営課", "Public Asset Management Division"),
+    ("school_education", "学校教育課", "School Education Division"),
+    ("environment", "環境課", "Environment Division"),
+)
+# code, ja, en, icon, department, sensitive
+CATEGORIES = (
+    ("streetlight_out", "防犯灯・街灯の故障", "Street light out", "lightbulb", "civic", False),
+    ("road_damage", "道路の損傷", "Road damage", "road", "road", False),
+    ("waterside", "河川・水路の危険", "Dangerous river bank or channel", "water", "river", False),
+    ("park_equipment", "公園遊具の破損", "Broken playground equipment", "tree", "parks", False),
+    ("illegal_dumping", "不法投棄", "Illegal dumping", "trash", "environment", False),
+    ("school_route", "通学路の危険", "School route danger", "child", "school_education", False),
+    ("suspicious_person", "不審者", "Suspicious person", "eye", "crisis", True),
+    ("vacant_house", "空き家", "Vacant house", "house", "crisis", True),
+)
+BUILDING_KINDS = {
+    # kind: (floor area range m², cost category)
+    "community_center": ((400, 1800), "civic_culture"),
+    "kominkan": ((400, 1800), "social_education"),
+    "library": ((800, 3500), "social_education"),
+    "school": ((4000, 9000), "school_education"),
+    "childcare": ((300, 1200), "childcare"),
+    "shelter": ((200, 900), "civic_culture"),
+    "branch_office": ((500, 2000), "administration"),
+    "other": ((300, 3000), "other"),
+}
+DESCRIPTIONS = {
+    "streetlight_out": ["夜になっても防犯灯が点きません。", "街灯が点滅しています。"],
+    "road_damage": ["道路に大きな穴があいています。", "舗装がひび割れて段差ができています。"],
+    "waterside": ["水路の柵が壊れていて危ないです。", "川沿いの護岸が崩れかけています。"],
+    "park_equipment": ["すべり台の手すりがぐらついています。", "ブランコの鎖がさびています。"],
+    "illegal_dumping": ["空き地に家電が捨てられています。", "ごみが道路脇に放置されています。"],
+    "school_route": [
+        "通学路の見通しが悪く、車がスピードを出しています。",
+        "歩道がなく子どもが車道を歩いています。",
+    ],
+    "suspicious_person": ["下校時間に声をかけられたと子どもから聞きました。"],
+    "vacant_house": ["空き家の塀が傾いていて倒れそうです。"],
+}
+STATUS_FLOW = ["submitted", "accepted", "in_progress", "resolved"]
+
+
+def _fraction(key: str) -> float:
+    """A stable pseudo-random number in [0, 1) from a key, the same on every install."""
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 0x1_0000_0000
+
+
+def generate(conn: psycopg.Connection[Any], data: Path, url: str) -> Iterator[str]:
+    yield from _departments_and_categories(conn)
+    yield from _building_attributes(conn)
+    conn.commit()
+    yield from _safety_map(conn, data, url)
+    if conn.execute("SELECT EXISTS (SELECT 1 FROM report WHERE synthetic)").fetchone() == (True,):
+        yield "synthetic records: already generated"
+        return
+    rng = random.Random(SEED)
+    yield from _reports(conn, rng)
+    yield from _patrols(conn, rng)
+    yield from _inspections(conn, rng)
+
+
+def _departments_and_categories(conn: psycopg.Connection[Any]) -> Iterator[str]:
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO department (code, name, name_en) VALUES (%s, %s, %s) "
+            "ON CONFLICT (code) DO NOTHING",
+            DEPARTMENTS,
+        )
+        for order, (code, ja, en, icon, dept, sensitive) in enumerate(CATEGORIES):
+            cur.execute(
+                "INSERT INTO report_category (code, name_ja, name_en, icon, department_id, "
+                "sensitive, sort_order) SELECT %s, %s, %s, %s, id, %s, %s FROM department "
+                "WHERE code = %s ON CONFLICT (code) DO NOTHING",
+                (code, ja, en, icon, sensitive, order, dept),
+            )
+    yield f"departments: {len(DEPARTMENTS)}, report categories: {len(CATEGORIES)}"
+
+
+def _building_attributes(conn: psycopg.Connection[Any]) -> Iterator[str]:
+    rows = conn.execute(
+        "SELECT id, kind, source || ':' || coalesce(source_id, name) FROM facility "
+        "WHERE built_year IS NULL AND kind = ANY(%s) ORDER BY id",
+        (list(BUILDING_KINDS),),
+    ).fetchall()
+    updates = []
+    for fid, kind, key in rows:
+        (low, high), category = BUILDING_KINDS[kind]
+        year = 1962 + int(_fraction(key + "year") * 52)
+        area = round(low + _fraction(key + "area") * (high - low), 1)
+        structure = "rc" if _fraction(key + "structure") < 0.75 else "steel"
+        if year < 1981:
+            seismic = "retrofitted" if _fraction(key + "seismic") < 0.7 else "pre_1981"
+        else:
+            seismic = "post_1981"
+        updates.append((year, area, structure, seismic, category, fid))
+    conn.cursor().executemany(
+        "UPDATE facility SET built_year = %s, floor_area_m2 = coalesce(floor_area_m2, %s), "
+        "structure = %s, seismic_standard = %s, cost_category = %s, "
+        "synthetic = ARRAY['built_year', 'floor_area_m2', 'structure', 'seismic_standard'] "
+        "WHERE id = %s",
+        updates,
+    )
+    yield f"facility building attributes (synthetic): {len(updates)}"
+
+
+def _safety_map(conn: psycopg.Connection[Any], data: Path, url: str) -> Iterator[str]:
+    """The city's own published map of 子どもを守る家 and school routes (real data)."""
+    title = "子どもを守る家と通学路"
+    found = conn.execute("SELECT id FROM safety_map WHERE title = %s", (title,)).fetchone()
+    if found is not None:
+        yield "safety map: already loaded"
+        return
+    map_id = conn.execute(
+        "INSERT INTO safety_map (title, description, department_id, is_published, published_at) "
+        "SELECT %s, %s, id, true, now() FROM department WHERE code = 'school_education' "
+        "RETURNING id",
+        (title, "焼津市の子どもを守る家（こども110番の家）と小学校の通学路。"),
+    ).fetchone()
+    assert map_id is not None
+    conn.commit()
+    for file, kind in (
+        ("kodomo_mamoru_ie.csv", "safe_haven"),
+        ("school_routes.geojson", "school_route"),
+    ):
+        result = import_file(
+            "safety_map_feature",
+            data / file,
+            ImportOptions(constants={"safety_map_id": str(map_id[0]), "kind": kind}),
+            url,
+        )
+        yield f"{file}: {result.loaded} → safety_map_feature"
+
+
+def _near(rng: random.Random, lon: float, lat: float, metres: float) -> tuple[float, float]:
+    # ~111 km per degree of latitude; at 35°N a degree of longitude is ~91 km.
+    return (
+        lon + rng.uniform(-metres, metres) / 91_000,
+        lat + rng.uniform(-metres, metres) / 111_000,
+    )
+
+
+def _anchors(conn: psycopg.Connection[Any]) -> dict[str, list[tuple[float, float]]]:
+    """Real places each kind of report plausibly concerns."""
+
+    def points(sql: str) -> list[tuple[float, float]]:
+        return [(float(x), float(y)) for x, y in conn.execute(sql).fetchall()]
+
+    on_routes = points(
+        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_LineInterpolatePoint(ST_GeometryN(geom, 1), f) p "
+        "FROM safety_map_feature, generate_series(0.1, 0.9, 0.2) f "
+        "WHERE kind = 'school_route' ORDER BY id, f) s"
+    )
+    accidents = points(
+        "SELECT ST_X(geom), ST_Y(geom) FROM hazard WHERE kind = 'traffic_accident' ORDER BY id"
+    )
+    parks = points("SELECT ST_X(geom), ST_Y(geom) FROM facility WHERE kind = 'park' ORDER BY id")
+    return {
+        "streetlight_out": on_routes,
+        "school_route": on_routes,
+        "suspicious_person": on_routes,
+        "road_damage": accidents,
+        "waterside": accidents,
+        "illegal_dumping": accidents,
+        "vacant_house": accidents,
+        "park_equipment": parks,
+    }
+
+
+def _reports(conn: psycopg.Connection[Any], rng: random.Random, count: int = 160) -> Iterator[str]:
+    anchors = _anchors(conn)
+    categories = dict(conn.execute("SELECT code, id FROM report_category").fetchall())
+    weights = [
+        ("streetlight_out", 30),
+        ("road_damage", 30),
+        ("waterside", 8),
+        ("park_equipment", 12),
+        ("illegal_dumping", 10),
+        ("school_route", 10),
+        ("suspicious_person", 5),
+        ("vacant_house", 5),
+    ]
+    codes = [c for c, w in weights for _ in range(w)]
+    made = 0
+    for i in range(count):
+        code = rng.choice(codes)
+        lon, lat = _near(rng, *rng.choice(anchors[code]), metres=15)
+        submitted = NOW - timedelta(days=rng.uniform(0, 180), hours=rng.uniform(0, 12))
+        steps = rng.choices([1, 2, 3, 4], weights=[3, 3, 2, 4])[0]
+        status = STATUS_FLOW[steps - 1]
+        sensitive = code in ("suspicious_person", "vacant_house")
+        public = steps >= 2 and not sensitive
+        description = rng.choice(DESCRIPTIONS[code])
+        token = hashlib.sha256(f"{SEED}:{i}".encode()).hexdigest()
+        report_id = conn.execute(
+            "INSERT INTO report (public_id, tracking_token_hash, category_id, description, "
+            "public_description, status, is_public, published_at, consent_publish, "
+            "department_id, source, synthetic, geom, created_at, updated_at) "
+            "SELECT %s, %s, %s, %s, %s, %s, %s, %s, true, rc.department_id, 'web', true, "
+            "ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s FROM report_category rc "
+            "WHERE rc.id = %s RETURNING id",
+            (
+                f"D{i + 1:05d}",
+                hashlib.sha256(token.encode()).hexdigest(),
+                categories[code],
+                description,
+                description if public else None,
+                status,
+                public,
+                submitted + timedelta(days=1) if public else None,
+                lon,
+                lat,
+                submitted,
+                submitted,
+                categories[code],
+            ),
+        ).fetchone()
+        assert report_id is not None
+        at = submitted
+        previous = None
+        for step in STATUS_FLOW[:steps]:
+            conn.execute(
+                "INSERT INTO report_status_change (report_id, from_status, to_status, "
+                "public_comment, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s)",
+                (report_id[0], previous, step, _comment(step), at, at),
+            )
+            previous, at = step, at + timedelta(days=rng.uniform(0.5, 12))
+        if rng.random() < 0.4:
+            conn.execute(
+                "INSERT INTO report_contact (report_id, name, email) VALUES (%s, %s, %s)",
+                (report_id[0], f"通報者{i + 1}", f"reporter{i + 1}@example.jp"),
+            )
+        made += 1
+    yield f"reports (synthetic): {made}"
+
+
+def _comment(status: str) -> str | None:
+    return {
+        "accepted": "通報を受け付けました。担当課で確認します。",
+        "in_progress": "現地を確認し、修繕を手配しました。",
+        "resolved": "修繕が完了しました。ご協力ありがとうございました。",
+    }.get(status)
+
+
+def _patrols(conn: psycopg.Connection[Any], rng: random.Random) -> Iterator[str]:
+    areas = conn.execute(
+        "SELECT id, name FROM district WHERE level = 'area' ORDER BY code LIMIT 4"
+    ).fetchall()
+    routes = conn.execute(
+        "SELECT id, title FROM safety_map_feature WHERE kind = 'school_route' ORDER BY id"
+    ).fetchall()
+    patrols = 0
+    for district_id, name in areas:
+        group = conn.execute(
+            "INSERT INTO community_group (name, kind, district_id, description) "
+            "VALUES (%s, 'neighbourhood_association', %s, %s) RETURNING id",
+            (
+                f"{name}防犯パトロール隊",
+                district_id,
+                "自治会の防犯ボランティア（デモ用の架空の団体）",
+            ),
+        ).fetchone()
+        assert group is not None
+        for week in range(6):
+            route_id, school = rng.choice(routes)
+            start = NOW - timedelta(days=7 * week + rng.randint(0, 6), hours=rng.choice([8, 15]))
+            patrol = conn.execute(
+                "INSERT INTO patrol (group_id, kind, title, started_at, ended_at, participants, "
+                "synthetic, route) SELECT %s, 'patrol', %s, %s, %s, %s, true, "
+                "ST_Multi(geom) FROM safety_map_feature WHERE id = %s RETURNING id",
+                (
+                    group[0],
+                    f"{school}周辺の見守り",
+                    start,
+                    start + timedelta(minutes=50),
+                    rng.randint(2, 9),
+                    route_id,
+                ),
+            ).fetchone()
+            assert patrol is not None
+            patrols += 1
+            conn.execute(
+                "INSERT INTO patrol_observation (patrol_id, note, subject_layer, subject_id, geom) "
+                "SELECT %s, %s, 'safety_map_feature', f.id, "
+                "ST_LineInterpolatePoint(ST_GeometryN(f.geom, 1), %s) "
+                "FROM safety_map_feature f WHERE f.id = %s",
+                (
+                    patrol[0],
+                    rng.choice(
+                        [
+                            "見通しの悪い交差点あり",
+                            "草が伸びて歩道が狭い",
+                            "防犯灯が暗い",
+                            "異常なし",
+                        ]
+                    ),
+                    rng.random(),
+                    route_id,
+                ),
+            )
+    yield f"groups (synthetic): {len(areas)}, patrols (synthetic): {patrols}"
+
+
+def _inspections(conn: psycopg.Connection[Any], rng: random.Random) -> Iterator[str]:
+    buildings = conn.execute(
+        "SELECT id, built_year FROM facility WHERE kind IN ('community_center', 'kominkan', "
+        "'shelter') ORDER BY id"
+    ).fetchall()
+    parts = ["roof", "exterior_wall", "interior", "electrical", "mechanical"]
+    made = 0
+    for fid, built in buildings:
+        age = 2026 - (built or 1990)
+        bias = min(age / 60, 1.0)
+        day = date(2026, 4, 1) + timedelta(days=rng.randint(0, 180))
+        grades = [_grade(rng, bias) for _ in parts]
+        overall = max(grades)
+        inspection = conn.execute(
+            "INSERT INTO inspection (subject_layer, subject_id, kind, inspected_on, "
+            "department_id, overall_grade, findings, next_due, synthetic) "
+            "SELECT 'facility', %s, 'building_article12', %s, id, %s, %s, %s, true "
+            "FROM department WHERE code = 'assets' RETURNING id",
+            (
+                fid,
+                day,
+                overall,
+                "外壁にひび割れ、屋上防水の劣化" if overall >= "C" else "概ね良好",
+                day + timedelta(days=365 * 3),
+            ),
+        ).fetchone()
+        assert inspection is not None
+        conn.cursor().executemany(
+            "INSERT INTO inspection_part_grade (inspection_id, part, grade) VALUES (%s, %s, %s)",
+            [(inspection[0], p, g) for p, g in zip(parts, grades, strict=True)],
+        )
+        made += 1
+    parks = conn.execute("SELECT id FROM facility WHERE kind = 'park' ORDER BY id").fetchall()
+    for (pid,) in parks:
+        day = date(2026, 5, 1) + timedelta(days=rng.randint(0, 120))
+        grade = _grade(rng, 0.3)
+        conn.execute(
+            "INSERT INTO inspection (subject_layer, subject_id, kind, inspected_on, "
+            "department_id, overall_grade, findings, next_due, synthetic) "
+            "SELECT 'facility', %s, 'playground', %s, id, %s, %s, %s, true "
+            "FROM department WHERE code = 'parks'",
+            (pid, day, grade, "遊具の点検", day + timedelta(days=365)),
+        )
+        made += 1
+    yield f"inspections (synthetic): {made}"
+
+
+def _grade(rng: random.Random, bias: float) -> str:
+    roll = rng.random() * (0.6 + bias)
+    return "A" if roll < 0.35 else "B" if roll < 0.75 else "C" if roll < 1.25 else "D"

@@ -1,0 +1,635 @@
+"""`machimap import LAYER FILE`: stream a file into a layer, all-or-nothing by default.
+
+Rows are checked in Python as they stream (types, coordinates, geometry validity), copied
+into a temporary table with COPY, then placed in one set-based statement that assigns
+districts and refuses what lies outside the city. Everything happens in one transaction, so
+an error or an interrupt leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import shapely
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from geo.crs import STORAGE_SRID, to_storage
+from geo.formats import (
+    LATITUDE_NAMES,
+    LONGITUDE_NAMES,
+    FormatError,
+    is_csv,
+    is_vector,
+    normalize_column,
+    open_csv,
+    open_vector,
+)
+from geo.geometry import GeometryError, check_lonlat, validate_many
+from layers.db import psycopg_connect
+from layers.registry import Field, Layer, get_layer
+
+TRUTHY = {"○", "◯", "〇", "1", "有", "あり", "true", "yes", "y", "t", "✓", "●"}
+PG_TYPES = {
+    "string": "text",
+    "integer": "bigint",
+    "number": "float8",
+    "boolean": "boolean",
+    "date": "date",
+    "datetime": "timestamptz",
+    "string[]": "text[]",
+}
+EXCEL_EPOCH = date(1899, 12, 30)
+JST = timedelta(hours=9)
+
+
+class ImportError_(Exception):
+    """The import as a whole is refused (bad options, unreadable file); nothing changed."""
+
+    def __init__(self, message_ja: str, message_en: str):
+        super().__init__(message_en)
+        self.message_ja = message_ja
+        self.message_en = message_en
+
+
+@dataclass
+class Rejection:
+    number: int  # CSV: line in the file (header = 1); other formats: feature number (1-based)
+    reason_ja: str
+    reason_en: str
+
+
+@dataclass
+class ImportResult:
+    layer: str
+    path: Path
+    unit: str  # "line" or "feature"
+    read: int = 0
+    loaded: int = 0
+    repaired: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    committed: bool = False
+
+
+class RowError(ValueError):
+    def __init__(self, ja: str, en: str):
+        super().__init__(en)
+        self.ja, self.en = ja, en
+
+
+# -- value conversion -------------------------------------------------------------------------
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _number_text(raw: str) -> str:
+    # "32,500 " and full-width digits are common in city spreadsheets.
+    return unicodedata.normalize("NFKC", raw).replace(",", "").replace(" ", "")
+
+
+def convert(f: Field, value: Any) -> Any:
+    text = _text(value)
+    if text is None:
+        if f.required:
+            raise RowError(f"「{f.title_ja}」が空です", f"'{f.name}' is required")
+        return None
+    try:
+        if f.type == "string":
+            if f.choices is not None and text not in {c.value for c in f.choices}:
+                allowed = ", ".join(c.value for c in f.choices)
+                raise RowError(
+                    f"「{f.title_ja}」の値 {text!r} は使えません（{allowed}）",
+                    f"'{f.name}' has unknown value {text!r} (allowed: {allowed})",
+                )
+            return text
+        if f.type == "integer":
+            number = float(_number_text(text))
+            if not number.is_integer():
+                raise ValueError(text)
+            return int(number)
+        if f.type == "number":
+            number = float(_number_text(text))
+            if not math.isfinite(number):
+                raise ValueError(text)
+            return number
+        if f.type == "boolean":
+            return text.lower() in TRUTHY
+        if f.type == "date":
+            return _parse_date(text)
+        if f.type == "datetime":
+            return _parse_datetime(text)
+        if f.type == "string[]":
+            return [part.strip() for part in text.replace("；", ";").split(";") if part.strip()]
+    except RowError:
+        raise
+    except (ValueError, OverflowError):
+        kind = {"integer": "整数", "number": "数値", "date": "日付", "datetime": "日時"}.get(
+            f.type, f.type
+        )
+        raise RowError(
+            f"「{f.title_ja}」の値 {text!r} は{kind}として読めません",
+            f"'{f.name}' value {text!r} is not a valid {f.type}",
+        ) from None
+    raise AssertionError(f.type)
+
+
+def _parse_date(text: str) -> date:
+    normalized = _number_text(text).replace("/", "-").replace(".", "-")
+    if normalized.isdigit() and len(normalized) <= 5:  # Excel serial date
+        return EXCEL_EPOCH + timedelta(days=int(normalized))
+    return date.fromisoformat(normalized[:10])
+
+
+def _parse_datetime(text: str) -> datetime:
+    normalized = unicodedata.normalize("NFKC", text).replace("/", "-")
+    try:
+        parsed = datetime.fromisoformat(normalized)
+    except ValueError:
+        parsed = datetime.combine(_parse_date(normalized), datetime.min.time())
+    if parsed.tzinfo is None:  # Japanese open data gives local time without an offset
+        parsed = parsed.replace(tzinfo=UTC) - JST
+    return parsed
+
+
+# -- the column plan ----------------------------------------------------------------------
+@dataclass
+class Plan:
+    """Which source column feeds which field: decided once from the header, used per row."""
+
+    fields: list[Field]
+    sources: list[int | None]  # column index per field, None when a constant or absent
+    constants: dict[str, Any]
+    flags: dict[str, list[tuple[int, str]]]  # string[] field -> (column index, value)
+    extra: list[tuple[int, str]]  # unmapped columns kept in "extra"
+
+    def row_values(self, cells: list[Any]) -> list[Any]:
+        values: list[Any] = []
+        for f, index in zip(self.fields, self.sources, strict=True):
+            if f.name in self.constants:
+                values.append(self.constants[f.name])
+                continue
+            raw = cells[index] if index is not None and index < len(cells) else None
+            value = convert(f, raw)
+            if f.name in self.flags:
+                flagged = [v for i, v in self.flags[f.name] if _truthy(cells, i)]
+                value = sorted({*(value or []), *flagged}) if flagged or value else []
+            values.append(value)
+        return values
+
+    def extra_of(self, cells: list[Any]) -> Jsonb:
+        return Jsonb(
+            {
+                name: cells[i]
+                for i, name in self.extra
+                if i < len(cells) and _text(cells[i]) is not None
+            }
+        )
+
+
+def _truthy(cells: list[Any], index: int) -> bool:
+    text = _text(cells[index]) if index < len(cells) else None
+    return text is not None and text.lower() in TRUTHY
+
+
+def make_plan(
+    layer: Layer,
+    header: list[str],
+    constants: dict[str, str],
+    column_map: dict[str, str],
+    skip: set[int],
+) -> Plan:
+    normalized = [normalize_column(h) for h in header]
+    fields = [f for f in layer.fields if f.importable]
+    known = {f.name for f in fields}
+    for name in [*constants, *column_map.values()]:
+        if name not in known:
+            raise ImportError_(
+                f"レイヤ {layer.id} に項目 {name} はありません（{', '.join(sorted(known))}）",
+                f"layer {layer.id} has no field {name} (fields: {', '.join(sorted(known))})",
+            )
+    by_field = {target: src for src, target in column_map.items()}
+    sources: list[int | None] = []
+    used = set(skip)
+    for f in fields:
+        candidates = [by_field[f.name]] if f.name in by_field else [f.name, *f.aliases]
+        index = next(
+            (
+                normalized.index(normalize_column(c))
+                for c in candidates
+                if normalize_column(c) in normalized
+                and normalized.index(normalize_column(c)) not in used
+            ),
+            None,
+        )
+        if f.name in by_field and index is None:
+            raise ImportError_(
+                f"列 {by_field[f.name]} がファイルにありません",
+                f"column {by_field[f.name]} is not in the file",
+            )
+        sources.append(index if f.name not in constants else None)
+        if index is not None and f.name not in constants:
+            used.add(index)
+    flags: dict[str, list[tuple[int, str]]] = {}
+    for f in fields:
+        for column, value in f.flags:
+            key = normalize_column(column)
+            if key in normalized:
+                flags.setdefault(f.name, []).append((normalized.index(key), value))
+                used.add(normalized.index(key))
+    missing = [
+        f
+        for f, s in zip(fields, sources, strict=True)
+        if f.required and s is None and f.name not in constants
+    ]
+    if missing:
+        names = ", ".join(f.name for f in missing)
+        hint = " ".join(f"--set {f.name}=..." for f in missing)
+        raise ImportError_(
+            f"必須項目 {names} に当たる列がありません。"
+            f"{hint} で値を指定するか --map で列を指定してください",
+            f"no column for required field(s) {names}; give a value with {hint} or map a column "
+            "with --map COLUMN=FIELD",
+        )
+    mapped = [
+        i
+        for i, f in enumerate(fields)
+        if sources[i] is not None or f.name in constants or f.name in flags
+    ]
+    fields = [fields[i] for i in mapped]
+    sources = [sources[i] for i in mapped]
+    try:
+        checked = {name: convert(layer.field(name), value) for name, value in constants.items()}
+    except RowError as exc:
+        raise ImportError_(exc.ja, exc.en) from None
+    extra = [(i, header[i]) for i in range(len(header)) if i not in used] if layer.has_extra else []
+    return Plan(fields, sources, checked, flags, extra)
+
+
+# -- the import -----------------------------------------------------------------------------
+@dataclass
+class ImportOptions:
+    constants: dict[str, str] = field(default_factory=dict)
+    column_map: dict[str, str] = field(default_factory=dict)
+    skip_invalid: bool = False
+    rejects_path: Path | None = None
+    encoding: str | None = None
+    src_epsg: int | None = None  # for vector files without a CRS
+    source_name: str | None = None
+    progress: Callable[[int, int | None], None] | None = None  # (done, total)
+
+
+def import_file(
+    layer_id: str,
+    path: Path,
+    options: ImportOptions,
+    url: str | None = None,
+) -> ImportResult:
+    try:
+        layer = get_layer(layer_id)
+    except KeyError as exc:
+        raise ImportError_(f"レイヤ {layer_id} はありません", str(exc.args[0])) from None
+    if not layer.importable:
+        raise ImportError_(
+            f"レイヤ {layer.id} は取り込みできません", f"layer {layer.id} cannot be imported"
+        )
+    if not path.exists():
+        raise ImportError_(f"ファイル {path} がありません", f"file {path} does not exist")
+    result = ImportResult(layer.id, path, "line" if is_csv(path) else "feature")
+    try:
+        with psycopg_connect(url) as conn:
+            _load(conn, layer, path, options, result)
+            if result.rejected and not options.skip_invalid:
+                conn.rollback()
+                return result
+            conn.commit()
+            result.committed = True
+    except FormatError as exc:
+        raise ImportError_(exc.message_ja, exc.message_en) from None
+    except psycopg.errors.IntegrityError as exc:
+        # A database rule the row checks above do not know about: say which, change nothing.
+        diag = exc.diag
+        raise ImportError_(
+            f"データベースの制約に違反したため何も取り込みませんでした: {diag.message_primary}",
+            f"nothing imported, a database rule refused the data: {diag.message_primary}"
+            + (f" ({diag.message_detail})" if diag.message_detail else ""),
+        ) from None
+    if result.rejected and options.rejects_path is not None:
+        write_rejects(result, options.rejects_path)
+    return result
+
+
+def _stage_columns(layer: Layer, plan: Plan) -> list[tuple[str, str]]:
+    columns = [("n", "bigint")] + [(f.name, PG_TYPES[f.type]) for f in plan.fields]
+    if layer.source_column:
+        columns.append((layer.source_column, "text"))
+    if layer.has_extra:
+        columns.append(("extra", "jsonb"))
+    return [*columns, ("lon", "float8"), ("lat", "float8"), ("wkb", "bytea")]
+
+
+def _load(
+    conn: psycopg.Connection[Any],
+    layer: Layer,
+    path: Path,
+    options: ImportOptions,
+    result: ImportResult,
+) -> None:
+    source_name = options.source_name or path.stem
+    if is_csv(path):
+        rows = _csv_rows(layer, path, options, result)
+    elif is_vector(path):
+        rows = _vector_rows(layer, path, options, result)
+    else:
+        raise ImportError_(
+            f"{path.suffix} 形式には対応していません（CSV, GeoJSON, GeoPackage, Shapefile の zip）",
+            f"unsupported format {path.suffix} (CSV, GeoJSON, GeoPackage, zipped Shapefile)",
+        )
+    plan = next(rows)  # the generator yields its plan first, then the rows
+    assert isinstance(plan, Plan)
+    columns = _stage_columns(layer, plan)
+    conn.execute(
+        sql.SQL("CREATE TEMP TABLE import_stage ({}) ON COMMIT DROP").format(
+            sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t in columns
+            )
+        )
+    )
+    copy_sql = sql.SQL("COPY import_stage ({}) FROM STDIN").format(
+        sql.SQL(", ").join(sql.Identifier(n) for n, _ in columns)
+    )
+    with conn.cursor() as cur, cur.copy(copy_sql) as copy:
+        for row in rows:
+            assert isinstance(row, tuple)
+            if layer.source_column:
+                row = (*row[: len(plan.fields) + 1], source_name, *row[len(plan.fields) + 1 :])
+            copy.write_row(row)
+    _reject_duplicates(conn, layer, plan, result)
+    _place(conn, layer, plan, result)
+
+
+def _csv_rows(
+    layer: Layer, path: Path, options: ImportOptions, result: ImportResult
+) -> Iterator[Plan | tuple[Any, ...]]:
+    source = open_csv(path, options.encoding)
+    lat_i = source.column_index(LATITUDE_NAMES)
+    lon_i = source.column_index(LONGITUDE_NAMES)
+    if lat_i is None or lon_i is None:
+        raise ImportError_(
+            "緯度・経度の列が見つかりません（列名: 緯度, 経度 / latitude, longitude）",
+            "no latitude/longitude columns found (expected 緯度/経度 or latitude/longitude)",
+        )
+    plan = make_plan(layer, source.header, options.constants, options.column_map, {lat_i, lon_i})
+    yield plan
+    has_extra = layer.has_extra
+    progress, total = options.progress, source.size
+    for number, cells in source:
+        result.read += 1
+        try:
+            lat_text, lon_text = _text(cells[lat_i]), _text(cells[lon_i])
+            if lat_text is None or lon_text is None:
+                raise RowError("緯度・経度が空です", "latitude/longitude is empty")
+            try:
+                lon, lat = float(_number_text(lon_text)), float(_number_text(lat_text))
+            except ValueError:
+                raise RowError(
+                    f"緯度・経度が数値ではありません（{lat_text}, {lon_text}）",
+                    f"latitude/longitude are not numbers ({lat_text}, {lon_text})",
+                ) from None
+            check_lonlat(lon, lat)
+            values = plan.row_values(cells)
+        except (RowError, GeometryError) as exc:
+            ja, en = (
+                (exc.ja, exc.en) if isinstance(exc, RowError) else (exc.message_ja, exc.message_en)
+            )
+            result.rejected.append(Rejection(number, ja, en))
+            continue
+        if has_extra:
+            yield (number, *values, plan.extra_of(cells), lon, lat, None)
+        else:
+            yield (number, *values, lon, lat, None)
+        if progress is not None and result.read % 8192 == 0:
+            progress(source.bytes_read, total)
+    if progress is not None:
+        progress(total, total)
+
+
+GEOMETRY_FAMILIES = {
+    "Point": {"Point"},
+    "MultiPolygon": {"Polygon", "MultiPolygon"},
+    "MultiLineString": {"LineString", "MultiLineString"},
+    "Geometry": {"Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon"},
+}
+
+
+def _vector_rows(
+    layer: Layer, path: Path, options: ImportOptions, result: ImportResult
+) -> Iterator[Plan | tuple[Any, ...]]:
+    source = open_vector(path, encoding=options.encoding)
+    src_epsg = source.src_epsg or options.src_epsg
+    if src_epsg is None:
+        raise ImportError_(
+            "ファイルに座標参照系がありません。--crs EPSG:6668 のように指定してください",
+            "the file has no coordinate reference system; give one with --crs (e.g. EPSG:6668)",
+        )
+    plan = make_plan(layer, source.field_names, options.constants, options.column_map, set())
+    yield plan
+    allowed = GEOMETRY_FAMILIES[layer.geometry_type]
+    names = source.field_names
+    for batch in source.batches:
+        geoms = batch.geometries
+        if src_epsg != STORAGE_SRID:
+            present = ~shapely.is_missing(geoms)
+            geoms = geoms.copy()
+            geoms[present] = [to_storage(g, src_epsg) for g in geoms[present]]
+        fixed, errors, notes = validate_many(geoms, allowed=allowed)
+        columns = [batch.columns.get(name, []) for name in names]
+        for offset in range(len(geoms)):
+            number = batch.first_number + offset
+            result.read += 1
+            cells = [column[offset] for column in columns]
+            error = errors[offset]
+            try:
+                if error is not None:
+                    raise error
+                values = plan.row_values(cells)
+                if notes[offset]:
+                    result.repaired += 1
+                _check_extent(fixed[offset])
+            except (RowError, GeometryError) as exc:
+                ja, en = (
+                    (exc.ja, exc.en)
+                    if isinstance(exc, RowError)
+                    else (exc.message_ja, exc.message_en)
+                )
+                result.rejected.append(Rejection(number, ja, en))
+                continue
+            wkb = shapely.to_wkb(fixed[offset])
+            extra = [plan.extra_of(cells)] if layer.has_extra else []
+            yield (number, *values, *extra, None, None, wkb)
+        if options.progress is not None:
+            options.progress(result.read, source.feature_count)
+
+
+def _check_extent(geom: shapely.Geometry) -> None:
+    """A feature whose coordinates are not in Japan was read in the wrong CRS or swapped."""
+    x0, y0, x1, y1 = shapely.bounds(geom)
+    for lon, lat in ((x0, y0), (x1, y1)):
+        check_lonlat(float(lon), float(lat))
+
+
+def _reject_duplicates(
+    conn: psycopg.Connection[Any], layer: Layer, plan: Plan, result: ImportResult
+) -> None:
+    """Two rows of one file with the same key: the later ones are refused, naming the first."""
+    key = [k for k in layer.upsert_key if k != layer.source_column]
+    staged = {f.name for f in plan.fields}
+    if not key or not set(key) <= staged:
+        return
+    cols = sql.SQL(", ").join(sql.Identifier(k) for k in key)
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT n, first_n, {k} FROM (SELECT n, {cols}, min(n) OVER (PARTITION BY {cols}) "
+            "AS first_n FROM import_stage WHERE {notnull}) s WHERE n <> first_n ORDER BY n"
+        ).format(
+            k=sql.SQL(", ").join(sql.Identifier(k) for k in key),
+            cols=cols,
+            notnull=sql.SQL(" AND ").join(
+                sql.SQL("{} IS NOT NULL").format(sql.Identifier(k)) for k in key
+            ),
+        )
+    ).fetchall()
+    if not rows:
+        return
+    for n, first, *values in rows:
+        shown = ", ".join(str(v) for v in values)
+        result.rejected.append(
+            Rejection(
+                n,
+                f"キー（{shown}）が {first} 番と重複しています",
+                f"duplicate key ({shown}), same as {result.unit} {first}",
+            )
+        )
+    conn.execute("DELETE FROM import_stage WHERE n = ANY(%s)", ([r[0] for r in rows],))
+
+
+def _place(conn: psycopg.Connection[Any], layer: Layer, plan: Plan, result: ImportResult) -> None:
+    """One statement: assign districts set-based, refuse rows outside the city, upsert."""
+    target = [f.name for f in plan.fields]
+    if layer.source_column:
+        target.append(layer.source_column)
+    if layer.has_extra:
+        target.append("extra")
+    geom = sql.SQL(
+        "coalesce(ST_GeomFromWKB(s.wkb, {srid}), ST_SetSRID(ST_MakePoint(s.lon, s.lat), {srid}))"
+    ).format(srid=sql.Literal(STORAGE_SRID))
+    if layer.geometry_type == "MultiPolygon":
+        geom = sql.SQL("ST_Multi({})").format(geom)
+    insert_cols = sql.SQL(", ").join(sql.Identifier(c) for c in [*target, layer.geometry_column])
+    select_cols = sql.SQL(", ").join(_select_expr(layer, c) for c in target)
+    conflict: sql.Composable = sql.SQL("")
+    if layer.upsert_key:
+        updates = [c for c in target if c not in layer.upsert_key]
+        conflict = sql.SQL(" ON CONFLICT ({}) DO UPDATE SET {}").format(
+            sql.SQL(", ").join(sql.Identifier(k) for k in layer.upsert_key),
+            sql.SQL(", ").join(
+                sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c))
+                for c in [*updates, layer.geometry_column]
+                + (["district_id"] if layer.located else [])
+            ),
+        )
+    if not layer.located:
+        statement = sql.SQL(
+            "WITH l AS (SELECT s.*, {geom} AS g FROM import_stage s) "
+            "INSERT INTO {table} ({cols}) SELECT {sel}, l.g FROM l{conflict}"
+        ).format(
+            geom=geom,
+            table=sql.Identifier(layer.table),
+            cols=insert_cols,
+            sel=select_cols,
+            conflict=conflict,
+        )
+        result.loaded = conn.execute(statement).rowcount
+        if layer.id == "district":
+            assign_district_parents(conn)
+        return
+    # Points inside a district get it here in bulk; rows left without one are either within
+    # the border tolerance (the insert trigger then picks the nearest district) or outside.
+    statement = sql.SQL(
+        "WITH l AS MATERIALIZED ("
+        "  SELECT s.*, g, d.district_id FROM import_stage s"
+        "  CROSS JOIN LATERAL (SELECT {geom} AS g) gg"
+        "  LEFT JOIN LATERAL (SELECT dp.district_id FROM district_part dp"
+        "    WHERE ST_Intersects(dp.geom, ST_PointOnSurface(gg.g))"
+        "    ORDER BY dp.depth DESC LIMIT 1) d ON true),"
+        " outside AS (SELECT l.n, ST_X(ST_PointOnSurface(l.g)) AS x,"
+        "  ST_Y(ST_PointOnSurface(l.g)) AS y FROM l WHERE l.district_id IS NULL"
+        "  AND EXISTS (SELECT 1 FROM district WHERE level = 'city')"
+        "  AND NOT EXISTS (SELECT 1 FROM district c WHERE ST_DWithin(c.geom::geography,"
+        "      l.g::geography, machimap_tolerance_m()))),"
+        " ins AS (INSERT INTO {table} ({cols}, district_id)"
+        "  SELECT {sel}, l.g, l.district_id FROM l WHERE l.n NOT IN (SELECT n FROM outside)"
+        "  {conflict} RETURNING 1)"
+        " SELECT (SELECT count(*) FROM ins), n, x, y FROM outside RIGHT JOIN (SELECT 1) one ON true"
+        " ORDER BY n"
+    ).format(
+        geom=geom,
+        table=sql.Identifier(layer.table),
+        cols=insert_cols,
+        sel=select_cols,
+        conflict=conflict,
+    )
+    rows = conn.execute(statement).fetchall()
+    result.loaded = int(rows[0][0]) if rows else 0
+    for _, n, x, y in rows:
+        if n is None:
+            continue
+        result.rejected.append(
+            Rejection(
+                int(n),
+                f"市の区域外です（経度 {x:.6f}, 緯度 {y:.6f}）",
+                f"outside the city boundary ({x:.6f}, {y:.6f})",
+            )
+        )
+    result.rejected.sort(key=lambda r: r.number)
+
+
+def _select_expr(layer: Layer, column: str) -> sql.Composable:
+    """A blank cell in a column with a database default takes the default, as an omitted
+    column would."""
+    expr = sql.SQL("l.{}").format(sql.Identifier(column))
+    col = layer.model.__table__.columns[column]
+    default = getattr(col.server_default, "arg", None)
+    if default is None or col.nullable:
+        return expr
+    fallback = sql.Literal(default) if isinstance(default, str) else sql.SQL(default.text)
+    return sql.SQL("coalesce({}, {})").format(expr, fallback)
+
+
+def assign_district_parents(conn: psycopg.Connection[Any]) -> None:
+    """Each district's parent is the finest coarser district containing its interior point."""
+    conn.execute(
+        "UPDATE district c SET parent_id = (SELECT p.id FROM district p"
+        " WHERE p.depth < c.depth AND ST_Intersects(p.geom, ST_PointOnSurface(c.geom))"
+        " ORDER BY p.depth DESC LIMIT 1) WHERE c.depth > 0"
+    )
+
+
+def write_rejects(result: ImportResult, path: Path) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([result.unit, "理由", "reason"])
+        for r in result.rejected:
+            writer.writerow([r.number, r.reason_ja, r.reason_en])
