@@ -132,8 +132,7 @@ def load_demo(url: str) -> Iterator[str]:
                 )
             yield f"{step.file}: {result.loaded} → {step.layer}"
         with psycopg_connect(url) as conn:
-            for line in synthetic.generate(conn, DATA, url):
-                yield line
+            yield from synthetic.generate(conn, DATA, url)
             conn.commit()
     finally:
         engine.dispose()

@@ -1,0 +1,59 @@
+# machimap: two commands for a fresh machine.
+#   make run   installs everything, loads the demo city (焼津市) and serves it
+#   make test  installs everything and runs lint, types and the whole test suite
+# Both are idempotent and quick the second time.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEBIAN_PACKAGES := postgresql-15 postgresql-15-postgis-3 gdal-bin
+
+.PHONY: run test system install lint typecheck pytest demo bench-import clean
+
+run: install
+	$(BIN)/machimap demo
+	$(BIN)/machimap serve
+
+test: install lint typecheck pytest
+
+# PostgreSQL + PostGIS (the embedded database) and GDAL (tests drive ogr2ogr against us).
+system:
+	@if ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 \
+	    && command -v ogr2ogr >/dev/null 2>&1; then \
+	  echo "system packages present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); \
+	else \
+	  echo "Please install: $(DEBIAN_PACKAGES) (Debian/Ubuntu: sudo apt-get install $(DEBIAN_PACKAGES))," \
+	       "or set DATABASE_URL to a PostGIS database."; exit 1; \
+	fi
+
+install: system $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "machimap needs Python 3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy .
+
+pytest:
+	$(BIN)/pytest -p no:cacheprovider
+
+demo: install
+	$(BIN)/machimap demo
+
+bench-import: install
+	$(BIN)/python bench/import/run.py
+
+clean:
+	-$(BIN)/machimap db stop
+	rm -rf $(VENV) .machimap-test
