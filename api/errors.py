@@ -7,9 +7,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM = "application/problem+json"
+OUTSIDE_CITY = "MM001"  # raised by machimap_district_for()
 
 GENERIC = {
     400: ("リクエストが正しくありません。", "Bad request."),
@@ -83,6 +85,21 @@ def install(app: FastAPI) -> None:
         ja, en = GENERIC.get(exc.status_code, GENERIC[400 if exc.status_code < 500 else 500])
         detail_en = exc.detail if isinstance(exc.detail, str) and exc.detail else en
         return problem_response(exc.status_code, ja, detail_en, instance=request.url.path)
+
+    @app.exception_handler(DBAPIError)
+    async def _database_rule(request: Request, exc: DBAPIError) -> JSONResponse:
+        # Rules enforced by the database itself (layers/migrations 0002) are the caller's
+        # mistake, not a server error.
+        state = getattr(exc.orig, "sqlstate", None)
+        if state == OUTSIDE_CITY:
+            return problem_response(
+                422,
+                "市の区域外の場所は登録できません。",
+                "the location is outside the city boundary",
+                type_="/problems/outside-city",
+                instance=request.url.path,
+            )
+        raise exc
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -31,7 +31,7 @@ def test_layers_lists_every_public_layer_with_real_counts(
     assert layers["facility"]["feature_count"] == sql_value(
         demo_url, "SELECT count(*) FROM facility"
     )
-    assert layers["facility"]["feature_count"] == 600  # rows of the 13 real facility files
+    assert layers["facility"]["feature_count"] == 590  # 13 real files, POI duplicates merged
     assert layers["district"]["title"] == {"ja": "地区", "en": "Districts"}
     # only published, non-sensitive reports count for the public
     public_reports = sql_value(
@@ -68,3 +68,27 @@ def test_health_says_unavailable_when_the_database_is_gone(
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
     reset_caches()
+
+
+def test_a_write_outside_the_city_is_a_422_problem_not_a_500(demo_url: str) -> None:
+    from sqlalchemy import text
+
+    from layers.db import session_scope
+
+    app = create_app()
+
+    @app.post("/_probe")
+    def probe() -> dict[str, str]:  # stands in for any write route of later issues
+        with session_scope() as session:
+            session.execute(
+                text(
+                    "INSERT INTO hazard (kind, title, geom) VALUES ('other', 'x', "
+                    "ST_SetSRID(ST_MakePoint(139.69, 35.69), 4326))"  # 東京都庁
+                )
+            )
+        return {}
+
+    response = TestClient(app).post("/_probe")
+    assert response.status_code == 422
+    assert response.json()["detail_ja"] == "市の区域外の場所は登録できません。"
+    assert sql_value(demo_url, "SELECT count(*) FROM hazard WHERE title = 'x'") == 0

@@ -36,24 +36,21 @@ class Step:
     file: str
     constants: dict[str, str] = field(default_factory=dict)
     column_map: dict[str, str] = field(default_factory=dict)
-    # SQL that is true once this step's rows are in (re-running must not duplicate).
+    # SQL that is true once this step's rows are in, for files without IDs to upsert on.
     done_when: str = ""
+    source: str | None = None
 
 
 def _source_done(table: str, column: str, source: str) -> str:
     return f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} = '{source}')"
 
 
-def _facility(file: str, kind: str, **column_map: str) -> Step:
-    source = Path(file).stem
-    return Step(
-        "facility",
-        file,
-        {"kind": kind},
-        dict(column_map),
-        _source_done("facility", "source", source),
-    )
+def _facility(file: str, kind: str, source: str | None = None, **column_map: str) -> Step:
+    # Files with IDs are upserted on (source, ID): re-running updates, never duplicates.
+    return Step("facility", file, {"kind": kind}, dict(column_map), source=source)
 
+
+POI = "yaizu_poi"
 
 STEPS: tuple[Step, ...] = (
     Step("district", "city_boundary.geojson", {"level": "city"}),
@@ -63,11 +60,13 @@ STEPS: tuple[Step, ...] = (
     ),
     Step("school_district", "elementary_school_districts.geojson", {"kind": "elementary"}),
     Step("school_district", "junior_high_school_districts.zip", {"kind": "junior_high"}),
-    _facility("public_facilities.csv", "other"),
-    _facility("community_center.csv", "community_center"),
-    _facility("libraries.csv", "library"),
-    _facility("elementary_schools.csv", "school"),
-    _facility("junior_high_schools.csv", "school"),
+    # These five share the city's POI numbering (NO): the general list first, then the
+    # specific lists refine the kind of the same rows instead of adding duplicates.
+    _facility("public_facilities.csv", "other", POI),
+    _facility("community_center.csv", "community_center", POI),
+    _facility("libraries.csv", "library", POI),
+    _facility("elementary_schools.csv", "school", POI),
+    _facility("junior_high_schools.csv", "school", POI),
     _facility("childcare.csv", "childcare"),
     _facility("shelters.csv", "shelter", 避難所面積平方メートル="floor_area_m2"),
     _facility("evacuation_sites.csv", "evacuation_site"),
@@ -121,7 +120,11 @@ def load_demo(url: str) -> Iterator[str]:
             result = import_file(
                 step.layer,
                 DATA / step.file,
-                ImportOptions(constants=dict(step.constants), column_map=dict(step.column_map)),
+                ImportOptions(
+                    constants=dict(step.constants),
+                    column_map=dict(step.column_map),
+                    source_name=step.source,
+                ),
                 url,
             )
             if not result.committed:
