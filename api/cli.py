@@ -11,6 +11,7 @@ import typer
 from tqdm import tqdm
 
 from geo.crs import parse_crs
+from geo.formats import is_csv
 from layers import migrate
 from layers.db import database_url, embedded_cluster, libpq_url, session_scope
 from layers.embedded import EmbeddedError, install_system_packages
@@ -222,8 +223,13 @@ def import_command(
     bar = (
         None
         if quiet
+        # CSV progress is measured in bytes read, other formats in features.
         else tqdm(
-            total=None, unit="B", unit_scale=True, file=sys.stderr, desc=f"{file.name} → {layer}"
+            total=None,
+            unit="B" if is_csv(file) else " features",
+            unit_scale=is_csv(file),
+            file=sys.stderr,
+            desc=f"{file.name} → {layer}",
         )
     )
 

@@ -240,3 +240,27 @@ def test_an_interrupted_import_leaves_the_database_as_it_was(demo_url: str) -> N
     with pytest.raises(KeyboardInterrupt):
         import_file("hazard", DEMO_DATA / "traffic_accidents_2022.csv", options, demo_url)
     assert sql_value(demo_url, "SELECT count(*) FROM hazard") == before
+
+
+def test_zipped_shapefile_bad_feature_is_named_by_number(db_url: str, tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {"学校名": ["東小学校", None, "西小学校"]},
+        geometry=[
+            shapely.box(138.30, 34.85, 138.31, 34.86),
+            shapely.box(138.31, 34.85, 138.32, 34.86),
+            shapely.box(138.32, 34.85, 138.33, 34.86),
+        ],
+        crs="EPSG:6668",
+    )
+    shp_dir = tmp_path / "shp"
+    shp_dir.mkdir()
+    frame.to_file(shp_dir / "schools.shp", encoding="cp932")
+    archive = tmp_path / "schools.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in shp_dir.iterdir():
+            zf.write(part, part.name)
+    options = ImportOptions(constants={"kind": "elementary"})
+    result = import_file("school_district", archive, options, db_url)
+    assert not result.committed
+    assert [(r.number, "required" in r.reason_en) for r in result.rejected] == [(2, True)]
+    assert sql_value(db_url, "SELECT count(*) FROM school_district") == 0
