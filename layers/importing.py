@@ -310,6 +310,9 @@ def import_file(
     result = ImportResult(layer.id, path, "line" if is_csv(path) else "feature")
     try:
         with psycopg_connect(url) as conn:
+            # The service's statement timeout guards web requests; a million-row placement
+            # is an operator's deliberate bulk job and may take longer.
+            conn.execute("SET LOCAL statement_timeout = 0")
             _load(conn, layer, path, options, result)
             if result.rejected and not options.skip_invalid:
                 conn.rollback()
