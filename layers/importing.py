@@ -553,17 +553,18 @@ def _place(conn: psycopg.Connection[Any], layer: Layer, plan: Plan, result: Impo
                 + (["district_id"] if layer.located else [])
             ),
         )
+    parts: dict[str, sql.Composable] = {
+        "geom": geom,
+        "table": sql.Identifier(layer.table),
+        "cols": insert_cols,
+        "sel": select_cols,
+        "conflict": conflict,
+    }
     if not layer.located:
         statement = sql.SQL(
             "WITH l AS (SELECT s.*, {geom} AS g FROM import_stage s) "
             "INSERT INTO {table} ({cols}) SELECT {sel}, l.g FROM l{conflict}"
-        ).format(
-            geom=geom,
-            table=sql.Identifier(layer.table),
-            cols=insert_cols,
-            sel=select_cols,
-            conflict=conflict,
-        )
+        ).format(**parts)
         result.loaded = conn.execute(statement).rowcount
         if layer.id == "district":
             assign_district_parents(conn)
@@ -587,13 +588,7 @@ def _place(conn: psycopg.Connection[Any], layer: Layer, plan: Plan, result: Impo
         "  {conflict} RETURNING 1)"
         " SELECT (SELECT count(*) FROM ins), n, x, y FROM outside RIGHT JOIN (SELECT 1) one ON true"
         " ORDER BY n"
-    ).format(
-        geom=geom,
-        table=sql.Identifier(layer.table),
-        cols=insert_cols,
-        sel=select_cols,
-        conflict=conflict,
-    )
+    ).format(**parts)
     rows = conn.execute(statement).fetchall()
     result.loaded = int(rows[0][0]) if rows else 0
     for _, n, x, y in rows:
