@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import psycopg
 import shapely
 from psycopg import sql
@@ -33,8 +34,9 @@ from geo.formats import (
     open_csv,
     open_vector,
 )
-from geo.geometry import GeometryError, check_lonlat, validate_many
+from geo.geometry import JAPAN_BOUNDS, GeometryError, check_lonlat, validate_many
 from layers.db import psycopg_connect
+from layers.locating import Locator
 from layers.registry import Field, Layer, get_layer
 
 TRUTHY = {"○", "◯", "〇", "1", "有", "あり", "true", "yes", "y", "t", "✓", "●"}
@@ -175,16 +177,24 @@ class Plan:
     flags: dict[str, list[tuple[int, str]]]  # string[] field -> (column index, value)
     extra: list[tuple[int, str]]  # unmapped columns kept in "extra"
 
+    def __post_init__(self) -> None:
+        self._steps = [
+            (self.constants[f.name], None, -1, ())
+            if f.name in self.constants
+            else (None, _converter(f), -1 if index is None else index, self.flags.get(f.name, ()))
+            for f, index in zip(self.fields, self.sources, strict=True)
+        ]
+
     def row_values(self, cells: list[Any]) -> list[Any]:
         values: list[Any] = []
-        for f, index in zip(self.fields, self.sources, strict=True):
-            if f.name in self.constants:
-                values.append(self.constants[f.name])
+        width = len(cells)
+        for constant, conv, index, flags in self._steps:
+            if conv is None:
+                values.append(constant)
                 continue
-            raw = cells[index] if index is not None and index < len(cells) else None
-            value = convert(f, raw)
-            if f.name in self.flags:
-                flagged = [v for i, v in self.flags[f.name] if _truthy(cells, i)]
+            value = conv(cells[index] if 0 <= index < width else None)
+            if flags:
+                flagged = [v for i, v in flags if _truthy(cells, i)]
                 value = sorted({*(value or []), *flagged}) if flagged or value else []
             values.append(value)
         return values
@@ -197,6 +207,18 @@ class Plan:
                 if i < len(cells) and _text(cells[i]) is not None
             }
         )
+
+
+def _converter(f: Field) -> Callable[[Any], Any]:
+    """The per-row conversion for a field; plain text, the common case, skips convert()."""
+    if f.type == "string" and f.choices is None:
+
+        def text(value: Any) -> Any:
+            stripped = value.strip() if isinstance(value, str) else _text(value)
+            return stripped or convert(f, None)
+
+        return text
+    return lambda value: convert(f, value)
 
 
 def _truthy(cells: list[Any], index: int) -> bool:
@@ -334,13 +356,54 @@ def import_file(
     return result
 
 
-def _stage_columns(layer: Layer, plan: Plan) -> list[tuple[str, str]]:
-    columns = [("n", "bigint")] + [(f.name, PG_TYPES[f.type]) for f in plan.fields]
+BATCH = 10_000
+
+
+@dataclass
+class Target:
+    """Where rows go: the layer's table directly (COPY, the fast path for a dataset that is
+    not in the table yet) or a staging table followed by an upsert."""
+
+    columns: list[str]  # value columns in row order, then district_id / geometry
+    direct: bool
+
+
+def _value_columns(layer: Layer, plan: Plan) -> list[str]:
+    columns = [f.name for f in plan.fields]
     if layer.source_column:
-        columns.append((layer.source_column, "text"))
-    if layer.has_extra:
-        columns.append(("extra", "jsonb"))
-    return [*columns, ("lon", "float8"), ("lat", "float8"), ("wkb", "bytea")]
+        columns.append(layer.source_column)
+    if layer.has_extra and plan.extra:
+        columns.append("extra")
+    return columns
+
+
+def _can_copy_directly(
+    conn: psycopg.Connection[Any], layer: Layer, plan: Plan, source_name: str
+) -> bool:
+    """Direct COPY is safe when no stored row can share an upsert key with this file and no
+    blank cell would need a column default (COPY does not apply defaults to given columns)."""
+    table = layer.model.__table__
+    for f in plan.fields:
+        col = table.columns[f.name]
+        if col.server_default is not None and not col.nullable and f.name not in plan.constants:
+            return False
+    if not layer.upsert_key:
+        return True
+    fixed = {**{k: v for k, v in plan.constants.items()}}
+    if layer.source_column:
+        fixed[layer.source_column] = source_name
+    scope = [k for k in layer.upsert_key if k in fixed]
+    if not scope:
+        return False
+    where = sql.SQL(" AND ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(k), sql.Literal(fixed[k])) for k in scope
+    )
+    found = conn.execute(
+        sql.SQL("SELECT EXISTS (SELECT 1 FROM {} WHERE {})").format(
+            sql.Identifier(layer.table), where
+        )
+    ).fetchone()
+    return found == (False,)
 
 
 def _load(
@@ -349,7 +412,10 @@ def _load(
     path: Path,
     options: ImportOptions,
     result: ImportResult,
-) -> None:
+    *,
+    allow_direct: bool = True,
+) -> bool:
+    """Stream the file into the database; False when the fast path must be retried staged."""
     source_name = options.source_name or path.stem
     if is_csv(path):
         rows = _csv_rows(layer, path, options, result)
@@ -362,25 +428,149 @@ def _load(
         )
     plan = next(rows)  # the generator yields its plan first, then the rows
     assert isinstance(plan, Plan)
-    columns = _stage_columns(layer, plan)
-    conn.execute(
-        sql.SQL("CREATE TEMP TABLE import_stage ({}) ON COMMIT DROP").format(
-            sql.SQL(", ").join(
-                sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t in columns
+    values = _value_columns(layer, plan)
+    located = ["district_id"] if layer.located else []
+    direct = allow_direct and _can_copy_directly(conn, layer, plan, source_name)
+    target = Target([*values, *located, layer.geometry_column], direct)
+    if direct:
+        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(layer.table), sql.SQL(", ").join(map(sql.Identifier, target.columns))
+        )
+    else:
+        types = {f.name: PG_TYPES[f.type] for f in plan.fields}
+        types.update(
+            {
+                layer.source_column or "": "text",
+                "extra": "jsonb",
+                "district_id": "bigint",
+                layer.geometry_column: "geometry",
+            }
+        )
+        conn.execute(
+            sql.SQL("CREATE TEMP TABLE import_stage (n bigint, {}) ON COMMIT DROP").format(
+                sql.SQL(", ").join(
+                    sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(types[c]))
+                    for c in target.columns
+                )
             )
         )
+        copy_sql = sql.SQL("COPY import_stage (n, {}) FROM STDIN").format(
+            sql.SQL(", ").join(map(sql.Identifier, target.columns))
+        )
+    locator = Locator(conn, _tolerance(conn)) if layer.located else None
+    width = len(plan.fields)
+    extra_slot = layer.has_extra and bool(plan.extra)
+    try:
+        with conn.cursor() as cur, cur.copy(copy_sql) as copy:
+            for batch in _batches(rows):
+                geoms = _geometries(batch)
+                refused = _implausible(batch, geoms, result)
+                ids = None
+                if locator is not None:
+                    found = locator.locate(geoms)
+                    ids = found.district_ids
+                    if refused is not None:
+                        found.outside &= ~refused
+                    for k in np.flatnonzero(found.outside):
+                        x, y = shapely.point_on_surface(geoms[k]).coords[0]
+                        result.rejected.append(
+                            Rejection(
+                                int(batch[k][0]),
+                                f"市の区域外です（経度 {x:.6f}, 緯度 {y:.6f}）",
+                                f"outside the city boundary ({x:.6f}, {y:.6f})",
+                            )
+                        )
+                if layer.geometry_type.startswith("Multi"):
+                    geoms = _to_multi(geoms)
+                ewkb = shapely.to_wkb(
+                    shapely.set_srid(geoms, STORAGE_SRID), hex=True, include_srid=True
+                )
+                for i, row in enumerate(batch):
+                    if refused is not None and refused[i]:
+                        continue
+                    cells: list[Any] = list(row[1 : width + 1])
+                    if layer.source_column:
+                        cells.append(source_name)
+                    if extra_slot:
+                        cells.append(row[width + 1])
+                    if ids is not None:
+                        if found.outside[i]:
+                            continue
+                        cells.append(int(ids[i]) if ids[i] >= 0 else None)
+                    cells.append(ewkb[i])
+                    copy.write_row(cells if direct else [row[0], *cells])
+    except psycopg.errors.UniqueViolation:
+        if not direct:
+            raise
+        conn.rollback()  # two rows of the file share a key: the staged path names them
+        result.read, result.rejected, result.repaired = 0, [], 0
+        conn.execute("SET LOCAL statement_timeout = 0")
+        return _load(conn, layer, path, options, result, allow_direct=False)
+    if direct:
+        result.loaded = result.read - len(result.rejected)
+        result.rejected.sort(key=lambda r: r.number)
+    else:
+        _reject_duplicates(conn, layer, plan, result)
+        _place(conn, layer, target, result)
+    if layer.id == "district":
+        assign_district_parents(conn)
+    return True
+
+
+def _to_multi(geoms: Any) -> Any:
+    """Single polygons or lines into the Multi* type the layer's column holds."""
+    out = geoms.copy()
+    for i, g in enumerate(geoms):
+        if g.geom_type == "Polygon":
+            out[i] = shapely.MultiPolygon([g])
+        elif g.geom_type == "LineString":
+            out[i] = shapely.MultiLineString([g])
+    return out
+
+
+def _implausible(batch: list[tuple[Any, ...]], geoms: Any, result: ImportResult) -> Any:
+    """Coordinates of a CSV batch that are not plausibly in Japan (swapped, out of range):
+    found with numpy, explained row by row by check_lonlat. None when all are fine."""
+    if batch[0][-1] is not None:
+        return None  # GIS files were checked feature by feature while reading
+    lon = shapely.get_x(geoms)
+    lat = shapely.get_y(geoms)
+    x0, y0, x1, y1 = JAPAN_BOUNDS
+    bad = ~(
+        np.isfinite(lon) & np.isfinite(lat) & (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
     )
-    copy_sql = sql.SQL("COPY import_stage ({}) FROM STDIN").format(
-        sql.SQL(", ").join(sql.Identifier(n) for n, _ in columns)
-    )
-    with conn.cursor() as cur, cur.copy(copy_sql) as copy:
-        for row in rows:
-            assert isinstance(row, tuple)
-            if layer.source_column:
-                row = (*row[: len(plan.fields) + 1], source_name, *row[len(plan.fields) + 1 :])
-            copy.write_row(row)
-    _reject_duplicates(conn, layer, plan, result)
-    _place(conn, layer, plan, result)
+    if not bad.any():
+        return None
+    for k in np.flatnonzero(bad):
+        try:
+            check_lonlat(float(lon[k]), float(lat[k]))
+        except GeometryError as exc:
+            result.rejected.append(Rejection(int(batch[k][0]), exc.message_ja, exc.message_en))
+    return bad
+
+
+def _tolerance(conn: psycopg.Connection[Any]) -> float:
+    row = conn.execute("SELECT machimap_tolerance_m()").fetchone()
+    return float(row[0]) if row else 50.0
+
+
+def _batches(rows: Iterator[Plan | tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        assert isinstance(row, tuple)
+        batch.append(row)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _geometries(batch: list[tuple[Any, ...]]) -> Any:
+    """Rows end with (lon, lat, wkb): CSV rows carry coordinates, GIS rows WKB."""
+    if batch[0][-1] is None:
+        return shapely.points(np.array([r[-3] for r in batch]), np.array([r[-2] for r in batch]))
+    return shapely.from_wkb([r[-1] for r in batch])
 
 
 def _csv_rows(
@@ -396,7 +586,7 @@ def _csv_rows(
         )
     plan = make_plan(layer, source.header, options.constants, options.column_map, {lat_i, lon_i})
     yield plan
-    has_extra = layer.has_extra
+    has_extra = layer.has_extra and bool(plan.extra)
     progress, total = options.progress, source.size
     for number, cells in source:
         result.read += 1
@@ -405,13 +595,16 @@ def _csv_rows(
             if lat_text is None or lon_text is None:
                 raise RowError("緯度・経度が空です", "latitude/longitude is empty")
             try:
-                lon, lat = float(_number_text(lon_text)), float(_number_text(lat_text))
+                lon, lat = float(lon_text), float(lat_text)
             except ValueError:
-                raise RowError(
-                    f"緯度・経度が数値ではありません（{lat_text}, {lon_text}）",
-                    f"latitude/longitude are not numbers ({lat_text}, {lon_text})",
-                ) from None
-            check_lonlat(lon, lat)
+                try:  # full-width digits and thousands separators, rarely
+                    lon, lat = float(_number_text(lon_text)), float(_number_text(lat_text))
+                except ValueError:
+                    raise RowError(
+                        f"緯度・経度が数値ではありません（{lat_text}, {lon_text}）",
+                        f"latitude/longitude are not numbers ({lat_text}, {lon_text})",
+                    ) from None
+            # Plausibility (in Japan, not swapped) is checked a batch at a time in _load.
             values = plan.row_values(cells)
         except (RowError, GeometryError) as exc:
             ja, en = (
@@ -419,7 +612,7 @@ def _csv_rows(
             )
             result.rejected.append(Rejection(number, ja, en))
             continue
-        if has_extra:
+        if has_extra:  # only when the file has columns the layer does not
             yield (number, *values, plan.extra_of(cells), lon, lat, None)
         else:
             yield (number, *values, lon, lat, None)
@@ -480,7 +673,7 @@ def _vector_rows(
                 result.rejected.append(Rejection(number, ja, en))
                 continue
             wkb = shapely.to_wkb(fixed[offset])
-            extra = [plan.extra_of(cells)] if layer.has_extra else []
+            extra = [plan.extra_of(cells)] if layer.has_extra and plan.extra else []
             yield (number, *values, *extra, None, None, wkb)
         if options.progress is not None:
             options.progress(result.read, source.feature_count)
@@ -528,79 +721,34 @@ def _reject_duplicates(
     conn.execute("DELETE FROM import_stage WHERE n = ANY(%s)", ([r[0] for r in rows],))
 
 
-def _place(conn: psycopg.Connection[Any], layer: Layer, plan: Plan, result: ImportResult) -> None:
-    """One statement: assign districts set-based, refuse rows outside the city, upsert."""
-    target = [f.name for f in plan.fields]
-    if layer.source_column:
-        target.append(layer.source_column)
-    if layer.has_extra:
-        target.append("extra")
-    geom = sql.SQL(
-        "coalesce(ST_GeomFromWKB(s.wkb, {srid}), ST_SetSRID(ST_MakePoint(s.lon, s.lat), {srid}))"
-    ).format(srid=sql.Literal(STORAGE_SRID))
+def _place(
+    conn: psycopg.Connection[Any], layer: Layer, target: Target, result: ImportResult
+) -> None:
+    """One statement from the staging table into the layer, updating rows whose key exists."""
+    columns = [c for c in target.columns if c != layer.geometry_column]
+    geom = sql.SQL("l.{}").format(sql.Identifier(layer.geometry_column))
     if layer.geometry_type == "MultiPolygon":
         geom = sql.SQL("ST_Multi({})").format(geom)
-    insert_cols = sql.SQL(", ").join(sql.Identifier(c) for c in [*target, layer.geometry_column])
-    select_cols = sql.SQL(", ").join(_select_expr(layer, c) for c in target)
     conflict: sql.Composable = sql.SQL("")
     if layer.upsert_key:
-        updates = [c for c in target if c not in layer.upsert_key]
+        updates = [c for c in target.columns if c not in layer.upsert_key]
         conflict = sql.SQL(" ON CONFLICT ({}) DO UPDATE SET {}").format(
             sql.SQL(", ").join(sql.Identifier(k) for k in layer.upsert_key),
             sql.SQL(", ").join(
-                sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c))
-                for c in [*updates, layer.geometry_column]
-                + (["district_id"] if layer.located else [])
+                sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in updates
             ),
         )
-    parts: dict[str, sql.Composable] = {
-        "geom": geom,
-        "table": sql.Identifier(layer.table),
-        "cols": insert_cols,
-        "sel": select_cols,
-        "conflict": conflict,
-    }
-    if not layer.located:
-        statement = sql.SQL(
-            "WITH l AS (SELECT s.*, {geom} AS g FROM import_stage s) "
-            "INSERT INTO {table} ({cols}) SELECT {sel}, l.g FROM l{conflict}"
-        ).format(**parts)
-        result.loaded = conn.execute(statement).rowcount
-        if layer.id == "district":
-            assign_district_parents(conn)
-        return
-    # Points inside a district get it here in bulk; rows left without one are either within
-    # the border tolerance (the insert trigger then picks the nearest district) or outside.
     statement = sql.SQL(
-        "WITH l AS MATERIALIZED ("
-        "  SELECT s.*, g, d.district_id FROM import_stage s"
-        "  CROSS JOIN LATERAL (SELECT {geom} AS g) gg"
-        "  LEFT JOIN LATERAL (SELECT dp.district_id FROM district_part dp"
-        "    WHERE ST_Intersects(dp.geom, ST_PointOnSurface(gg.g))"
-        "    ORDER BY dp.depth DESC LIMIT 1) d ON true),"
-        " outside AS (SELECT l.n, ST_X(ST_PointOnSurface(l.g)) AS x,"
-        "  ST_Y(ST_PointOnSurface(l.g)) AS y FROM l WHERE l.district_id IS NULL"
-        "  AND EXISTS (SELECT 1 FROM district WHERE level = 'city')"
-        "  AND NOT EXISTS (SELECT 1 FROM district c WHERE ST_DWithin(c.geom::geography,"
-        "      l.g::geography, machimap_tolerance_m()))),"
-        " ins AS (INSERT INTO {table} ({cols}, district_id)"
-        "  SELECT {sel}, l.g, l.district_id FROM l WHERE l.n NOT IN (SELECT n FROM outside)"
-        "  {conflict} RETURNING 1)"
-        " SELECT (SELECT count(*) FROM ins), n, x, y FROM outside RIGHT JOIN (SELECT 1) one ON true"
-        " ORDER BY n"
-    ).format(**parts)
-    rows = conn.execute(statement).fetchall()
-    result.loaded = int(rows[0][0]) if rows else 0
-    for _, n, x, y in rows:
-        if n is None:
-            continue
-        result.rejected.append(
-            Rejection(
-                int(n),
-                f"市の区域外です（経度 {x:.6f}, 緯度 {y:.6f}）",
-                f"outside the city boundary ({x:.6f}, {y:.6f})",
-            )
-        )
+        "INSERT INTO {table} ({cols}, {gcol}) SELECT {sel}, {geom} FROM import_stage l{conflict}"
+    ).format(
+        table=sql.Identifier(layer.table),
+        cols=sql.SQL(", ").join(map(sql.Identifier, columns)),
+        gcol=sql.Identifier(layer.geometry_column),
+        sel=sql.SQL(", ").join(_select_expr(layer, c) for c in columns),
+        geom=geom,
+        conflict=conflict,
+    )
+    result.loaded = conn.execute(statement).rowcount
     result.rejected.sort(key=lambda r: r.number)
 
 

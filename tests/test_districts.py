@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine, text
 
@@ -115,3 +117,48 @@ def test_district_hierarchy_is_derived_from_containment(demo_engine: Engine) -> 
     assert orphans == 0
     assert wrong == 0
     assert neighbourhood_parents == ["area"]
+
+
+def test_bulk_import_assigns_the_same_districts_as_the_database_rule(demo_url: str) -> None:
+    """The importer's vectorised assignment (layers/locating.py) and the trigger's
+    machimap_district_for() must agree on every real point of the demo city."""
+    from tests.conftest import sql_value
+
+    disagreements = sql_value(
+        demo_url,
+        "SELECT count(*) FROM (SELECT district_id, geom FROM facility UNION ALL "
+        "SELECT district_id, geom FROM hazard UNION ALL "
+        "SELECT district_id, geom FROM safety_map_feature) f "
+        "WHERE f.district_id IS DISTINCT FROM machimap_district_for(f.geom)",
+    )
+    checked = sql_value(
+        demo_url,
+        "SELECT (SELECT count(*) FROM facility) + "
+        "(SELECT count(*) FROM hazard) + (SELECT count(*) FROM safety_map_feature)",
+    )
+    assert checked > 2000
+    assert disagreements == 0
+
+
+def test_csv_point_just_outside_within_tolerance_is_loaded(demo_url: str, tmp_path: Path) -> None:
+    from layers.importing import ImportOptions, import_file
+    from tests.conftest import sql_value
+
+    lon, lat = sql_value(
+        demo_url,
+        "SELECT ARRAY[ST_X(p), ST_Y(p)] FROM district c, LATERAL (SELECT ST_Project("
+        "ST_PointN(ST_ExteriorRing(ST_GeometryN(c.geom, 1)), 1)::geography, 20,"
+        " radians(az))::geometry AS p FROM generate_series(0, 350, 10) az) q"
+        " WHERE c.level = 'city' AND NOT ST_Intersects(c.geom, p)"
+        " AND ST_Distance(c.geom::geography, p::geography) BETWEEN 5 AND 40 LIMIT 1",
+    )
+    path = tmp_path / "edge.csv"
+    path.write_text(f"名称,緯度,経度\n境界付近,{lat},{lon}\n遠く,35.69,139.69\n", encoding="utf-8")
+    result = import_file(
+        "hazard", path, ImportOptions(constants={"kind": "other"}, skip_invalid=True), demo_url
+    )
+    assert [r.number for r in result.rejected] == [3]
+    assert result.loaded == 1
+    assert sql_value(
+        demo_url, "SELECT district_id IS NOT NULL FROM hazard WHERE title = '境界付近'"
+    )
