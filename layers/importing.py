@@ -351,6 +351,12 @@ def import_file(
             f"nothing imported, a database rule refused the data: {diag.message_primary}"
             + (f" ({diag.message_detail})" if diag.message_detail else ""),
         ) from None
+    except psycopg.OperationalError as exc:
+        # Lost connection, cancelled statement, server shut down: the transaction is gone.
+        raise ImportError_(
+            f"データベースとの接続でエラーが発生し、何も取り込みませんでした: {exc}",
+            f"nothing imported, the database connection failed: {exc}",
+        ) from None
     if result.rejected and options.rejects_path is not None:
         write_rejects(result, options.rejects_path)
     return result
@@ -389,7 +395,7 @@ def _can_copy_directly(
             return False
     if not layer.upsert_key:
         return True
-    fixed = {**{k: v for k, v in plan.constants.items()}}
+    fixed = dict(plan.constants)
     if layer.source_column:
         fixed[layer.source_column] = source_name
     scope = [k for k in layer.upsert_key if k in fixed]

@@ -264,3 +264,15 @@ def test_zipped_shapefile_bad_feature_is_named_by_number(db_url: str, tmp_path: 
     assert not result.committed
     assert [(r.number, "required" in r.reason_en) for r in result.rejected] == [(2, True)]
     assert sql_value(db_url, "SELECT count(*) FROM school_district") == 0
+
+
+def test_an_unreachable_database_is_a_clear_error() -> None:
+    from layers.importing import ImportError_
+
+    with pytest.raises(ImportError_, match="connection failed"):
+        import_file(
+            "facility",
+            DEMO_DATA / "aed.csv",
+            ImportOptions(constants={"kind": "aed"}),
+            "postgresql://nobody:x@127.0.0.1:1/none",
+        )
