@@ -92,3 +92,8 @@ def test_a_write_outside_the_city_is_a_422_problem_not_a_500(demo_url: str) -> N
     assert response.status_code == 422
     assert response.json()["detail_ja"] == "市の区域外の場所は登録できません。"
     assert sql_value(demo_url, "SELECT count(*) FROM hazard WHERE title = 'x'") == 0
+
+
+def test_no_page_loads_scripts_from_a_cdn(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 404
+    assert client.get("/openapi.json").json()["info"]["title"] == "machimap"
