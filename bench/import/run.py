@@ -51,6 +51,7 @@ MEMORY_LIMIT_MB = 300.0
 POLL_SECONDS = 0.05
 SOURCE_NAME = "bench"
 OGR_TABLE = "ogr_bench"
+APPEND_SOURCE = "ogr_append"
 MACHIMAP_TOOL = "machimap"
 OGR_TOOL = "ogr2ogr"
 
@@ -361,6 +362,61 @@ def ogr2ogr_command(csv_path: Path, conninfo: str) -> list[str]:
     ]  # fmt: skip
 
 
+def ogr2ogr_append_command(csv_path: Path, conninfo: str) -> list[str]:
+    """ogr2ogr loading the same rows into the live hazard layer, as an operator without
+    machimap's importer would: the database's rules (district trigger, checks, indexes,
+    foreign keys) then run row by row."""
+    select = (
+        f'SELECT \'traffic_accident\' AS kind, "名称" AS title, "説明" AS description, '
+        f'"ID" AS source_id, \'{APPEND_SOURCE}\' AS source_dataset FROM "{csv_path.stem}"'
+    )
+    return [
+        "ogr2ogr", "-f", "PostgreSQL", f"PG:{conninfo}", str(csv_path),
+        "-nln", "hazard", "-append", "-sql", select,
+        "-oo", "X_POSSIBLE_NAMES=経度", "-oo", "Y_POSSIBLE_NAMES=緯度",
+        "-oo", "KEEP_GEOM_COLUMNS=NO", "-a_srs", "EPSG:4326",
+        "--config", "PG_USE_COPY", "YES", "-gt", "65536",
+    ]  # fmt: skip
+
+
+def like_for_like(
+    db: Database, out: Path, rows: int, seed: int, conninfo: str, ogr_env: dict[str, str]
+) -> list[str]:
+    """Both tools into the same live hazard table; prints rows/s side by side."""
+    csv_path = ensure_csv(out, rows, seed)
+    results: dict[str, Run] = {}
+    for tool, command, env in (
+        (MACHIMAP_TOOL, machimap_command(csv_path), db.env),
+        ("ogr2ogr -append", ogr2ogr_append_command(csv_path, conninfo), ogr_env),
+    ):
+        db.reset()
+        run = measure(tool, command, env)
+        source = SOURCE_NAME if tool == MACHIMAP_TOOL else APPEND_SOURCE
+        run.rows = int(
+            db.query(
+                f"SELECT count(*) FROM hazard WHERE source_dataset = '{source}' "
+                "AND district_id IS NOT NULL"
+            )
+        )
+        results[tool] = run
+    print()
+    print(
+        f"Like for like: {rows:,} points into the same hazard layer (same indexes, foreign "
+        "keys, checks, district rule)"
+    )
+    problems = []
+    for tool, run in results.items():
+        print(
+            f"{tool:<16} {run.seconds:8.2f} s {rows / run.seconds:>10,.0f} rows/s  "
+            f"rows with a district {run.rows:,}"
+        )
+        if run.returncode != 0 or run.rows != rows:
+            problems.append(f"{tool}: exit {run.returncode}, {run.rows:,} rows located")
+    mm, ogr = results[MACHIMAP_TOOL], results["ogr2ogr -append"]
+    print(f"ratio machimap rows/s ÷ ogr2ogr -append rows/s: {ogr.seconds / mm.seconds:.2f}")
+    return problems
+
+
 LOADED = re.compile(r"^(\d+) loaded, (\d+) rejected.*\((\d+) read from ", re.MULTILINE)
 
 
@@ -504,6 +560,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="leave the benchmark database running with the last run's rows (for inspection)",
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="CSV random seed")
+    parser.add_argument(
+        "--append-rows",
+        type=int,
+        default=20_000,
+        help="rows for the like-for-like run: ogr2ogr -append into the same hazard table "
+        "machimap loads, with its rules (0 to skip; the per-row trigger makes it slow)",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "out", help="CSV and database directory")
     args = parser.parse_args(argv)
     if args.rows < 1 or args.repeat < 1:
@@ -569,6 +632,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 break
         if not failed:
             print_report(summaries, rows, args.repeat)
+        if not failed and args.append_rows > 0:
+            failed += like_for_like(db, out, args.append_rows, args.seed, conninfo, ogr_env)
+            for problem in failed:
+                print(f"FAIL: {problem}")
     finally:
         if args.keep:
             print(f"--keep: database left running; MACHIMAP_DATA_DIR={db.data_dir}")
