@@ -175,7 +175,7 @@ class Plan:
     sources: list[int | None]  # column index per field, None when a constant or absent
     constants: dict[str, Any]
     flags: dict[str, list[tuple[int, str]]]  # string[] field -> (column index, value)
-    extra: list[tuple[int, str]]  # unmapped columns kept in "extra"
+    extra: list[tuple[int, str]]  # unmapped columns kept in "extra" (empty unless the layer has it)
 
     def __post_init__(self) -> None:
         self._steps = [
@@ -332,9 +332,10 @@ def import_file(
     result = ImportResult(layer.id, path, "line" if is_csv(path) else "feature")
     try:
         with psycopg_connect(url) as conn:
-            # The service's statement timeout guards web requests; a million-row placement
-            # is an operator's deliberate bulk job and may take longer.
-            conn.execute("SET LOCAL statement_timeout = 0")
+            # The service's statement timeout guards web requests; a million-row import is
+            # an operator's deliberate bulk job. Committed at once so it outlives a rollback.
+            conn.execute("SET statement_timeout = 0")
+            conn.commit()
             _load(conn, layer, path, options, result)
             if result.rejected and not options.skip_invalid:
                 conn.rollback()
@@ -365,20 +366,11 @@ def import_file(
 BATCH = 10_000
 
 
-@dataclass
-class Target:
-    """Where rows go: the layer's table directly (COPY, the fast path for a dataset that is
-    not in the table yet) or a staging table followed by an upsert."""
-
-    columns: list[str]  # value columns in row order, then district_id / geometry
-    direct: bool
-
-
 def _value_columns(layer: Layer, plan: Plan) -> list[str]:
     columns = [f.name for f in plan.fields]
     if layer.source_column:
         columns.append(layer.source_column)
-    if layer.has_extra and plan.extra:
+    if plan.extra:
         columns.append("extra")
     return columns
 
@@ -420,8 +412,9 @@ def _load(
     result: ImportResult,
     *,
     allow_direct: bool = True,
-) -> bool:
-    """Stream the file into the database; False when the fast path must be retried staged."""
+) -> None:
+    """Stream the file into the database: COPY straight into the layer's table when nothing
+    stored can conflict, otherwise into a staging table followed by one upsert."""
     source_name = options.source_name or path.stem
     if is_csv(path):
         rows = _csv_rows(layer, path, options, result)
@@ -437,10 +430,10 @@ def _load(
     values = _value_columns(layer, plan)
     located = ["district_id"] if layer.located else []
     direct = allow_direct and _can_copy_directly(conn, layer, plan, source_name)
-    target = Target([*values, *located, layer.geometry_column], direct)
+    columns = [*values, *located, layer.geometry_column]
     if direct:
         copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            sql.Identifier(layer.table), sql.SQL(", ").join(map(sql.Identifier, target.columns))
+            sql.Identifier(layer.table), sql.SQL(", ").join(map(sql.Identifier, columns))
         )
     else:
         types = {f.name: PG_TYPES[f.type] for f in plan.fields}
@@ -455,17 +448,15 @@ def _load(
         conn.execute(
             sql.SQL("CREATE TEMP TABLE import_stage (n bigint, {}) ON COMMIT DROP").format(
                 sql.SQL(", ").join(
-                    sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(types[c]))
-                    for c in target.columns
+                    sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(types[c])) for c in columns
                 )
             )
         )
         copy_sql = sql.SQL("COPY import_stage (n, {}) FROM STDIN").format(
-            sql.SQL(", ").join(map(sql.Identifier, target.columns))
+            sql.SQL(", ").join(map(sql.Identifier, columns))
         )
     locator = Locator(conn, _tolerance(conn)) if layer.located else None
     width = len(plan.fields)
-    extra_slot = layer.has_extra and bool(plan.extra)
     try:
         with conn.cursor() as cur, cur.copy(copy_sql) as copy:
             for batch in _batches(rows):
@@ -497,7 +488,7 @@ def _load(
                     cells: list[Any] = list(row[1 : width + 1])
                     if layer.source_column:
                         cells.append(source_name)
-                    if extra_slot:
+                    if plan.extra:
                         cells.append(row[width + 1])
                     if ids is not None:
                         if found.outside[i]:
@@ -510,17 +501,16 @@ def _load(
             raise
         conn.rollback()  # two rows of the file share a key: the staged path names them
         result.read, result.rejected, result.repaired = 0, [], 0
-        conn.execute("SET LOCAL statement_timeout = 0")
-        return _load(conn, layer, path, options, result, allow_direct=False)
+        _load(conn, layer, path, options, result, allow_direct=False)
+        return
     if direct:
         result.loaded = result.read - len(result.rejected)
         result.rejected.sort(key=lambda r: r.number)
     else:
         _reject_duplicates(conn, layer, plan, result)
-        _place(conn, layer, target, result)
+        _place(conn, layer, columns, result)
     if layer.id == "district":
         assign_district_parents(conn)
-    return True
 
 
 def _to_multi(geoms: Any) -> Any:
@@ -573,10 +563,12 @@ def _batches(rows: Iterator[Plan | tuple[Any, ...]]) -> Iterator[list[tuple[Any,
 
 
 def _geometries(batch: list[tuple[Any, ...]]) -> Any:
-    """Rows end with (lon, lat, wkb): CSV rows carry coordinates, GIS rows WKB."""
+    """Rows end with (lon, lat, geometry): CSV rows carry coordinates, GIS rows a geometry."""
     if batch[0][-1] is None:
         return shapely.points(np.array([r[-3] for r in batch]), np.array([r[-2] for r in batch]))
-    return shapely.from_wkb([r[-1] for r in batch])
+    geoms = np.empty(len(batch), dtype=object)
+    geoms[:] = [r[-1] for r in batch]
+    return geoms
 
 
 def _csv_rows(
@@ -592,7 +584,6 @@ def _csv_rows(
         )
     plan = make_plan(layer, source.header, options.constants, options.column_map, {lat_i, lon_i})
     yield plan
-    has_extra = layer.has_extra and bool(plan.extra)
     progress, total = options.progress, source.size
     for number, cells in source:
         result.read += 1
@@ -618,7 +609,7 @@ def _csv_rows(
             )
             result.rejected.append(Rejection(number, ja, en))
             continue
-        if has_extra:  # only when the file has columns the layer does not
+        if plan.extra:  # only when the file has columns the layer does not keep
             yield (number, *values, plan.extra_of(cells), lon, lat, None)
         else:
             yield (number, *values, lon, lat, None)
@@ -678,9 +669,8 @@ def _vector_rows(
                 )
                 result.rejected.append(Rejection(number, ja, en))
                 continue
-            wkb = shapely.to_wkb(fixed[offset])
-            extra = [plan.extra_of(cells)] if layer.has_extra and plan.extra else []
-            yield (number, *values, *extra, None, None, wkb)
+            extra = [plan.extra_of(cells)] if plan.extra else []
+            yield (number, *values, *extra, None, None, fixed[offset])
         if options.progress is not None:
             options.progress(result.read, source.feature_count)
 
@@ -728,16 +718,14 @@ def _reject_duplicates(
 
 
 def _place(
-    conn: psycopg.Connection[Any], layer: Layer, target: Target, result: ImportResult
+    conn: psycopg.Connection[Any], layer: Layer, staged: list[str], result: ImportResult
 ) -> None:
-    """One statement from the staging table into the layer, updating rows whose key exists."""
-    columns = [c for c in target.columns if c != layer.geometry_column]
-    geom = sql.SQL("l.{}").format(sql.Identifier(layer.geometry_column))
-    if layer.geometry_type == "MultiPolygon":
-        geom = sql.SQL("ST_Multi({})").format(geom)
+    """One statement from the staging table into the layer, updating rows whose key exists.
+    Geometries are staged already in the column's type (see _to_multi)."""
+    columns = [c for c in staged if c != layer.geometry_column]
     conflict: sql.Composable = sql.SQL("")
     if layer.upsert_key:
-        updates = [c for c in target.columns if c not in layer.upsert_key]
+        updates = [c for c in staged if c not in layer.upsert_key]
         conflict = sql.SQL(" ON CONFLICT ({}) DO UPDATE SET {}").format(
             sql.SQL(", ").join(sql.Identifier(k) for k in layer.upsert_key),
             sql.SQL(", ").join(
@@ -745,13 +733,12 @@ def _place(
             ),
         )
     statement = sql.SQL(
-        "INSERT INTO {table} ({cols}, {gcol}) SELECT {sel}, {geom} FROM import_stage l{conflict}"
+        "INSERT INTO {table} ({cols}, {gcol}) SELECT {sel}, l.{gcol} FROM import_stage l{conflict}"
     ).format(
         table=sql.Identifier(layer.table),
         cols=sql.SQL(", ").join(map(sql.Identifier, columns)),
         gcol=sql.Identifier(layer.geometry_column),
         sel=sql.SQL(", ").join(_select_expr(layer, c) for c in columns),
-        geom=geom,
         conflict=conflict,
     )
     result.loaded = conn.execute(statement).rowcount
