@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import errors
-from api.routers import health, layers
+from api.permissions import check_every_route_has_a_rule
+from api.rate_limits import RateLimits
+from api.routers import admin, auth, health, layers, me
+from api.security_headers import SecurityHeaders, public_read_paths
+from layers.settings import get_settings
 
 
 def create_app() -> FastAPI:
+    settings = get_settings()
     app = FastAPI(
         title="machimap",
         description="協働のまちづくりのための地図サービス / community mapping for Japanese cities",
@@ -18,6 +24,12 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
-    app.include_router(health.router)
-    app.include_router(layers.router)
+    app.state.rate_limits = RateLimits(settings)
+    for module in (health, layers, auth, me, admin):
+        app.include_router(module.router)
+    check_every_route_has_a_rule(app)
+    app.add_middleware(SecurityHeaders, public_paths=public_read_paths(app))
+    if settings.forwarded_allow_ips:
+        # Outermost, so rate limits and the audit log see the real client address.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     return app

@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from layers.errors import Refused
+
 PROBLEM = "application/problem+json"
 OUTSIDE_CITY = "MM001"  # raised by machimap_district_for()
 
@@ -38,11 +40,12 @@ class Problem(Exception):
         detail_en: str,
         *,
         type_: str = "about:blank",
+        headers: dict[str, str] | None = None,
         **extra: Any,
     ):
         super().__init__(detail_en)
         self.status, self.detail_ja, self.detail_en = status, detail_ja, detail_en
-        self.type, self.extra = type_, extra
+        self.type, self.extra, self.headers = type_, extra, headers
 
 
 def problem_response(
@@ -52,6 +55,7 @@ def problem_response(
     *,
     type_: str = "about:blank",
     instance: str | None = None,
+    headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     title_ja, title_en = GENERIC.get(status, GENERIC[400 if status < 500 else 500])
@@ -65,7 +69,7 @@ def problem_response(
         **({"instance": instance} if instance else {}),
         **extra,
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def install(app: FastAPI) -> None:
@@ -77,14 +81,27 @@ def install(app: FastAPI) -> None:
             exc.detail_en,
             type_=exc.type,
             instance=request.url.path,
+            headers=exc.headers,
             **exc.extra,
+        )
+
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> JSONResponse:
+        return problem_response(
+            exc.status, exc.message_ja, exc.message_en, instance=request.url.path
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         ja, en = GENERIC.get(exc.status_code, GENERIC[400 if exc.status_code < 500 else 500])
         detail_en = exc.detail if isinstance(exc.detail, str) and exc.detail else en
-        return problem_response(exc.status_code, ja, detail_en, instance=request.url.path)
+        return problem_response(
+            exc.status_code,
+            ja,
+            detail_en,
+            instance=request.url.path,
+            headers=dict(exc.headers) if exc.headers else None,
+        )
 
     @app.exception_handler(DBAPIError)
     async def _database_rule(request: Request, exc: DBAPIError) -> JSONResponse:

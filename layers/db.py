@@ -11,6 +11,7 @@ import psycopg
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from layers.audit import AuditActor, bind
 from layers.embedded import EmbeddedCluster
 from layers.settings import Settings, get_settings
 
@@ -69,9 +70,10 @@ def _factory() -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """A unit of work: commits on success, rolls back on any error."""
-    session = _factory()()
+def session_scope(actor: AuditActor | None = None) -> Iterator[Session]:
+    """A unit of work: commits on success, rolls back on any error. With an actor, every
+    row it writes is audited under that actor's name."""
+    session = bind(_factory()(), actor)
     try:
         yield session
         session.commit()

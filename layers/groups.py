@@ -35,6 +35,13 @@ class MemberRole(enum.StrEnum):
     leader = "leader"
 
 
+class MembershipStatus(enum.StrEnum):
+    # A resident asks to join; a leader accepts. Joining alone must not open the group's
+    # private maps to anyone who clicks "join".
+    requested = "requested"
+    active = "active"
+
+
 class Membership(Entity, Base):
     __tablename__ = "membership"
     __table_args__ = (UniqueConstraint("group_id", "user_id", name="uq_membership"),)
@@ -46,3 +53,4 @@ class Membership(Entity, Base):
         BigInteger, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
     )
     role: Mapped[MemberRole] = choice(MemberRole, default="member")
+    status: Mapped[MembershipStatus] = choice(MembershipStatus, default="active")

@@ -1,5 +1,7 @@
 """Every model, imported once so ``Base.metadata`` is complete (Alembic, tests)."""
 
+from layers.accounts import EmailToken
+from layers.api_tokens import ApiToken
 from layers.attachments import Attachment
 from layers.audit import AuditEntry
 from layers.base import Base
@@ -10,6 +12,7 @@ from layers.groups import Group, Membership
 from layers.hazards import Hazard
 from layers.inspections import Inspection, InspectionPartGrade
 from layers.layer_metadata import LayerMetadata
+from layers.outbox import Notification
 from layers.patrols import Patrol, PatrolObservation
 from layers.reports import (
     Report,
@@ -19,16 +22,20 @@ from layers.reports import (
     ReportSupporter,
 )
 from layers.safety_maps import SafetyMap, SafetyMapFeature
+from layers.sessions import AuthSession
 from layers.users import Department, User
 
 __all__ = [
+    "ApiToken",
     "Attachment",
     "AuditEntry",
+    "AuthSession",
     "Base",
     "City",
     "Department",
     "District",
     "DistrictPart",
+    "EmailToken",
     "Facility",
     "Group",
     "Hazard",
@@ -36,6 +43,7 @@ __all__ = [
     "InspectionPartGrade",
     "LayerMetadata",
     "Membership",
+    "Notification",
     "Patrol",
     "PatrolObservation",
     "Report",

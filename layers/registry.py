@@ -73,6 +73,11 @@ class Layer:
     upsert_key: tuple[str, ...] = ()
     # Column recording which dataset a row came from; defaults to the imported file's name.
     source_column: str | None = None
+    # Rows private to community groups: a SQL condition with {groups} standing for the
+    # caller's group ids (layers.policy.row_filter).
+    group_filter: str | None = None
+    # City staff read every row and field (unpublished reports, the original text).
+    staff_reads_all: bool = False
 
     @property
     def table(self) -> str:
@@ -287,6 +292,7 @@ LAYERS: tuple[Layer, ...] = (
         style={"color": "#cc79a7", "symbol": "circle"},
         owner_department="市民協働課",
         importable=False,
+        staff_reads_all=True,
     ),
     Layer(
         id="safety_map_feature",
@@ -303,6 +309,7 @@ LAYERS: tuple[Layer, ...] = (
             SOURCE_ID,
         ),
         public_filter="safety_map_id IN (SELECT id FROM safety_map WHERE is_published)",
+        group_filter="safety_map_id IN (SELECT id FROM safety_map WHERE group_id IN ({groups}))",
         access="group",
         style={"color": "#009e73", "symbol": "star"},
         owner_department="市民協働課",
@@ -325,6 +332,7 @@ LAYERS: tuple[Layer, ...] = (
         ),
         access="group",
         public_filter="false",
+        group_filter="group_id IN ({groups})",
         style={"color": "#e69f00", "width": 3},
         owner_department="市民協働課",
         importable=False,

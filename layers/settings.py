@@ -30,6 +30,35 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     statement_timeout_ms: int = Field(default=30_000, ge=0)
     log_level: str = "info"
+    # The address people use to reach machimap; links in e-mails point here.
+    public_url: str = "http://127.0.0.1:8000"
+    # Behind a reverse proxy: the proxy addresses whose X-Forwarded-For is believed, so rate
+    # limits apply to the real client (uvicorn's forwarded_allow_ips syntax; "*" = any).
+    forwarded_allow_ips: str | None = None
+
+    # Browser sessions.
+    session_max_age_hours: int = Field(default=24 * 14, ge=1)
+    session_idle_minutes: int = Field(default=60 * 24 * 2, ge=5)
+    # Secure cookies are sent over HTTPS only (browsers also treat localhost as secure).
+    cookie_secure: bool = True
+
+    # "log" or "package.module:function"; see layers/outbox.py.
+    notification_sender: str = "log"
+
+    # Abuse limits (the `limits` library's syntax, ";" separates tiers). Storage "memory://"
+    # is per process; use "redis://..." when running several workers.
+    rate_limit_enabled: bool = True
+    rate_limit_storage: str = "memory://"
+    rate_limit_sign_in_ip: str = "20/minute;200/hour"
+    # Failed sign-ins per account *from one address*: the back-off grows with the tiers, and
+    # an attacker's failures never lock the owner out from another address.
+    rate_limit_sign_in_failures: str = "5/minute;20/hour;50/day"
+    rate_limit_sign_up_ip: str = "5/hour;20/day"
+    rate_limit_write_ip: str = "60/minute;1000/hour"
+    rate_limit_write_account: str = "120/minute;2000/hour"
+
+    # Where the basemap tiles come from (allowed by the Content-Security-Policy).
+    basemap_origin: str = "https://cyberjapandata.gsi.go.jp"
 
 
 @lru_cache

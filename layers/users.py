@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, String, text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from layers.base import Base, Entity, choice
@@ -39,3 +40,7 @@ class User(Entity, Base):
         BigInteger, ForeignKey("department.id", ondelete="RESTRICT"), index=True
     )
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Sessions and reset links issued before this moment stop working.
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locale: Mapped[str] = mapped_column(String(5), nullable=False, server_default=text("'ja'"))

@@ -7,12 +7,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import Engine
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from layers import migrate
@@ -121,3 +123,88 @@ def sql_value(url: str, query: str, *params: object) -> Any:
 @pytest.fixture
 def cli() -> CliRunner:
     return CliRunner()
+
+
+# --- people and signed-in clients -------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Person:
+    id: int
+    email: str
+    role: str
+    password: str = PASSWORD
+
+
+def make_person(
+    email: str,
+    role: str = "resident",
+    *,
+    department: str | None = None,
+    verified: bool = True,
+    groups: dict[int, str] | None = None,
+    password: str = PASSWORD,
+) -> Person:
+    """A real account (and memberships: group id -> "member" | "leader" | "requested")."""
+    from layers import accounts
+    from layers.db import session_scope
+    from layers.groups import MemberRole, Membership, MembershipStatus
+    from layers.users import Department, Role
+
+    with session_scope() as db:
+        dept = None
+        if department:
+            dept = db.scalar(select(Department).where(Department.code == department))
+            if dept is None:
+                dept = Department(code=department, name=department)
+                db.add(dept)
+                db.flush()
+        user = accounts.create_user(
+            db, email, email.split("@")[0], password, Role(role), dept, verified=verified
+        )
+        for group_id, kind in (groups or {}).items():
+            requested = kind == "requested"
+            db.add(
+                Membership(
+                    group_id=group_id,
+                    user_id=user.id,
+                    role=MemberRole.member if requested else MemberRole(kind),
+                    status=MembershipStatus.requested if requested else MembershipStatus.active,
+                )
+            )
+        return Person(user.id, user.email, role, password)
+
+
+def new_client() -> TestClient:
+    """A client of a fresh app over https (the session cookie is Secure)."""
+    from api.app import create_app
+
+    return TestClient(create_app(), base_url="https://testserver")
+
+
+def signed_in(person: Person, client: TestClient | None = None) -> TestClient:
+    """A client holding a real session row for this person, sending the CSRF header."""
+    from api.auth import CSRF_HEADER, SESSION_COOKIE
+    from layers import sessions
+    from layers.db import session_scope
+    from layers.users import User
+
+    client = client or new_client()
+    with session_scope() as db:
+        user = db.get(User, person.id)
+        assert user is not None
+        new = sessions.start(db, user, "127.0.0.1", "pytest")
+    client.cookies.set(SESSION_COOKIE, new.token, domain="testserver.local")
+    client.headers[CSRF_HEADER] = new.csrf_token
+    return client
+
+
+@pytest.fixture
+def no_rate_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests that send hundreds of writes from one address on purpose."""
+    from layers.settings import get_settings
+
+    monkeypatch.setenv("MACHIMAP_RATE_LIMIT_ENABLED", "false")
+    get_settings.cache_clear()

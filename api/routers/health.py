@@ -8,13 +8,17 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from api.permissions import permit
 from layers import migrate
 from layers.db import get_engine
+from layers.policy import Action
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", summary="Service health / 稼働状況")
+@router.get(
+    "/health", summary="Service health / 稼働状況", dependencies=[permit(Action.public_read)]
+)
 def health() -> JSONResponse:
     body: dict[str, Any] = {"status": "ok", "migration_head": migrate.head_revision()}
     try:

@@ -7,19 +7,29 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.errors import Problem
+from api.permissions import permit
 from layers.db import session_scope
+from layers.policy import Action
 from layers.publishing import layer_summaries
 
 router = APIRouter(prefix="/api", tags=["layers"])
 
 
-@router.get("/layers", summary="Published layers / 公開レイヤ一覧")
+@router.get(
+    "/layers",
+    summary="Published layers / 公開レイヤ一覧",
+    dependencies=[permit(Action.public_read)],
+)
 def list_layers() -> dict[str, Any]:
     with session_scope() as session:
         return {"layers": layer_summaries(session)}
 
 
-@router.get("/layers/{layer_id}", summary="One published layer / レイヤ")
+@router.get(
+    "/layers/{layer_id}",
+    summary="One published layer / レイヤ",
+    dependencies=[permit(Action.public_read)],
+)
 def get_layer(layer_id: str) -> dict[str, Any]:
     with session_scope() as session:
         for summary in layer_summaries(session):

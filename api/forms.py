@@ -1,0 +1,47 @@
+"""Request bodies that arrive either as JSON (programs, the web app) or as an HTML form
+(the e-mail link pages, Open311 clients), validated by one pydantic model."""
+
+from __future__ import annotations
+
+import json
+from typing import TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from api.errors import Problem
+
+M = TypeVar("M", bound=BaseModel)
+
+
+async def json_or_form(request: Request, model: type[M]) -> M:
+    content_type = request.headers.get("content-type", "")
+    try:
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            data: object = {k: v for k, v in form.items() if isinstance(v, str)}
+        else:
+            data = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        raise Problem(
+            400,
+            "リクエスト本文を読み取れません。",
+            "the request body is not valid JSON or form data",
+        ) from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        where = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+        raise Problem(
+            400,
+            f"入力に誤りがあります: {where}",
+            f"invalid input: {where}",
+            errors=[
+                {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                for e in exc.errors()
+            ],
+        ) from None
+
+
+def wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")

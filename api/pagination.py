@@ -1,0 +1,39 @@
+"""The one pagination style: limit/offset with OGC-style `next`/`prev` links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Query, Request
+
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    offset: int
+
+
+def page_params(
+    limit: int = Query(50, ge=1, description="件数 / items per page (clamped to 500)"),
+    offset: int = Query(0, ge=0, description="開始位置 / items to skip"),
+) -> Page:
+    # An oversized limit is clamped, not refused (OGC API - Features behaviour).
+    return Page(min(limit, MAX_LIMIT), offset)
+
+
+def page_body(
+    request: Request, page: Page, items: list[Any], matched: int, key: str = "items"
+) -> dict[str, Any]:
+    links = [{"rel": "self", "href": str(request.url), "type": "application/json"}]
+    if page.offset + len(items) < matched:
+        url = request.url.include_query_params(offset=page.offset + page.limit, limit=page.limit)
+        links.append({"rel": "next", "href": str(url), "type": "application/json"})
+    if page.offset > 0:
+        url = request.url.include_query_params(
+            offset=max(0, page.offset - page.limit), limit=page.limit
+        )
+        links.append({"rel": "prev", "href": str(url), "type": "application/json"})
+    return {key: items, "numberMatched": matched, "numberReturned": len(items), "links": links}

@@ -1,0 +1,205 @@
+"""Who may do what: the one permission check.
+
+Every router asks ``can(actor, action, resource)`` (through ``api.permissions.permit``) and
+every query over a layer narrows its rows with ``row_filter``; nothing else decides access.
+An action without a rule is refused, so a forgotten rule fails closed.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from layers.api_tokens import Scope
+from layers.audit import AuditActor
+from layers.groups import Group, MemberRole
+from layers.registry import Layer
+from layers.users import Role
+
+
+class Action(enum.StrEnum):
+    public_read = "public.read"  # public layers, catalogues, published maps
+    sign_in = "auth.sign_in"
+    sign_up = "auth.sign_up"
+    account_read = "account.read"  # one's own account
+    account_security = "account.security"  # password, tokens, sessions: browser sign-in only
+    report_submit = "report.submit"
+    report_read_own = "report.read_own"
+    report_read_all = "report.read_all"  # the staff queue, unpublished reports
+    report_triage = "report.triage"  # resource: anything with a department_id
+    group_create = "group.create"
+    group_join = "group.join"
+    group_read_private = "group.read_private"  # resource: the group or its rows
+    group_edit = "group.edit"  # the group's maps and patrols
+    group_manage_members = "group.manage_members"
+    membership_end = "membership.end"  # resource: the membership (a member may leave)
+    group_publish = "group.publish"
+    safety_map_read = "safety_map.read"  # resource: the map
+    safety_map_edit = "safety_map.edit"
+    safety_map_publish = "safety_map.publish"
+    layer_edit = "layer.edit"
+    inspection_record = "inspection.record"
+    facility_plan = "facility.plan"
+    account_manage = "account.manage"
+    department_manage = "department.manage"
+    audit_read = "audit.read"
+    settings_manage = "settings.manage"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The caller: anonymous, or a signed-in account with its active group roles."""
+
+    user_id: int | None = None
+    role: Role | None = None
+    department_id: int | None = None
+    memberships: Mapping[int, MemberRole] = field(default_factory=dict)
+    # None: a browser session, which may use every scope its role allows.
+    scopes: frozenset[Scope] | None = None
+    email_verified: bool = False
+    ip: str | None = None
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
+
+    @property
+    def is_staff(self) -> bool:
+        """City staff; admins can do what staff do."""
+        return self.role in (Role.staff, Role.admin)
+
+    def in_group(self, group_id: int | None) -> bool:
+        return group_id is not None and group_id in self.memberships
+
+    def leads(self, group_id: int | None) -> bool:
+        return group_id is not None and self.memberships.get(group_id) == MemberRole.leader
+
+    @property
+    def audit(self) -> AuditActor | None:
+        return AuditActor(self.user_id, self.ip) if self.user_id is not None else None
+
+
+ANONYMOUS = Actor()
+
+
+def _group_of(resource: Any) -> int | None:
+    if isinstance(resource, Group):
+        return resource.id
+    return getattr(resource, "group_id", None)
+
+
+def _published(resource: Any) -> bool:
+    return bool(getattr(resource, "is_published", False))
+
+
+def _city_map(actor: Actor, resource: Any) -> bool:
+    """Maps the city keeps itself (no group) are edited by staff."""
+    return _group_of(resource) is None and actor.is_staff
+
+
+@dataclass(frozen=True)
+class Rule:
+    check: Callable[[Actor, Any], bool]
+    # The API-token scope the action needs; None: no scope (anyone may, even anonymously).
+    scope: Scope | None
+    browser_only: bool = False  # never through an API token
+
+
+def _anyone(actor: Actor, resource: Any) -> bool:
+    return True
+
+
+def _signed_in(actor: Actor, resource: Any) -> bool:
+    return actor.signed_in
+
+
+def _staff(actor: Actor, resource: Any) -> bool:
+    return actor.is_staff
+
+
+def _admin(actor: Actor, resource: Any) -> bool:
+    return actor.is_admin
+
+
+RULES: dict[Action, Rule] = {
+    Action.public_read: Rule(_anyone, None),
+    Action.sign_in: Rule(_anyone, None),
+    Action.sign_up: Rule(lambda a, r: not a.signed_in, None),
+    Action.account_read: Rule(_signed_in, Scope.read),
+    Action.account_security: Rule(_signed_in, Scope.write, browser_only=True),
+    Action.report_submit: Rule(_anyone, Scope.write),
+    Action.report_read_own: Rule(_signed_in, Scope.read),
+    Action.report_read_all: Rule(_staff, Scope.read),
+    Action.report_triage: Rule(
+        lambda a, r: (
+            a.is_admin
+            or (a.role == Role.staff and (r is None or r.department_id in (None, a.department_id)))
+        ),
+        Scope.write,
+    ),
+    Action.group_create: Rule(_staff, Scope.write),
+    Action.group_join: Rule(lambda a, r: a.signed_in and a.email_verified, Scope.write),
+    Action.group_read_private: Rule(lambda a, r: a.in_group(_group_of(r)), Scope.read),
+    Action.group_edit: Rule(lambda a, r: a.in_group(_group_of(r)), Scope.write),
+    Action.group_manage_members: Rule(
+        lambda a, r: a.leads(_group_of(r)) or a.is_admin, Scope.write
+    ),
+    Action.membership_end: Rule(
+        lambda a, r: a.leads(_group_of(r)) or a.is_admin or a.user_id == r.user_id, Scope.write
+    ),
+    Action.group_publish: Rule(lambda a, r: a.leads(_group_of(r)), Scope.write),
+    Action.safety_map_read: Rule(
+        lambda a, r: _published(r) or a.in_group(_group_of(r)) or _city_map(a, r), None
+    ),
+    Action.safety_map_edit: Rule(
+        lambda a, r: a.in_group(_group_of(r)) or _city_map(a, r), Scope.write
+    ),
+    Action.safety_map_publish: Rule(
+        lambda a, r: a.leads(_group_of(r)) or _city_map(a, r), Scope.write
+    ),
+    Action.layer_edit: Rule(_staff, Scope.write),
+    Action.inspection_record: Rule(_staff, Scope.write),
+    Action.facility_plan: Rule(_staff, Scope.read),
+    Action.account_manage: Rule(_admin, Scope.admin),
+    Action.department_manage: Rule(_admin, Scope.admin),
+    Action.audit_read: Rule(_admin, Scope.admin),
+    Action.settings_manage: Rule(_admin, Scope.admin),
+}
+
+
+def can(actor: Actor, action: Action, resource: Any = None) -> bool:
+    rule = RULES.get(action)
+    if rule is None:
+        return False
+    if actor.scopes is not None:  # an API token
+        if rule.browser_only:
+            return False
+        if rule.scope is not None and rule.scope not in actor.scopes:
+            return False
+    return rule.check(actor, resource)
+
+
+def row_filter(actor: Actor, layer: Layer) -> str | None:
+    """SQL condition (on the layer's table, unaliased) selecting the rows this caller may
+    read; None means every row. Group ids are integers from the database, never input."""
+    reads = actor.scopes is None or Scope.read in actor.scopes
+    if layer.staff_reads_all and actor.is_staff and reads:
+        return None
+    conditions = [layer.public_filter] if layer.public_filter else []
+    if not layer.public_filter and not layer.group_filter:
+        return None
+    if layer.group_filter and actor.memberships and reads:
+        ids = ",".join(str(int(g)) for g in sorted(actor.memberships))
+        conditions.append(layer.group_filter.format(groups=ids))
+    return " OR ".join(f"({c})" for c in conditions) if conditions else "false"
+
+
+def private_fields_visible(actor: Actor, layer: Layer) -> bool:
+    """Staff see a layer's non-public fields (the original report text ...); nobody else."""
+    return layer.staff_reads_all and actor.is_staff
