@@ -1,11 +1,17 @@
-"""`machimap`: the operator's command line (serve, database, city, import, demo)."""
+"""`machimap`: the operator's command line (serve, database, city, import, demo, accounts,
+departments, outbox)."""
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import sys
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from tqdm import tqdm
@@ -15,7 +21,12 @@ from geo.formats import is_csv
 from layers import migrate
 from layers.db import database_url, embedded_cluster, libpq_url, session_scope
 from layers.embedded import EmbeddedError, install_system_packages
+from layers.errors import Refused
 from layers.settings import get_settings
+from layers.users import Role
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 app = typer.Typer(
     help="machimap — 協働のまちづくりのための地図サービス / community mapping for cities",
@@ -27,11 +38,21 @@ db_app = typer.Typer(
     help="The database (embedded PostGIS unless DATABASE_URL is set).", no_args_is_help=True
 )
 city_app = typer.Typer(help="The city this instance serves.", no_args_is_help=True)
+user_app = typer.Typer(
+    help="Accounts: residents, staff and administrators (アカウント).", no_args_is_help=True
+)
+department_app = typer.Typer(help="The city's departments (部署).", no_args_is_help=True)
+outbox_app = typer.Typer(
+    help="Notifications waiting to be sent (送信待ちの通知).", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(city_app, name="city")
+app.add_typer(user_app, name="user")
+app.add_typer(department_app, name="department")
+app.add_typer(outbox_app, name="outbox")
 
 
-def fail(message_ja: str, message_en: str, code: int = 1) -> None:
+def fail(message_ja: str, message_en: str, code: int = 1) -> NoReturn:
     typer.echo(f"エラー: {message_ja}\nerror: {message_en}", err=True)
     raise typer.Exit(code)
 
@@ -313,7 +334,285 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level,
+        # Forwarded headers are trusted only as MACHIMAP_FORWARDED_ALLOW_IPS says (api/app.py),
+        # never by uvicorn's own default.
+        proxy_headers=False,
     )
+
+
+@contextmanager
+def _unit_of_work() -> Iterator[Session]:
+    """One transaction on the migrated database. A refusal from the data layer rolls it back
+    and ends the command with both of its messages."""
+    migrate.upgrade(_url())
+    try:
+        with session_scope() as session:
+            yield session
+    except Refused as exc:
+        fail(exc.message_ja, exc.message_en)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    def width(text: str) -> int:
+        # Kanji and kana take two cells in a terminal; len() would misalign the columns.
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    widths = [max(width(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = [cell + " " * (w - width(cell)) for cell, w in zip(row, widths, strict=True)]
+        typer.echo("  ".join(cells).rstrip())
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Argument(help="E-mail address, also the sign-in name")],
+    name: Annotated[str, typer.Option(help="Display name, e.g. 焼津 花子")],
+    role: Annotated[Role, typer.Option(help="役割 / role")],
+    department: Annotated[
+        str | None, typer.Option(help="Department code (required for staff)")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from one line of stdin")
+    ] = False,
+    invite: Annotated[
+        bool,
+        typer.Option(
+            "--invite", help="No password: e-mail a link to choose one (machimap outbox send)"
+        ),
+    ] = False,
+) -> None:
+    """Create an account. Staff and admin accounts count as verified."""
+    from layers import accounts, audit
+
+    if invite and password_stdin:
+        fail(
+            "--invite と --password-stdin は同時に指定できません。",
+            "--invite and --password-stdin cannot be used together",
+            code=2,
+        )
+    password: str | None
+    if invite:
+        password = None
+    elif password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        # Asked before the transaction opens: a prompt left waiting must not hold locks.
+        password = typer.prompt("パスワード / Password", hide_input=True, confirmation_prompt=True)
+    with _unit_of_work() as session:
+        dept = accounts.department_by_code(session, department) if department else None
+        # The operator vouches for colleagues' addresses; residents confirm their own.
+        user = accounts.create_user(
+            session, email, name, password, role, dept, verified=role != Role.resident
+        )
+        if password is None:
+            accounts.request_password_reset(session, user.email)
+        audit.record(
+            session,
+            "cli.user_add",
+            subject_layer="user_account",
+            subject_id=user.id,
+            after={
+                "email": user.email,
+                "display_name": user.display_name,
+                "role": user.role.value,
+                "department": dept.code if dept else None,
+                "invited": password is None,
+            },
+        )
+        created = (
+            f"id={user.id} email={user.email} role={user.role.value} "
+            f"department={dept.code if dept else '-'}"
+        )
+    typer.echo(created)
+    if invite:
+        typer.echo(
+            "パスワード設定のリンクを送信待ちにしました。`machimap outbox send` で送信します。\n"
+            "a link to choose a password is queued: `machimap outbox send` delivers it"
+        )
+
+
+@user_app.command("list")
+def user_list(
+    role: Annotated[Role | None, typer.Option(help="Only this role")] = None,
+) -> None:
+    """List accounts."""
+    from sqlalchemy import select
+
+    from layers.users import Department, User
+
+    query = (
+        select(User, Department.code)
+        .outerjoin(Department, Department.id == User.department_id)
+        .order_by(User.id)
+    )
+    if role is not None:
+        query = query.where(User.role == role)
+    with _unit_of_work() as session:
+        rows = [
+            [
+                str(user.id),
+                user.email,
+                user.display_name,
+                user.role.value,
+                code or "-",
+                _yes(user.is_active),
+                _yes(user.email_verified_at is not None),
+            ]
+            for user, code in session.execute(query).tuples()
+        ]
+    _table(["id", "email", "name", "role", "department", "active", "verified"], rows)
+
+
+@user_app.command("set")
+def user_set(
+    email: Annotated[str, typer.Argument(help="The account's e-mail address")],
+    role: Annotated[Role | None, typer.Option(help="New role / 新しい役割")] = None,
+    department: Annotated[
+        str | None, typer.Option(help="Department code; '' removes the department")
+    ] = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--inactive", help="Allow or stop sign-in")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Display name")] = None,
+) -> None:
+    """Change an account. A new role or deactivation signs it out everywhere and revokes its
+    API tokens."""
+    import psycopg
+    from sqlalchemy.exc import IntegrityError
+
+    from layers import accounts, audit
+
+    if role is None and department is None and active is None and name is None:
+        fail(
+            "変更する項目を指定してください（--role, --department, --active/--inactive, --name）。",
+            "nothing to change: give --role, --department, --active/--inactive or --name",
+            code=2,
+        )
+    if name is not None and not name.strip():
+        fail("表示名を入力してください。", "the display name must not be empty")
+    with _unit_of_work() as session:
+        user = accounts.find_user(session, email)
+        if user is None:
+            fail(f"アカウント {email} はありません。", f"no account with e-mail {email!r}")
+        # Looked up before any change: the query would autoflush a half-made change (a staff
+        # role without its department) into the CHECK constraint.
+        dept = accounts.department_by_code(session, department) if department else None
+        role_before = user.role
+        after: dict[str, Any] = {}
+        if name is not None:
+            user.display_name = after["display_name"] = name.strip()[:100]
+        if role is not None:
+            user.role = role
+            after["role"] = role.value
+        if department is not None:
+            user.department_id = dept.id if dept else None
+            after["department"] = dept.code if dept else None
+        if active is not None:
+            user.is_active = after["is_active"] = active
+        try:
+            session.flush()
+        except IntegrityError as exc:
+            if (
+                isinstance(exc.orig, psycopg.errors.CheckViolation)
+                and exc.orig.diag.constraint_name == "ck_user_account_staff_department"
+            ):
+                fail(
+                    "職員アカウントには部署が必要です（--department で指定してください）。",
+                    "a staff account needs a department (give --department)",
+                )
+            raise
+        if active is False or user.role != role_before:
+            accounts.revoke_access(session, user.id)
+            after["access_revoked"] = True
+        audit.record(
+            session, "cli.user_set", subject_layer="user_account", subject_id=user.id, after=after
+        )
+        changed = ", ".join(f"{key}={value}" for key, value in after.items())
+    typer.echo(f"{user.email}: {changed}")
+
+
+DEPARTMENT_CODE = re.compile(r"[a-z0-9_\-]{1,40}")
+
+
+@department_app.command("add")
+def department_add(
+    code: Annotated[str, typer.Argument(help="Short code: a-z, 0-9, _ and -, e.g. road")],
+    name: Annotated[str, typer.Argument(help="Name, e.g. 道路課")],
+    name_en: Annotated[str | None, typer.Option(help="English name, e.g. Road Division")] = None,
+) -> None:
+    """Add a department."""
+    from sqlalchemy import select
+
+    from layers import audit
+    from layers.users import Department
+
+    if not DEPARTMENT_CODE.fullmatch(code):
+        fail(
+            f"部署コード {code} は使えません（英小文字・数字・_・- の40文字以内）。",
+            f"department code {code!r} must be 1-40 of a-z, 0-9, _ and -",
+        )
+    name = name.strip()
+    if not name or len(name) > 100 or (name_en is not None and len(name_en) > 100):
+        fail("部署名は1〜100文字にしてください。", "a department name takes 1-100 characters")
+    with _unit_of_work() as session:
+        if session.scalar(select(Department).where(Department.code == code)):
+            fail(f"部署コード {code} は使われています。", f"department code {code!r} exists")
+        dept = Department(code=code, name=name, name_en=name_en)
+        session.add(dept)
+        session.flush()
+        audit.record(
+            session,
+            "cli.department_add",
+            subject_layer="department",
+            subject_id=dept.id,
+            after={"code": code, "name": name, "name_en": name_en},
+        )
+        created = f"id={dept.id} code={code} name={name}"
+    typer.echo(created)
+
+
+@department_app.command("list")
+def department_list() -> None:
+    """List departments."""
+    from sqlalchemy import select
+
+    from layers.users import Department
+
+    with _unit_of_work() as session:
+        rows = [
+            [str(d.id), d.code, d.name, d.name_en or "-"]
+            for d in session.scalars(select(Department).order_by(Department.code))
+        ]
+    _table(["id", "code", "name", "name_en"], rows)
+
+
+OUTBOX_BATCH = 100
+
+
+@outbox_app.command("send")
+def outbox_send() -> None:
+    """Send the waiting notifications; failures stay queued for the next run."""
+    from layers import outbox
+
+    migrate.upgrade(_url())
+    if not outbox.log.hasHandlers():
+        # The default sender writes messages to this log; with no handler its INFO records
+        # (and the links in them) would vanish while being marked sent.
+        outbox.log.addHandler(logging.StreamHandler())
+        outbox.log.setLevel(get_settings().log_level.upper())
+    total = 0
+    while True:
+        # Committed batch by batch: a failure later re-sends at most one batch, not all.
+        with session_scope() as session:
+            sent = outbox.deliver_pending(session, limit=OUTBOX_BATCH)
+        total += sent
+        if sent < OUTBOX_BATCH:
+            break
+    typer.echo(f"{total} sent")
 
 
 def main() -> None:

@@ -14,6 +14,16 @@ from layers.errors import Refused
 
 PROBLEM = "application/problem+json"
 OUTSIDE_CITY = "MM001"  # raised by machimap_district_for()
+CONSTRAINT_PROBLEMS = {
+    "23514": (422, "入力内容がデータの規則に反しています", "the data breaks a rule"),
+    "23505": (409, "同じものが既に登録されています", "this already exists"),
+    "23503": (
+        422,
+        "参照先が存在しないか、まだ使われています",
+        "a referenced record is missing or in use",
+    ),
+    "23502": (422, "必須の項目が空です", "a required value is missing"),
+}
 
 GENERIC = {
     400: ("リクエストが正しくありません。", "Bad request."),
@@ -115,6 +125,19 @@ def install(app: FastAPI) -> None:
                 "the location is outside the city boundary",
                 type_="/problems/outside-city",
                 instance=request.url.path,
+            )
+        # Constraints are the last line of defence behind validation; when one speaks, the
+        # data sent broke it, and the caller should hear which rule.
+        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+        if state in CONSTRAINT_PROBLEMS:
+            status, ja, en = CONSTRAINT_PROBLEMS[state]
+            return problem_response(
+                status,
+                f"{ja}（{constraint}）",
+                f"{en} ({constraint})",
+                type_="/problems/constraint",
+                instance=request.url.path,
+                constraint=constraint,
             )
         raise exc
 

@@ -13,6 +13,7 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, LargeBinary, func, sele
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from layers import outbox, sessions
+from layers.api_tokens import ApiToken
 from layers.base import Base, Entity, choice
 from layers.errors import Refused
 from layers.passwords import check_new_password, hash_password, needs_rehash, verify_password
@@ -107,6 +108,17 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def revoke_access(session: Session, user_id: int) -> None:
+    """Signs the account out everywhere and revokes its API tokens, so a changed role or a
+    deactivation takes effect at once, not when a session or token happens to expire."""
+    sessions.end_all(session, user_id)
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:

@@ -32,10 +32,10 @@ class Action(enum.StrEnum):
     group_create = "group.create"
     group_join = "group.join"
     group_read_private = "group.read_private"  # resource: the group or its rows
+    group_members_read = "group.members_read"  # who is in the group (not its content)
     group_edit = "group.edit"  # the group's maps and patrols
     group_manage_members = "group.manage_members"
     membership_end = "membership.end"  # resource: the membership (a member may leave)
-    group_publish = "group.publish"
     safety_map_read = "safety_map.read"  # resource: the map
     safety_map_edit = "safety_map.edit"
     safety_map_publish = "safety_map.publish"
@@ -146,6 +146,11 @@ RULES: dict[Action, Rule] = {
     Action.group_create: Rule(_staff, Scope.write),
     Action.group_join: Rule(lambda a, r: a.signed_in and a.email_verified, Scope.write),
     Action.group_read_private: Rule(lambda a, r: a.in_group(_group_of(r)), Scope.read),
+    # Admins manage memberships, so they see who is in a group; the group's maps and patrols
+    # stay the group's own (a voluntary body's drafts are not the city's to read).
+    Action.group_members_read: Rule(
+        lambda a, r: a.in_group(_group_of(r)) or a.is_admin, Scope.read
+    ),
     Action.group_edit: Rule(lambda a, r: a.in_group(_group_of(r)), Scope.write),
     Action.group_manage_members: Rule(
         lambda a, r: a.leads(_group_of(r)) or a.is_admin, Scope.write
@@ -153,7 +158,6 @@ RULES: dict[Action, Rule] = {
     Action.membership_end: Rule(
         lambda a, r: a.leads(_group_of(r)) or a.is_admin or a.user_id == r.user_id, Scope.write
     ),
-    Action.group_publish: Rule(lambda a, r: a.leads(_group_of(r)), Scope.write),
     Action.safety_map_read: Rule(
         lambda a, r: _published(r) or a.in_group(_group_of(r)) or _city_map(a, r), None
     ),
@@ -188,12 +192,12 @@ def can(actor: Actor, action: Action, resource: Any = None) -> bool:
 def row_filter(actor: Actor, layer: Layer) -> str | None:
     """SQL condition (on the layer's table, unaliased) selecting the rows this caller may
     read; None means every row. Group ids are integers from the database, never input."""
+    if not layer.public_filter and not layer.group_filter:
+        return None  # a fully public layer
     reads = actor.scopes is None or Scope.read in actor.scopes
     if layer.staff_reads_all and actor.is_staff and reads:
         return None
     conditions = [layer.public_filter] if layer.public_filter else []
-    if not layer.public_filter and not layer.group_filter:
-        return None
     if layer.group_filter and actor.memberships and reads:
         ids = ",".join(str(int(g)) for g in sorted(actor.memberships))
         conditions.append(layer.group_filter.format(groups=ids))

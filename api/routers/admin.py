@@ -9,14 +9,13 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select
 
 from api.errors import Problem
 from api.pagination import Page, page_body, page_params
 from api.permissions import Authorized, permit, row_of
 from api.routers.auth import account_json
-from layers import accounts, sessions
-from layers.api_tokens import ApiToken
+from layers import accounts
 from layers.audit import AuditEntry
 from layers.db import session_scope
 from layers.policy import Action
@@ -165,13 +164,7 @@ def edit_user(
             setattr(user, name, value)
         db.flush()  # the staff_department CHECK speaks now, as a 422 below
         if changes.get("is_active") is False or "role" in changes:
-            # Access changes take effect at once, not when the session happens to expire.
-            sessions.end_all(db, user.id)
-            db.execute(
-                update(ApiToken)
-                .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                .values(revoked_at=func.now())
-            )
+            accounts.revoke_access(db, user.id)
         return admin_user_json(user)
 
 
