@@ -513,14 +513,20 @@ def _load(
         assign_district_parents(conn)
 
 
+def as_multi(geom: shapely.Geometry) -> shapely.Geometry:
+    """A single polygon or line as the Multi* type a layer's column holds; others as given."""
+    if geom.geom_type == "Polygon":
+        return shapely.MultiPolygon([geom])
+    if geom.geom_type == "LineString":
+        return shapely.MultiLineString([geom])
+    return geom
+
+
 def _to_multi(geoms: Any) -> Any:
     """Single polygons or lines into the Multi* type the layer's column holds."""
     out = geoms.copy()
     for i, g in enumerate(geoms):
-        if g.geom_type == "Polygon":
-            out[i] = shapely.MultiPolygon([g])
-        elif g.geom_type == "LineString":
-            out[i] = shapely.MultiLineString([g])
+        out[i] = as_multi(g)
     return out
 
 
@@ -660,7 +666,7 @@ def _vector_rows(
                 values = plan.row_values(cells)
                 if notes[offset]:
                     result.repaired += 1
-                _check_extent(fixed[offset])
+                check_extent(fixed[offset])
             except (RowError, GeometryError) as exc:
                 ja, en = (
                     (exc.ja, exc.en)
@@ -675,7 +681,7 @@ def _vector_rows(
             options.progress(result.read, source.feature_count)
 
 
-def _check_extent(geom: shapely.Geometry) -> None:
+def check_extent(geom: shapely.Geometry) -> None:
     """A feature whose coordinates are not in Japan was read in the wrong CRS or swapped."""
     x0, y0, x1, y1 = shapely.bounds(geom)
     for lon, lat in ((x0, y0), (x1, y1)):
