@@ -8,7 +8,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api import errors
 from api.permissions import check_every_route_has_a_rule
 from api.rate_limits import RateLimits
-from api.routers import admin, auth, health, layers, me
+from api.routers import admin, auth, features, groups, health, layers, me, patrols, safety_maps
 from api.security_headers import SecurityHeaders, public_read_paths
 from layers.settings import get_settings
 
@@ -25,7 +25,7 @@ def create_app() -> FastAPI:
     )
     errors.install(app)
     app.state.rate_limits = RateLimits(settings)
-    for module in (health, layers, auth, me, admin):
+    for module in (health, layers, auth, me, admin, groups, safety_maps, patrols, features):
         app.include_router(module.router)
     check_every_route_has_a_rule(app)
     app.add_middleware(SecurityHeaders, public_paths=public_read_paths(app))

@@ -1,0 +1,404 @@
+"""The authorization matrix, generated from the app's route table.
+
+Every route is called as every kind of caller and the outcome is compared with EXPECTED,
+the one table of who may do what. A route missing from the table fails the suite, and so
+does a table entry without a route; removing any rule from layers/policy.py makes the
+matrix fail (test_every_rule_is_load_bearing).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.permissions import api_routes, route_action
+from layers.policy import RULES, Action
+from tests.conftest import Person, make_person, new_client, signed_in, sql_value
+
+# --- who is calling ----------------------------------------------------------------------
+
+ROLES = (
+    "anonymous",
+    "resident",
+    "unverified",  # a resident who has not confirmed the e-mail address yet
+    "member_a",
+    "leader_a",
+    "member_b",  # a member of another group, acting on group A's things
+    "staff",
+    "admin",
+    "token_leader_a",  # group A's leader through a read-only API token
+)
+ANYONE = frozenset(ROLES)
+SIGNED_IN = ANYONE - {"anonymous"}
+BROWSER = SIGNED_IN - {"token_leader_a"}
+VERIFIED_BROWSER = BROWSER - {"unverified"}
+STAFF = frozenset({"staff", "admin"})
+ADMIN = frozenset({"admin"})
+A_READ = frozenset({"member_a", "leader_a", "token_leader_a"})
+A_WRITE = frozenset({"member_a", "leader_a"})
+A_LEAD = frozenset({"leader_a"})
+NOBODY: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Expect:
+    allowed: frozenset[str]
+    body: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)  # overrides the world's defaults
+    query: str = ""
+    # A successful write by a signed-in caller must leave a row in audit_log.
+    audited: bool = True
+
+
+# --- the one table of who may do what ------------------------------------------------------
+
+EXPECTED: dict[str, Expect] = {
+    "GET /health": Expect(ANYONE),
+    "GET /api/layers": Expect(ANYONE),
+    "GET /api/layers/{layer_id}": Expect(ANYONE),
+    "GET /api/departments": Expect(ANYONE),
+    # Sign-in and e-mail link flows are open to anyone (they carry their own secret).
+    "POST /auth/login": Expect(ANYONE, audited=False),
+    "POST /auth/logout": Expect(ANYONE, audited=False),
+    "POST /auth/signup": Expect(frozenset({"anonymous"}), audited=False),
+    "GET /auth/verify-email": Expect(ANYONE, query="token=abcdefghijklmnop"),
+    "POST /auth/verify-email": Expect(ANYONE, audited=False),
+    "POST /auth/password-reset": Expect(ANYONE, audited=False),
+    "GET /auth/reset-password": Expect(ANYONE, query="token=abcdefghijklmnop"),
+    "POST /auth/reset-password": Expect(ANYONE, audited=False),
+    # One's own account; passwords and tokens only from a signed-in browser.
+    "GET /api/me": Expect(SIGNED_IN),
+    "GET /api/me/reports": Expect(SIGNED_IN),
+    "POST /auth/password": Expect(BROWSER),
+    "POST /auth/verify-email/resend": Expect(BROWSER, audited=False),
+    "GET /api/me/tokens": Expect(BROWSER),
+    "POST /api/me/tokens": Expect(BROWSER, body={"name": "matrix", "scopes": ["read"]}),
+    "DELETE /api/me/tokens/{token_id}": Expect(BROWSER),
+    # Administration.
+    "POST /api/admin/departments": Expect(ADMIN, body={"code": "parks", "name": "公園緑地課"}),
+    "PATCH /api/admin/departments/{department_id}": Expect(ADMIN, body={"name": "道路河川課"}),
+    "GET /api/admin/users": Expect(ADMIN),
+    "POST /api/admin/users": Expect(
+        ADMIN,
+        body={
+            "email": "new-staff@example.jp",
+            "display_name": "新任",
+            "role": "staff",
+            "department": "road",
+            "password": "shiyakusho-2026-a",
+        },
+    ),
+    "PATCH /api/admin/users/{user_id}": Expect(
+        ADMIN, body={"display_name": "改名"}, params={"user_id": "resident"}
+    ),
+    "GET /api/admin/audit": Expect(ADMIN),
+    # Staff curate the city's layers.
+    "POST /api/layers/{layer_id}/features": Expect(
+        STAFF,
+        body={
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [138.3187, 34.8669]},
+            "properties": {"kind": "road_damage", "title": "穴"},
+        },
+    ),
+    # audited=False where the second allowed caller repeats a change that is already made:
+    # the trigger logs changes, and an identical write changes nothing.
+    "PATCH /api/layers/{layer_id}/features/{feature_id}": Expect(
+        STAFF,
+        body={"properties": {"severity": 3}},
+        params={"feature_id": "hazard_id"},
+        audited=False,
+    ),
+    "DELETE /api/layers/{layer_id}/features/{feature_id}": Expect(
+        STAFF, params={"feature_id": "hazard_id"}
+    ),
+    # Community groups. The order matters: the resident asks to join before the membership
+    # routes run, and leaves again before the group's private routes are tried.
+    "GET /api/groups": Expect(ANYONE),
+    "POST /api/groups": Expect(STAFF, body={"name": "港小学校おやじの会", "kind": "pta"}),
+    "GET /api/groups/{group_id}": Expect(ANYONE),
+    "POST /api/groups/{group_id}/join": Expect(VERIFIED_BROWSER),
+    "GET /api/groups/{group_id}/members": Expect(A_READ | ADMIN),
+    "PUT /api/groups/{group_id}/members/{user_id}": Expect(
+        A_LEAD | ADMIN, body={"role": "member"}, params={"user_id": "resident"}, audited=False
+    ),
+    "DELETE /api/groups/{group_id}/members/{user_id}": Expect(
+        frozenset({"resident", "leader_a", "admin"}), params={"user_id": "resident"}
+    ),
+    "GET /api/groups/{group_id}/safety-maps": Expect(ANYONE),
+    "POST /api/groups/{group_id}/safety-maps": Expect(A_WRITE, body={"title": "通学路の危険箇所"}),
+    "GET /api/safety-maps/{map_id}": Expect(A_READ),
+    "PATCH /api/safety-maps/{map_id}": Expect(A_WRITE, body={"title": "改訂版"}, audited=False),
+    "POST /api/safety-maps/{map_id}/publish": Expect(A_LEAD),
+    "POST /api/safety-maps/{map_id}/unpublish": Expect(A_LEAD),
+    "POST /api/safety-maps/{map_id}/features": Expect(
+        A_WRITE,
+        body={
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [138.3187, 34.8669]},
+            "properties": {"kind": "hard_to_see"},
+        },
+    ),
+    "DELETE /api/safety-maps/{map_id}/features/{feature_id}": Expect(A_WRITE),
+    "GET /api/groups/{group_id}/patrols": Expect(A_READ),
+    "POST /api/groups/{group_id}/patrols": Expect(
+        A_WRITE,
+        body={
+            "title": "夜間パトロール",
+            "kind": "patrol",
+            "started_at": "2026-05-01T19:00:00+09:00",
+            "participants": 3,
+        },
+    ),
+    "GET /api/patrols/{patrol_id}": Expect(A_READ),
+}
+
+
+# --- the world every call runs in ---------------------------------------------------------
+
+
+@dataclass
+class World:
+    url: str
+    people: dict[str, Person]
+    params: dict[str, str]
+    read_token: str
+
+
+def build_world(url: str) -> World:
+    from layers import api_tokens
+    from layers.api_tokens import Scope
+    from layers.db import session_scope
+    from layers.groups import Group, GroupKind
+    from layers.users import User
+
+    with session_scope() as db:
+        a = Group(name="本町一丁目自治会", kind=GroupKind.neighbourhood_association)
+        b = Group(name="港小学校PTA", kind=GroupKind.pta)
+        db.add_all([a, b])
+        db.flush()
+        group_a, group_b = a.id, b.id
+    people = {
+        "resident": make_person("resident@example.jp"),
+        "unverified": make_person("unverified@example.jp", verified=False),
+        "member_a": make_person("member-a@example.jp", groups={group_a: "member"}),
+        "leader_a": make_person("leader-a@example.jp", groups={group_a: "leader"}),
+        "member_b": make_person("member-b@example.jp", groups={group_b: "leader"}),
+        "staff": make_person("staff@example.jp", "staff", department="road"),
+        "admin": make_person("admin@example.jp", "admin"),
+    }
+    with session_scope() as db:
+        leader = db.get(User, people["leader_a"].id)
+        assert leader is not None
+        token = api_tokens.issue(db, leader, "matrix", [Scope.read]).token
+    ids = _world_rows(url, group_a, people)
+    params = {
+        "layer_id": "hazard",
+        "group_id": str(group_a),
+        "user_id": str(people["member_a"].id),
+        "department_id": ids["department"],
+        "token_id": "999999",
+        **ids,
+    }
+    return World(url, people, params, token)
+
+
+def _world_rows(url: str, group_a: int, people: dict[str, Person]) -> dict[str, str]:
+    """Group A's private map, feature and patrol, a hazard, and a report by the resident."""
+    import psycopg
+
+    from layers.db import libpq_url
+
+    with psycopg.connect(libpq_url(url)) as conn:
+
+        def one(sql: str, *args: object) -> str:
+            row = conn.execute(sql.encode(), args).fetchone()
+            assert row is not None
+            return str(row[0])
+
+        point = "ST_SetSRID(ST_MakePoint(138.3187, 34.8669), 4326)"
+        map_id = one(
+            "INSERT INTO safety_map (title, group_id) VALUES ('本町の危険箇所', %s) RETURNING id",
+            group_a,
+        )
+        feature = one(
+            "INSERT INTO safety_map_feature (safety_map_id, kind, title, geom) "
+            f"VALUES (%s, 'hard_to_see', '高い塀', {point}) RETURNING id",
+            map_id,
+        )
+        patrol = one(
+            "INSERT INTO patrol (group_id, title, started_at) "
+            "VALUES (%s, '夜間パトロール', now()) RETURNING id",
+            group_a,
+        )
+        hazard = one(
+            f"INSERT INTO hazard (kind, title, geom) VALUES ('road_damage', '穴', {point}) "
+            "RETURNING id"
+        )
+        department = one("SELECT id FROM department WHERE code = 'road'")
+        category = one(
+            "INSERT INTO report_category (code, name_ja, name_en, icon) "
+            "VALUES ('road', '道路', 'Road', 'road') RETURNING id"
+        )
+        one(
+            "INSERT INTO report (public_id, tracking_token_hash, category_id, description, "
+            f"geom, reporter_user_id) VALUES ('R-1', 'x', %s, '穴があります', {point}, %s) "
+            "RETURNING id",
+            category,
+            people["resident"].id,
+        )
+    return {
+        "map_id": map_id,
+        "feature_id": feature,
+        "patrol_id": patrol,
+        "hazard_id": hazard,
+        "department": department,
+    }
+
+
+def client_for(world: World, role: str) -> TestClient:
+    if role == "anonymous":
+        return new_client()
+    if role == "token_leader_a":
+        client = new_client()
+        client.headers["Authorization"] = f"Bearer {world.read_token}"
+        return client
+    return signed_in(world.people[role])  # a fresh session: logout must not leak across calls
+
+
+# --- running the matrix ------------------------------------------------------------------
+
+
+def route_table(app: Any) -> Iterator[tuple[str, str, str]]:
+    """(key, method, path) for every API route the app serves."""
+    for route in api_routes(app.routes):
+        for method in sorted(route.methods or ()):
+            if method != "HEAD":
+                yield f"{method} {route.path}", method, route.path
+
+
+def _fill(path: str, world: World, expect: Expect) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        raw = expect.params.get(name, world.params.get(name, ""))
+        # A role name stands for that person's id, a world key for that row's id.
+        if raw in world.people:
+            return str(world.people[raw].id)
+        return world.params.get(raw, raw)
+
+    filled = re.sub(r"\{(\w+)\}", value, path)
+    return f"{filled}?{expect.query}" if expect.query else filled
+
+
+def run_matrix(world: World, app: Any, keys: set[str] | None = None) -> list[str]:
+    """Mismatches between what happens and EXPECTED, as readable lines."""
+    problems: list[str] = []
+    for key, method, path in route_table(app):
+        if keys is not None and key not in keys:
+            continue
+        expect = EXPECTED.get(key)
+        if expect is None:
+            problems.append(f"{key}: no entry in EXPECTED (who may call it?)")
+            continue
+        url = _fill(path, world, expect)
+        # Refused callers first, while every resource still exists.
+        for role in sorted(ROLES, key=lambda r: r in expect.allowed):
+            client = client_for(world, role)
+            actor = world.people.get(role.replace("token_", ""))
+            before = _audit_rows(world, actor)
+            kwargs: dict[str, Any] = {} if method in ("GET", "DELETE") else {"json": expect.body}
+            status = client.request(method, url, **kwargs).status_code
+            if role in expect.allowed:
+                if status in (401, 403):
+                    problems.append(f"{key} as {role}: {status}, expected to be allowed")
+                elif (
+                    expect.audited
+                    and method != "GET"
+                    and 200 <= status < 300
+                    and actor
+                    and _audit_rows(world, actor) == before
+                ):
+                    problems.append(f"{key} as {role}: {status} but nothing in audit_log")
+            else:
+                wanted = 401 if role == "anonymous" else 403
+                if status != wanted:
+                    problems.append(f"{key} as {role}: {status}, expected {wanted}")
+    return problems
+
+
+def _audit_rows(world: World, actor: Person | None) -> int:
+    if actor is None:
+        return 0
+    count = sql_value(
+        world.url, "SELECT count(*) FROM audit_log WHERE actor_user_id = %s", actor.id
+    )
+    return int(count)
+
+
+@pytest.fixture
+def world(db_url: str, no_rate_limits: None) -> World:
+    return build_world(db_url)
+
+
+def test_every_route_is_in_the_expected_access_table(world: World) -> None:
+    app = new_client().app
+    served = {key for key, _, _ in route_table(app)}
+    assert sorted(served - EXPECTED.keys()) == [], "routes without an expected-access entry"
+    assert sorted(EXPECTED.keys() - served) == [], "entries for routes that do not exist"
+
+
+def test_the_authorization_matrix(world: World) -> None:
+    problems = run_matrix(world, new_client().app)
+    assert problems == []
+
+
+def test_every_rule_is_load_bearing(world: World) -> None:
+    """Remove each rule in turn: the matrix must notice every time."""
+    from api.app import create_app
+
+    app = create_app()
+    by_action: dict[Action, set[str]] = {}
+    for route in api_routes(app.routes):
+        action = route_action(route)
+        assert action is not None
+        for method in route.methods or ():
+            by_action.setdefault(action, set()).add(f"{method} {route.path}")
+    unused = set(RULES) - set(by_action)
+    for action, keys in sorted(by_action.items()):
+        rule = RULES.pop(action)
+        try:
+            assert run_matrix(world, app, keys), f"removing the rule for {action} went unnoticed"
+        finally:
+            RULES[action] = rule
+    # Rules no route uses yet belong to later features (reports, inspections, planning).
+    assert unused <= {
+        Action.report_submit,
+        Action.report_read_all,
+        Action.report_triage,
+        Action.inspection_record,
+        Action.facility_plan,
+        Action.settings_manage,
+    }, unused
+
+
+def test_a_route_without_a_rule_stops_the_app_from_starting(db_url: str) -> None:
+    from fastapi import APIRouter
+
+    from api.app import create_app
+    from api.permissions import check_every_route_has_a_rule
+
+    app = create_app()
+    stray = APIRouter()
+
+    @stray.get("/api/stray")
+    def stray_route() -> dict[str, str]:
+        return {}
+
+    app.include_router(stray)
+    with pytest.raises(RuntimeError, match="/api/stray"):
+        check_every_route_has_a_rule(app)

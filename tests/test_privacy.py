@@ -1,0 +1,80 @@
+"""Residents' personal information never appears in a public answer.
+
+A canary resident and a canary contact are planted; every GET route is then called, as
+callers who must not see them, and every answer is searched for the canary strings."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from layers.db import libpq_url
+from layers.registry import layer_ids
+from tests.conftest import make_person
+from tests.test_authorization import EXPECTED, World, _fill, build_world, client_for, route_table
+
+CANARY_NAME = "カナリア花子"
+CANARY_EMAIL = "canary.7f3a@example.jp"
+CONTACT_EMAIL = "canary.contact.7f3a@example.jp"
+CONTACT_PHONE = "090-7777-3141"
+ORIGINAL_TEXT = "CANARY-ORIGINAL-7f3a 隣の山田さんの家の前"
+CANARIES = (CANARY_NAME, CANARY_EMAIL, CONTACT_EMAIL, CONTACT_PHONE, "7f3a", "7777-3141")
+
+
+@pytest.fixture
+def planted(db_url: str, no_rate_limits: None) -> World:
+    world = build_world(db_url)
+    person = make_person(CANARY_EMAIL, groups={int(world.params["group_id"]): "member"})
+    point = "ST_SetSRID(ST_MakePoint(138.3190, 34.8670), 4326)"
+    with psycopg.connect(libpq_url(db_url)) as conn:
+        conn.execute(
+            b"UPDATE user_account SET display_name = %s WHERE id = %s", (CANARY_NAME, person.id)
+        )
+        report = conn.execute(
+            (
+                "INSERT INTO report (public_id, tracking_token_hash, category_id, description,"
+                " public_description, is_public, published_at, geom, reporter_user_id)"
+                " SELECT 'R-CANARY', 'x', id, %s, '道路に穴があります', true, now(), "
+                f"{point}, %s FROM report_category LIMIT 1 RETURNING id"
+            ).encode(),
+            (ORIGINAL_TEXT, person.id),
+        ).fetchone()
+        assert report is not None
+        conn.execute(
+            b"INSERT INTO report_contact (report_id, name, email, phone) VALUES (%s, %s, %s, %s)",
+            (report[0], CANARY_NAME, CONTACT_EMAIL, CONTACT_PHONE),
+        )
+    return world
+
+
+def _public_answers(world: World, role: str) -> list[tuple[str, str]]:
+    answers = []
+    for key, method, path in route_table(client_for(world, "anonymous").app):
+        if method != "GET":
+            continue
+        expect = EXPECTED[key]
+        paths = (
+            [path.replace("{layer_id}", layer) for layer in layer_ids()]
+            if "{layer_id}" in path
+            else [path]
+        )
+        client = client_for(world, role)
+        for p in paths:
+            response = client.get(_fill(p, world, expect))
+            answers.append((f"GET {p} as {role} → {response.status_code}", response.text))
+    return answers
+
+
+@pytest.mark.parametrize("role", ["anonymous", "resident", "member_b"])
+def test_no_public_answer_contains_the_canary(planted: World, role: str) -> None:
+    answers = _public_answers(planted, role)
+    assert len(answers) >= 10
+    leaks = [where for where, text in answers if any(c in text for c in CANARIES)]
+    assert leaks == []
+
+
+def test_the_canary_is_findable_where_it_belongs(planted: World) -> None:
+    """The search above can fail: an administrator's account list does show the address."""
+    admin = client_for(planted, "admin")
+    text = admin.get("/api/admin/users", params={"q": "canary"}).text
+    assert CANARY_EMAIL in text
