@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import errors
@@ -10,7 +16,33 @@ from api.permissions import check_every_route_has_a_rule
 from api.rate_limits import RateLimits
 from api.routers import admin, auth, features, groups, health, layers, me, patrols, safety_maps
 from api.security_headers import SecurityHeaders, public_read_paths
+from layers import outbox
 from layers.settings import get_settings
+
+log = logging.getLogger("machimap")
+
+
+async def _send_outbox(interval: float) -> None:
+    while True:
+        try:
+            await run_in_threadpool(outbox.deliver_all)
+        except Exception:  # the database may be restarting; try again next round
+            log.exception("outbox delivery failed")
+        await asyncio.sleep(interval)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    interval = get_settings().outbox_interval_s
+    task = None
+    if interval > 0:
+        outbox.make_log_visible(get_settings().log_level)
+        task = asyncio.create_task(_send_outbox(interval))
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def create_app() -> FastAPI:
@@ -22,6 +54,7 @@ def create_app() -> FastAPI:
         # FastAPI's /docs and /redoc pages load their scripts from a CDN; pages here never do.
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     errors.install(app)
     app.state.rate_limits = RateLimits(settings)

@@ -3,7 +3,6 @@ departments, outbox)."""
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import sys
@@ -599,19 +598,8 @@ def outbox_send() -> None:
     from layers import outbox
 
     migrate.upgrade(_url())
-    if not outbox.log.hasHandlers():
-        # The default sender writes messages to this log; with no handler its INFO records
-        # (and the links in them) would vanish while being marked sent.
-        outbox.log.addHandler(logging.StreamHandler())
-        outbox.log.setLevel(get_settings().log_level.upper())
-    total = 0
-    while True:
-        # Committed batch by batch: a failure later re-sends at most one batch, not all.
-        with session_scope() as session:
-            sent = outbox.deliver_pending(session, limit=OUTBOX_BATCH)
-        total += sent
-        if sent < OUTBOX_BATCH:
-            break
+    outbox.make_log_visible(get_settings().log_level)
+    total = outbox.deliver_all(OUTBOX_BATCH)
     typer.echo(f"{total} sent")
 
 

@@ -86,3 +86,25 @@ def deliver_pending(session: Session, sender: Sender | None = None, limit: int =
             message.last_error = None
             sent += 1
     return sent
+
+
+def deliver_all(batch: int = 100) -> int:
+    """Send everything waiting, committing batch by batch (a crash re-sends at most one
+    batch). Used by `machimap outbox send` and by the server's background loop."""
+    from layers.db import session_scope
+
+    total = 0
+    while True:
+        with session_scope() as session:
+            sent = deliver_pending(session, limit=batch)
+        total += sent
+        if sent < batch:
+            return total
+
+
+def make_log_visible(level: str) -> None:
+    """The default sender writes messages to this log; without a handler its records (and
+    the links in them) would vanish while being marked sent."""
+    if not log.hasHandlers():
+        log.addHandler(logging.StreamHandler())
+        log.setLevel(level.upper())

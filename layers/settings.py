@@ -44,6 +44,9 @@ class Settings(BaseSettings):
 
     # "log" or "package.module:function"; see layers/outbox.py.
     notification_sender: str = "log"
+    # How often the server sends what is waiting in the outbox; 0 leaves it to a cron job
+    # running `machimap outbox send`.
+    outbox_interval_s: float = Field(default=15.0, ge=0)
 
     # Abuse limits (the `limits` library's syntax, ";" separates tiers). Storage "memory://"
     # is per process; use "redis://..." when running several workers.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -317,3 +318,21 @@ def test_a_broken_database_rule_is_a_422_naming_it_not_a_500(db_url: str) -> Non
     assert response.status_code == 422
     assert "staff_department" in response.json()["detail"]
     assert sql_value(db_url, "SELECT role FROM user_account WHERE id = %s", person.id) == "resident"
+
+
+def test_the_running_server_sends_the_outbox_by_itself(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from layers.settings import get_settings
+
+    monkeypatch.setenv("MACHIMAP_OUTBOX_INTERVAL_S", "0.2")
+    get_settings.cache_clear()
+    make_person("hanako@example.jp")
+    with new_client() as client:  # `with` runs the app's lifespan, as uvicorn does
+        client.post("/auth/password-reset", json={"email": "hanako@example.jp"})
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if sql_value(db_url, "SELECT count(*) FROM notification WHERE sent_at IS NULL") == 0:
+                break
+            time.sleep(0.1)
+    assert sql_value(db_url, "SELECT count(*) FROM notification WHERE sent_at IS NOT NULL") == 1
