@@ -8,8 +8,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEBIAN_PACKAGES := postgresql-15 postgresql-15-postgis-3 gdal-bin
+# HTTP load generator for bench/serve (pgbench comes with postgresql-15).
+BENCH_PACKAGES  := wrk
 
-.PHONY: run test system install lint typecheck pytest demo bench-import clean
+.PHONY: run test system bench-system install lint typecheck pytest demo bench-import bench-serve clean
 
 run: install
 	$(BIN)/machimap demo
@@ -53,6 +55,19 @@ demo: install
 
 bench-import: install
 	$(BIN)/python bench/import/run.py
+
+bench-system:
+	@if command -v wrk >/dev/null 2>&1; then \
+	  echo "benchmark packages present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_PACKAGES); \
+	else \
+	  echo "Please install: $(BENCH_PACKAGES) (Debian/Ubuntu: sudo apt-get install $(BENCH_PACKAGES))"; \
+	  exit 1; \
+	fi
+
+bench-serve: install bench-system
+	$(BIN)/python bench/serve/run.py
 
 clean:
 	-$(BIN)/machimap db stop

@@ -14,7 +14,20 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api import errors
 from api.permissions import check_every_route_has_a_rule
 from api.rate_limits import RateLimits
-from api.routers import admin, auth, features, groups, health, layers, me, patrols, safety_maps
+from api.routers import (
+    admin,
+    auth,
+    features,
+    groups,
+    health,
+    layers,
+    me,
+    ogc,
+    patrols,
+    records,
+    safety_maps,
+    tiles,
+)
 from api.security_headers import SecurityHeaders, public_read_paths
 from layers import outbox
 from layers.settings import get_settings
@@ -58,7 +71,20 @@ def create_app() -> FastAPI:
     )
     errors.install(app)
     app.state.rate_limits = RateLimits(settings)
-    for module in (health, layers, auth, me, admin, groups, safety_maps, patrols, features):
+    for module in (
+        health,
+        layers,
+        auth,
+        me,
+        admin,
+        groups,
+        safety_maps,
+        patrols,
+        features,
+        records,
+        tiles,
+        ogc,
+    ):
         app.include_router(module.router)
     check_every_route_has_a_rule(app)
     app.add_middleware(SecurityHeaders, public_paths=public_read_paths(app))

@@ -29,11 +29,22 @@ def page_body(
 ) -> dict[str, Any]:
     links = [{"rel": "self", "href": str(request.url), "type": "application/json"}]
     if page.offset + len(items) < matched:
-        url = request.url.include_query_params(offset=page.offset + page.limit, limit=page.limit)
-        links.append({"rel": "next", "href": str(url), "type": "application/json"})
-    if page.offset > 0:
-        url = request.url.include_query_params(
-            offset=max(0, page.offset - page.limit), limit=page.limit
-        )
-        links.append({"rel": "prev", "href": str(url), "type": "application/json"})
+        links.append({"rel": "next", "href": next_url(request, page), "type": "application/json"})
+    previous = prev_url(request, page)
+    if previous is not None:
+        links.append({"rel": "prev", "href": previous, "type": "application/json"})
     return {key: items, "numberMatched": matched, "numberReturned": len(items), "links": links}
+
+
+def next_url(request: Request, page: Page) -> str:
+    """This request's URL for the page after ``page`` (other parameters kept)."""
+    return str(request.url.include_query_params(offset=page.offset + page.limit, limit=page.limit))
+
+
+def prev_url(request: Request, page: Page) -> str | None:
+    if page.offset <= 0:
+        return None
+    url = request.url.include_query_params(
+        offset=max(0, page.offset - page.limit), limit=page.limit
+    )
+    return str(url)

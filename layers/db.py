@@ -35,11 +35,13 @@ def database_url(settings: Settings | None = None, *, start: bool = True) -> str
 
 def session_options(settings: Settings | None = None) -> str:
     """Server settings every connection carries; the boundary tolerance is read by the
-    district-assignment trigger."""
+    district-assignment trigger. JIT is off: PostGIS functions carry high planner costs, so
+    short map queries crossed the JIT threshold and spent ~350 ms compiling to save ~1 ms."""
     s = settings or get_settings()
     return (
         f"-c statement_timeout={s.statement_timeout_ms} "
-        f"-c machimap.boundary_tolerance_m={s.boundary_tolerance_m}"
+        f"-c machimap.boundary_tolerance_m={s.boundary_tolerance_m} "
+        "-c jit=off"
     )
 
 

@@ -41,6 +41,9 @@ class Action(enum.StrEnum):
     safety_map_publish = "safety_map.publish"
     layer_edit = "layer.edit"
     inspection_record = "inspection.record"
+    # An inspection's findings, per-part grades and follow-up. Its date, kind and overall
+    # grade are public wherever its feature is (12条点検 results are public information).
+    inspection_read = "inspection.read"
     facility_plan = "facility.plan"
     account_manage = "account.manage"
     department_manage = "department.manage"
@@ -169,6 +172,7 @@ RULES: dict[Action, Rule] = {
     ),
     Action.layer_edit: Rule(_staff, Scope.write),
     Action.inspection_record: Rule(_staff, Scope.write),
+    Action.inspection_read: Rule(_staff, Scope.read),
     Action.facility_plan: Rule(_staff, Scope.read),
     Action.account_manage: Rule(_admin, Scope.admin),
     Action.department_manage: Rule(_admin, Scope.admin),

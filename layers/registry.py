@@ -78,6 +78,13 @@ class Layer:
     group_filter: str | None = None
     # City staff read every row and field (unpublished reports, the original text).
     staff_reads_all: bool = False
+    # The field the OGC API's `datetime` parameter and temporal extent use (a datetime
+    # field of this layer); None: the layer has no time of its own (updated_at is
+    # bookkeeping, not when the thing happened).
+    temporal_field: str | None = None
+    # SQL ORDER BY (on the table, ending in a unique column) deciding which features a vector
+    # tile keeps when it reaches the per-tile feature limit: the first ones.
+    tile_order: str = "id"
 
     @property
     def table(self) -> str:
@@ -216,6 +223,7 @@ LAYERS: tuple[Layer, ...] = (
         owner_department="市民協働課",
         located=False,
         upsert_key=("level", "code"),
+        tile_order="depth, id",  # the city and areas before blocks
     ),
     Layer(
         id="school_district",
@@ -245,6 +253,14 @@ LAYERS: tuple[Layer, ...] = (
         geometry_type="Point",
         fields=FACILITY_FIELDS,
         style={"color": "#0072b2", "symbol": "square"},
+        # Disaster and civic facilities before the numerous small ones (防犯灯, AED).
+        tile_order=(
+            "array_position(ARRAY['city_hall', 'shelter', 'evacuation_site',"
+            " 'tsunami_evacuation_building', 'first_aid_station', 'branch_office',"
+            " 'community_center', 'kominkan', 'school', 'welfare', 'childcare', 'library',"
+            " 'culture', 'sports', 'park', 'public_toilet', 'sandbag_station', 'aed',"
+            " 'streetlight']::text[], kind::text) NULLS LAST, id"
+        ),
         owner_department="資産経営課",
         has_extra=True,
         upsert_key=("source", "source_id"),
@@ -259,10 +275,13 @@ LAYERS: tuple[Layer, ...] = (
         geometry_type="Geometry",
         fields=HAZARD_FIELDS,
         style={"color": "#d55e00", "symbol": "triangle"},
+        # The most severe unresolved hazards first, then the most recently seen.
+        tile_order="severity DESC, (status = 'resolved'), observed_at DESC NULLS LAST, id",
         owner_department="危機管理課",
         has_extra=True,
         upsert_key=("source_dataset", "source_id"),
         source_column="source_dataset",
+        temporal_field="observed_at",
     ),
     Layer(
         id="report",
@@ -293,6 +312,8 @@ LAYERS: tuple[Layer, ...] = (
         owner_department="市民協働課",
         importable=False,
         staff_reads_all=True,
+        tile_order="supporter_count DESC, published_at DESC NULLS LAST, id",
+        temporal_field="published_at",
     ),
     Layer(
         id="safety_map_feature",
@@ -337,10 +358,16 @@ LAYERS: tuple[Layer, ...] = (
         owner_department="市民協働課",
         importable=False,
         located=False,
+        tile_order="started_at DESC, id",
+        temporal_field="started_at",
     ),
 )
 
 _BY_ID = {layer.id: layer for layer in LAYERS}
+
+for _layer in LAYERS:  # a typo here would silently disable datetime filtering
+    if _layer.temporal_field is not None:
+        assert _layer.field(_layer.temporal_field).type == "datetime", _layer.id
 
 
 def get_layer(layer_id: str) -> Layer:

@@ -63,6 +63,17 @@ class Settings(BaseSettings):
     # Where the basemap tiles come from (allowed by the Content-Security-Policy).
     basemap_origin: str = "https://cyberjapandata.gsi.go.jp"
 
+    # Vector tiles (layers/tiles.py). The cache holds gzip-compressed public tiles and is per
+    # process; a write to a layer changes the key, so it never serves a stale tile.
+    tile_cache_bytes: int = Field(default=256 * 1024 * 1024, ge=0)
+    # Features of one layer in one tile; a capped tile keeps the most important ones.
+    tile_feature_limit: int = Field(default=10_000, ge=1)
+    tile_max_zoom: int = Field(default=22, ge=0, le=30)
+    # How long browsers and proxies may reuse a public tile without asking again.
+    tile_max_age_s: int = Field(default=60, ge=0)
+    # Database connections of the tiles' own pool, per process.
+    tile_pool_size: int = Field(default=8, ge=1)
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -156,6 +156,32 @@ EXPECTED: dict[str, Expect] = {
         },
     ),
     "GET /api/patrols/{patrol_id}": Expect(A_READ),
+    # Vector tiles: anyone; each caller's rows come from the policy's row filter.
+    "GET /tiles/style.json": Expect(ANYONE),
+    "GET /tiles/{layers}/tilejson.json": Expect(ANYONE, params={"layers": "hazard,facility"}),
+    "GET /tiles/{layers}/{z}/{x}/{y}.mvt": Expect(
+        ANYONE, params={"layers": "hazard,facility", "z": "14", "x": "14487", "y": "6497"}
+    ),
+    # Records attached to a feature: anyone, each caller seeing only the records allowed them.
+    "GET /api/layers/{layer_id}/features/{feature_id}/records": Expect(
+        ANYONE, params={"feature_id": "hazard_id"}
+    ),
+    # OGC API - Features: anyone; collections, rows and fields narrowed by the policy.
+    "GET /ogc": Expect(ANYONE),
+    "GET /ogc/conformance": Expect(ANYONE),
+    "GET /ogc/api": Expect(ANYONE),
+    "GET /ogc/collections": Expect(ANYONE),
+    "GET /ogc/collections/{collectionId}": Expect(ANYONE, params={"collectionId": "hazard"}),
+    "GET /ogc/collections/{collectionId}/queryables": Expect(
+        ANYONE, params={"collectionId": "report"}
+    ),
+    # report: the privacy test (tests/test_privacy.py) plants its canary in a public report.
+    "GET /ogc/collections/{collectionId}/items": Expect(
+        ANYONE, params={"collectionId": "report"}, query="limit=1000"
+    ),
+    "GET /ogc/collections/{collectionId}/items/{featureId}": Expect(
+        ANYONE, params={"collectionId": "hazard", "featureId": "hazard_id"}
+    ),
 }
 
 
@@ -381,6 +407,8 @@ def test_every_rule_is_load_bearing(world: World) -> None:
         Action.report_read_all,
         Action.report_triage,
         Action.inspection_record,
+        # No route of its own: it decides what an inspection record shows (tests/test_records.py).
+        Action.inspection_read,
         Action.facility_plan,
         Action.settings_manage,
     }, unused
