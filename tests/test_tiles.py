@@ -329,3 +329,17 @@ def test_tiles_survive_lost_database_connections(client: TestClient, demo_url: s
     assert killed >= 2  # the tile pool's connection and the version listener at least
     # Not in the cache: built on a fresh connection, with versions read without the listener.
     assert ids(client.get(CITY_HALL.format(layers="facility")), "facility")
+
+
+def test_the_hazard_tile_order_has_an_index_in_that_order(db_url: str) -> None:
+    """Migration 0005 mirrors the registry; if tile_order changes, the index must follow."""
+    from layers.registry import get_layer
+    from tests.conftest import sql_value
+
+    definition = sql_value(
+        db_url, "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_hazard_tile_order'"
+    )
+    assert definition is not None
+    order = get_layer("hazard").tile_order
+    assert order.startswith("severity DESC, (status = 'resolved')")
+    assert "severity DESC" in definition and "observed_at DESC NULLS LAST, id)" in definition
