@@ -373,7 +373,9 @@ def get_tile(
     for layer_id, version in zip(ids, seen, strict=True):
         versions.observe(layer_id, version)
     tile = Tile(
-        gzip.compress(mvt, compresslevel=6, mtime=0) if mvt else b"",
+        # Level 1 (nginx's default): on a 1 MB z14 tile 15 ms instead of 53 ms at level 6,
+        # for a 13% larger answer; a cache miss should not spend a quarter of its time here.
+        gzip.compress(mvt, compresslevel=1, mtime=0) if mvt else b"",
         tile_etag(ids, z, x, y, seen, None if public else filters),
         public,
     )
