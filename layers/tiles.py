@@ -285,13 +285,7 @@ def _current() -> _Backend:
                 libpq_url(engine.url.render_as_string(hide_password=False)),
                 min_size=1,
                 max_size=settings.tile_pool_size,
-                # A prepared tile statement is planned afresh for every tile: after five runs
-                # PostgreSQL may switch to a generic plan that cannot see the envelope, and
-                # on 1,000,000 points a z10 tile went from ~0.1 s to ~8 s (bench/serve).
-                kwargs={
-                    "autocommit": True,
-                    "options": session_options(settings) + " -c plan_cache_mode=force_custom_plan",
-                },
+                kwargs={"autocommit": True, "options": session_options(settings)},
                 name="machimap-tiles",
                 open=True,
             )

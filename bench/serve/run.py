@@ -44,7 +44,7 @@ import psycopg
 from psycopg.types.json import set_json_loads
 
 from layers import migrate
-from layers.db import libpq_url, make_engine
+from layers.db import libpq_url, make_engine, session_options
 from layers.embedded import EmbeddedCluster, find_bindir
 from layers.registry import Layer, get_layer
 from layers.settings import Settings
@@ -444,14 +444,10 @@ def run_pgbench(
         "-l", f"--log-prefix={prefix}",
         "-h", info["host"], "-p", info["port"], "-U", info["user"], info["dbname"],
     ]  # fmt: skip
-    # The floor runs under the settings machimap's own connections use: no JIT, and a fresh
-    # plan per execution (a cached generic plan cannot see the envelope and made a z10 tile
-    # ~80x slower, which would flatter machimap).
-    env = {
-        **os.environ,
-        "PGPASSWORD": info["password"],
-        "PGOPTIONS": "-c jit=off -c plan_cache_mode=force_custom_plan",
-    }
+    # The floor runs under the settings machimap's own connections use (no JIT, a fresh plan
+    # per execution): a cached generic plan made a z10 tile ~80x slower, which would
+    # flatter machimap.
+    env = {**os.environ, "PGPASSWORD": info["password"], "PGOPTIONS": session_options()}
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     measure = Measure(generator="pgbench")
     if result.returncode != 0:
