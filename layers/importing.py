@@ -37,18 +37,9 @@ from geo.formats import (
 from geo.geometry import JAPAN_BOUNDS, GeometryError, check_lonlat, validate_many
 from layers.db import psycopg_connect
 from layers.locating import Locator
-from layers.registry import Field, Layer, get_layer
+from layers.registry import PG_TYPES, Field, Layer, get_layer
 
 TRUTHY = {"○", "◯", "〇", "1", "有", "あり", "true", "yes", "y", "t", "✓", "●"}
-PG_TYPES = {
-    "string": "text",
-    "integer": "bigint",
-    "number": "float8",
-    "boolean": "boolean",
-    "date": "date",
-    "datetime": "timestamptz",
-    "string[]": "text[]",
-}
 EXCEL_EPOCH = date(1899, 12, 30)
 JST = timedelta(hours=9)
 

@@ -28,6 +28,16 @@ from layers.reports import Report
 from layers.safety_maps import SafetyFeatureKind, SafetyMapFeature
 
 FieldType = Literal["string", "integer", "number", "boolean", "date", "datetime", "string[]"]
+# The PostgreSQL type each field type is cast to (imports, query parameters).
+PG_TYPES: dict[str, str] = {
+    "string": "text",
+    "integer": "bigint",
+    "number": "float8",
+    "boolean": "boolean",
+    "date": "date",
+    "datetime": "timestamptz",
+    "string[]": "text[]",
+}
 Access = Literal["public", "staff", "group"]
 
 PDL = "公共データ利用規約（第1.0版）/ CC BY 4.0 互換"

@@ -151,7 +151,7 @@ def collections(base: str, items: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-_JSON_TYPE: dict[str, dict[str, Any]] = {
+FIELD_JSON_SCHEMA: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
     "integer": {"type": "integer"},
     "number": {"type": "number"},
@@ -182,7 +182,7 @@ def queryables(base: str, v: fq.View, english: bool) -> dict[str, Any]:
         schema: dict[str, Any] = {
             "title": f.title_en if english else f.title_ja,
             "description": f"{f.title_ja} / {f.title_en}",
-            **_JSON_TYPE[f.type],
+            **FIELD_JSON_SCHEMA[f.type],
         }
         if f.choices is not None and f.type == "string":
             schema["enum"] = [c.value for c in f.choices]

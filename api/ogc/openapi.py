@@ -83,13 +83,9 @@ def _items_parameters(crs: list[str], fields: list[dict[str, Any]]) -> list[dict
     ]
 
 
+# A per-field query parameter carries one value; for a list field it matches one element.
 _FIELD_SCHEMA: dict[str, dict[str, Any]] = {
-    "string": {"type": "string"},
-    "integer": {"type": "integer"},
-    "number": {"type": "number"},
-    "boolean": {"type": "boolean"},
-    "date": {"type": "string", "format": "date"},
-    "datetime": {"type": "string", "format": "date-time"},
+    **docs.FIELD_JSON_SCHEMA,
     "string[]": {"type": "string"},
 }
 
