@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from fastapi import Request
 
 from api.errors import Problem
+from api.negotiation import qualities
 from layers import features_query as fq
 from layers.cql2_filter import compile_filter, parse_filter
 from layers.registry import Field
@@ -65,22 +66,8 @@ def check_parameters(request: Request, allowed: Iterable[str]) -> None:
 
 
 def _quality(accept: str, media_types: Iterable[str]) -> float:
-    best = 0.0
-    wanted = set(media_types)
-    for part in accept.split(","):
-        kind, *options = (p.strip() for p in part.split(";"))
-        if kind.lower() not in wanted:
-            continue
-        q = 1.0
-        for option in options:
-            name, _, value = option.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        best = max(best, q)
-    return best
+    offered = qualities(accept)
+    return max((offered.get(m, 0.0) for m in media_types), default=0.0)
 
 
 def wants_html(request: Request) -> bool:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.errors import Problem
+from api.negotiation import qualities
 from api.permissions import Authorized, permit
 from layers import tiles
 from layers.policy import Action
@@ -49,18 +50,7 @@ def _caching(layers: Sequence[Layer], public: bool) -> dict[str, str]:
 
 
 def _accepts_gzip(header: str) -> bool:
-    quality: dict[str, float] = {}
-    for part in header.split(","):
-        coding, *params = (p.strip() for p in part.split(";"))
-        q = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        quality[coding.lower()] = q
+    quality = qualities(header)
     return quality.get("gzip", quality.get("*", 0.0)) > 0
 
 
