@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from api.auth import clear_session_cookies, identify, set_session_cookies
 from api.errors import Problem
@@ -212,35 +214,53 @@ def verify_email_page(token: str = Query(max_length=200)) -> HTMLResponse:
     )
 
 
-@router.post("/verify-email", summary="メールアドレスを確認 / Confirm e-mail address")
-async def verify_email(request: Request, auth: Authorized = permit(Action.sign_in)) -> Any:
-    body = await json_or_form(request, TokenOnly)
+def _follow_link(
+    request: Request,
+    auth: Authorized,
+    event: str,
+    use: Callable[[Session], User],
+    failed: tuple[str, str],
+    done: tuple[str, str, str, str],
+    answer: Callable[[User], dict[str, str]],
+) -> Any:
+    """Use an e-mail link's token, audit it, and answer as a page (the link's own form) or
+    JSON. `failed` is a page title (ja, en); `done` a title and a message (ja, en, ja, en)."""
     try:
         with session_scope() as db:
-            user = accounts.verify_email(db, body.token)
+            user = use(db)
             audit.record(
                 db,
-                "account.email_verified",
+                event,
                 subject_layer="user_account",
                 subject_id=user.id,
                 actor=AuditActor(user.id, auth.actor.ip),
             )
     except Refused as exc:
         if wants_html(request):
-            return page(
-                "確認できませんでした",
-                "Not confirmed",
-                message(exc.message_ja, exc.message_en),
-                status=exc.status,
-            )
+            return page(*failed, message(exc.message_ja, exc.message_en), status=exc.status)
         raise
     if wants_html(request):
-        return page(
+        return page(done[0], done[1], message(done[2], done[3]))
+    return answer(user)
+
+
+@router.post("/verify-email", summary="メールアドレスを確認 / Confirm e-mail address")
+async def verify_email(request: Request, auth: Authorized = permit(Action.sign_in)) -> Any:
+    body = await json_or_form(request, TokenOnly)
+    return _follow_link(
+        request,
+        auth,
+        "account.email_verified",
+        lambda db: accounts.verify_email(db, body.token),
+        ("確認できませんでした", "Not confirmed"),
+        (
             "確認しました",
             "Confirmed",
-            message("メールアドレスを確認しました。", "Your e-mail address is confirmed."),
-        )
-    return {"status": "verified", "email": user.email}
+            "メールアドレスを確認しました。",
+            "Your e-mail address is confirmed.",
+        ),
+        lambda user: {"status": "verified", "email": user.email},
+    )
 
 
 @router.post(
@@ -285,29 +305,17 @@ def reset_password_page(token: str = Query(max_length=200)) -> HTMLResponse:
 @router.post("/reset-password", summary="パスワードを再設定 / Set a new password")
 async def reset_password(request: Request, auth: Authorized = permit(Action.sign_in)) -> Any:
     body = await json_or_form(request, NewPassword)
-    try:
-        with session_scope() as db:
-            user = accounts.reset_password(db, body.token, body.new_password)
-            audit.record(
-                db,
-                "account.password_reset",
-                subject_layer="user_account",
-                subject_id=user.id,
-                actor=AuditActor(user.id, auth.actor.ip),
-            )
-    except Refused as exc:
-        if wants_html(request):
-            return page(
-                "再設定できませんでした",
-                "Password not changed",
-                message(exc.message_ja, exc.message_en),
-                status=exc.status,
-            )
-        raise
-    if wants_html(request):
-        return page(
+    return _follow_link(
+        request,
+        auth,
+        "account.password_reset",
+        lambda db: accounts.reset_password(db, body.token, body.new_password),
+        ("再設定できませんでした", "Password not changed"),
+        (
             "再設定しました",
             "Password changed",
-            message("新しいパスワードでログインしてください。", "Sign in with your new password."),
-        )
-    return {"status": "changed"}
+            "新しいパスワードでログインしてください。",
+            "Sign in with your new password.",
+        ),
+        lambda user: {"status": "changed"},
+    )
