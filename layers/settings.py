@@ -74,6 +74,18 @@ class Settings(BaseSettings):
     # Database connections of the tiles' own pool, per process.
     tile_pool_size: int = Field(default=8, ge=1)
 
+    # Photos (layers/photos.py, layers/media.py).
+    # Where photo files live; None keeps them in data_dir/media.
+    media_dir: Path | None = None
+    # Checked before decoding: bytes as sent, and pixels as the header claims (a small file can
+    # claim billions of pixels). Stored photos are downscaled to photo_max_side_px (long side).
+    photo_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    photo_max_pixels: int = Field(default=40_000_000, ge=1)
+    photo_max_side_px: int = Field(default=2560, ge=16)
+    photo_thumbnail_px: int = Field(default=320, ge=16)
+    # Photos per report.
+    photo_max_count: int = Field(default=5, ge=0)
+
 
 @lru_cache
 def get_settings() -> Settings:
