@@ -31,8 +31,12 @@ class Attachment(Entity, Base):
     # What it is attached to: a registry layer or record kind ("report", "inspection" ...).
     subject_layer: Mapped[str] = mapped_column(String(40), nullable=False)
     subject_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    storage_key: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    # Content-addressed (layers/media.py): the same photo on two reports is one file.
+    storage_key: Mapped[str] = mapped_column(String(200), nullable=False)
     thumbnail_key: Mapped[str | None] = mapped_column(String(200))
+    # What the public sees once staff blurred faces, plates or 表札; None = the stored photo.
+    public_key: Mapped[str | None] = mapped_column(String(200))
+    public_thumbnail_key: Mapped[str | None] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(40), nullable=False)
     byte_size: Mapped[int] = mapped_column(Integer, nullable=False)
     width: Mapped[int | None] = mapped_column(Integer)

@@ -22,6 +22,7 @@ from layers.reports import (
     ReportSupporter,
 )
 from layers.safety_maps import SafetyMap, SafetyMapFeature
+from layers.secrets import ServerSecret
 from layers.sessions import AuthSession
 from layers.users import Department, User
 
@@ -54,5 +55,6 @@ __all__ = [
     "SafetyMap",
     "SafetyMapFeature",
     "SchoolDistrict",
+    "ServerSecret",
     "User",
 ]

@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -55,7 +56,11 @@ class Patrol(Entity, Base):
 
 class PatrolObservation(Entity, Base):
     __tablename__ = "patrol_observation"
-    __table_args__ = (valid_geometry(),)
+    # A feature's history (layers/records.py) finds observations by their subject.
+    __table_args__ = (
+        valid_geometry(),
+        Index("ix_patrol_observation_subject", "subject_layer", "subject_id"),
+    )
 
     patrol_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("patrol.id", ondelete="CASCADE"), nullable=False, index=True

@@ -4,6 +4,7 @@ category catalogue that routes them."""
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
@@ -13,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -54,6 +56,29 @@ class ReportStatus(enum.StrEnum):
     rejected = "rejected"
 
 
+STATUS_LABELS: dict[ReportStatus, tuple[str, str]] = {
+    ReportStatus.submitted: ("受付待ち", "submitted"),
+    ReportStatus.accepted: ("受付済み", "accepted"),
+    ReportStatus.in_progress: ("対応中", "in progress"),
+    ReportStatus.resolved: ("対応済み", "resolved"),
+    ReportStatus.closed_duplicate: ("重複のため終了", "closed as a duplicate"),
+    ReportStatus.closed_not_responsible: ("市の管轄外", "not the city's responsibility"),
+    ReportStatus.closed_no_action: ("対応不要として終了", "closed, no action needed"),
+    ReportStatus.rejected: ("不受理", "rejected"),
+}
+OPEN_STATUSES = frozenset({ReportStatus.submitted, ReportStatus.accepted, ReportStatus.in_progress})
+# Where a reporter may say "not actually fixed": back to accepted, for staff to look again.
+REOPENABLE_STATUSES = frozenset({ReportStatus.resolved, ReportStatus.closed_no_action})
+
+
+class LocationSource(enum.StrEnum):
+    gps = "gps"  # the phone's position (with its accuracy)
+    pin = "pin"  # placed or drawn on the map
+    photo = "photo"  # the photo's own GPS position, accepted by the reporter
+    address = "address"  # a typed place name or address, matched by machimap
+    other = "other"  # API and Open311 clients that do not say
+
+
 class ReportSource(enum.StrEnum):
     web = "web"
     api = "api"
@@ -77,6 +102,9 @@ class Report(Entity, Base):
         ),
         CheckConstraint("duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_self_dup"),
         CheckConstraint("supporter_count >= 0", name="supporters_nonnegative"),
+        # The staff queue (status, oldest first) and a feature's history (records.py).
+        Index("ix_report_queue", "status", "created_at"),
+        Index("ix_report_subject", "subject_layer", "subject_id"),
     )
 
     public_id: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)
@@ -115,7 +143,13 @@ class Report(Entity, Base):
     )
     supporter_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     source: Mapped[ReportSource] = choice(ReportSource, default="web")
+    # SHA-256 of the client's Idempotency-Key, and of what was submitted with it: a retry
+    # returns the first result, the same key with a different report is refused.
     idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    location_source: Mapped[LocationSource | None] = choice(
+        LocationSource, nullable=True, name="location_source"
+    )
     synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
     district_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("district.id", ondelete="SET NULL"), index=True
@@ -134,6 +168,8 @@ class ReportContact(Base):
     name: Mapped[str | None] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
+    # The reporter asked to be told of every status change (sent through the outbox).
+    notify: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=text("now()"), nullable=False
     )
@@ -151,6 +187,8 @@ class ReportStatusChange(Entity, Base):
     to_status: Mapped[ReportStatus] = choice(ReportStatus, name="to_status")
     public_comment: Mapped[str | None] = mapped_column(Text)
     internal_note: Mapped[str | None] = mapped_column(Text)
+    # The reporter said it is not fixed (through their tracking link), not staff.
+    by_reporter: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
     actor_user_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("user_account.id", ondelete="SET NULL")
     )
@@ -166,3 +204,24 @@ class ReportSupporter(Entity, Base):
         BigInteger, ForeignKey("report.id", ondelete="CASCADE"), nullable=False
     )
     supporter_key: Mapped[str] = mapped_column(String(128), nullable=False)
+
+
+@dataclass(frozen=True)
+class ReportAccess:
+    """A report as the permission check sees it (layers/policy.py)."""
+
+    report: Report
+    sensitive: bool  # its category is about people or private property
+    token_ok: bool  # the caller presented the report's tracking token
+
+    @property
+    def is_public(self) -> bool:
+        return self.report.is_public
+
+    @property
+    def reporter_user_id(self) -> int | None:
+        return self.report.reporter_user_id
+
+    @property
+    def department_id(self) -> int | None:
+        return self.report.department_id

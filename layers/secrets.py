@@ -3,8 +3,17 @@ long random values, so a fast SHA-256 is the right stored form (unlike passwords
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
+from functools import lru_cache
+
+from sqlalchemy import LargeBinary, SmallInteger, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from layers.base import Base
 
 
 def new_secret(nbytes: int = 32) -> str:
@@ -13,3 +22,34 @@ def new_secret(nbytes: int = 32) -> str:
 
 def hash_secret(value: str) -> bytes:
     return hashlib.sha256(value.encode()).digest()
+
+
+class ServerSecret(Base):
+    """One random key per installation (made by migration 0006), so values derived from it
+    (a report's tracking link) can be given again without being stored."""
+
+    __tablename__ = "server_secret"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    secret: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+@lru_cache(maxsize=8)
+def _server_key(engine: Engine) -> bytes:
+    with Session(engine) as session:
+        key = session.scalar(select(ServerSecret.secret).where(ServerSecret.id == 1))
+    if key is None:
+        raise RuntimeError("server_secret is empty: run `machimap db upgrade`")
+    return bytes(key)
+
+
+def server_key(session: Session) -> bytes:
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    return _server_key(engine)
+
+
+def derive(session: Session, purpose: str, value: str) -> str:
+    """A stable secret for ``value``: HMAC of the installation key, URL-safe."""
+    digest = hmac.new(server_key(session), f"{purpose}:{value}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
