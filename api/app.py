@@ -25,8 +25,11 @@ from api.routers import (
     ogc,
     patrols,
     records,
+    report_figures,
+    reports,
     safety_maps,
     tiles,
+    triage,
 )
 from api.security_headers import SecurityHeaders, public_read_paths
 from layers import outbox
@@ -73,6 +76,10 @@ def create_app() -> FastAPI:
     app.state.rate_limits = RateLimits(settings)
     for module in (
         health,
+        # Before any router with /api/reports/{public_id}: /api/reports/areas is a path of its own.
+        report_figures,
+        reports,
+        triage,
         layers,
         auth,
         me,

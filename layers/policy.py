@@ -26,6 +26,11 @@ class Action(enum.StrEnum):
     account_read = "account.read"  # one's own account
     account_security = "account.security"  # password, tokens, sessions: browser sign-in only
     report_submit = "report.submit"
+    # resource: a ReportAccess. The public reads published reports of non-sensitive
+    # categories; the reporter (signed in, or holding the tracking link) and staff read more.
+    report_read = "report.read"
+    report_follow_up = "report.follow_up"  # the reporter adds photos, says "not fixed"
+    report_support = "report.support"  # 「私も困っています」 on a published report
     report_read_own = "report.read_own"
     report_read_all = "report.read_all"  # the staff queue, unpublished reports
     report_triage = "report.triage"  # resource: anything with a department_id
@@ -118,6 +123,16 @@ def _anyone(actor: Actor, resource: Any) -> bool:
     return True
 
 
+def _publicly_visible(resource: Any) -> bool:
+    return bool(resource.is_public and not resource.sensitive)
+
+
+def _reporter(actor: Actor, resource: Any) -> bool:
+    return bool(resource.token_ok) or (
+        actor.user_id is not None and actor.user_id == resource.reporter_user_id
+    )
+
+
 def _signed_in(actor: Actor, resource: Any) -> bool:
     return actor.signed_in
 
@@ -137,6 +152,11 @@ RULES: dict[Action, Rule] = {
     Action.account_read: Rule(_signed_in, Scope.read),
     Action.account_security: Rule(_signed_in, Scope.write, browser_only=True),
     Action.report_submit: Rule(_anyone, Scope.write),
+    Action.report_read: Rule(
+        lambda a, r: _publicly_visible(r) or _reporter(a, r) or a.is_staff, None
+    ),
+    Action.report_follow_up: Rule(_reporter, Scope.write),
+    Action.report_support: Rule(lambda a, r: _publicly_visible(r), Scope.write),
     Action.report_read_own: Rule(_signed_in, Scope.read),
     Action.report_read_all: Rule(_staff, Scope.read),
     Action.report_triage: Rule(

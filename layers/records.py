@@ -29,7 +29,7 @@ from layers.hazards import Hazard
 from layers.inspections import Grade, InspectionKind
 from layers.policy import Action, Actor, can, row_filter
 from layers.registry import Layer, get_layer
-from layers.reports import ReportStatus
+from layers.reports import STATUS_LABELS
 
 # A patrol note is free text; the list shows its start, the patrol answer holds all of it.
 NOTE_CHARS = 80
@@ -53,16 +53,6 @@ GRADES: dict[Grade, tuple[str, str]] = {
     Grade.C: ("広範囲に劣化", "widely worn"),
     Grade.D: ("早急に対応が必要", "needs urgent repair"),
 }
-REPORT_STATUSES: dict[ReportStatus, tuple[str, str]] = {
-    ReportStatus.submitted: ("受付待ち", "submitted"),
-    ReportStatus.accepted: ("受付済み", "accepted"),
-    ReportStatus.in_progress: ("対応中", "in progress"),
-    ReportStatus.resolved: ("対応済み", "resolved"),
-    ReportStatus.closed_duplicate: ("重複のため終了", "closed as a duplicate"),
-    ReportStatus.closed_not_responsible: ("市の管轄外", "not the city's responsibility"),
-    ReportStatus.closed_no_action: ("対応不要として終了", "closed, no action needed"),
-    ReportStatus.rejected: ("不受理", "rejected"),
-}
 
 
 def _labels(table: dict[Any, tuple[str, str]]) -> dict[str, dict[str, str]]:
@@ -74,7 +64,7 @@ LABELS = json.dumps(
     {
         "inspection_kind": _labels(INSPECTION_KINDS),
         "grade": _labels(GRADES),
-        "report_status": _labels(REPORT_STATUSES),
+        "report_status": _labels(STATUS_LABELS),
     },
     ensure_ascii=False,
 )

@@ -208,3 +208,14 @@ def no_rate_limits(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setenv("MACHIMAP_RATE_LIMIT_ENABLED", "false")
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def media_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Photos stored by a test go to a directory of its own, never into the project."""
+    from layers.settings import get_settings
+
+    directory = tmp_path_factory.mktemp("media")
+    monkeypatch.setenv("MACHIMAP_MEDIA_DIR", str(directory))
+    get_settings.cache_clear()
+    return directory

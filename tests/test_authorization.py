@@ -182,6 +182,62 @@ EXPECTED: dict[str, Expect] = {
     "GET /ogc/collections/{collectionId}/items/{featureId}": Expect(
         ANYONE, params={"collectionId": "hazard", "featureId": "hazard_id"}
     ),
+    # Report figures: response times for staff; sensitive categories as public area counts.
+    "GET /api/triage/figures": Expect(STAFF, query="since=2026-01-01"),
+    "GET /api/reports/areas": Expect(ANYONE),
+    # Reports: anyone submits (a read-only token cannot); R-1 is the resident's unpublished
+    # report, R-2 a published one, R-3 one routed to the road department.
+    "GET /api/report-categories": Expect(ANYONE),
+    "POST /api/reports": Expect(
+        ANYONE - {"token_leader_a"},
+        body={"category": "road", "description": "穴", "lat": 34.8669, "lon": 138.3187},
+    ),
+    "POST /api/reports/photo-location": Expect(ANYONE - {"token_leader_a"}, audited=False),
+    "GET /api/reports/nearby": Expect(ANYONE, query="category=road&lat=34.8669&lon=138.3187"),
+    "GET /api/reports/{public_id}": Expect(
+        frozenset({"resident"}) | STAFF, params={"public_id": "R-1"}
+    ),
+    "GET /reports/{public_id}": Expect(
+        frozenset({"resident"}) | STAFF, params={"public_id": "R-1"}
+    ),
+    "GET /api/reports/{public_id}/photos/{photo_id}": Expect(
+        frozenset({"resident"}) | STAFF, params={"public_id": "R-1", "photo_id": "999999"}
+    ),
+    "GET /api/reports/{public_id}/photos/{photo_id}/thumbnail": Expect(
+        frozenset({"resident"}) | STAFF, params={"public_id": "R-1", "photo_id": "999999"}
+    ),
+    "POST /api/reports/{public_id}/support": Expect(
+        ANYONE - {"token_leader_a"}, params={"public_id": "R-2"}
+    ),
+    "POST /api/reports/{public_id}/photos": Expect(
+        frozenset({"resident"}), params={"public_id": "R-1"}
+    ),
+    "POST /api/reports/{public_id}/reopen": Expect(
+        frozenset({"resident"}), params={"public_id": "R-1"}
+    ),
+    # Triage: staff of the department a report is routed to, and admins.
+    "GET /api/triage/reports": Expect(STAFF),
+    "GET /api/triage/reports/{public_id}": Expect(STAFF, params={"public_id": "R-1"}),
+    # The second caller's publish changes nothing, so it writes no audit row; the first
+    # caller's is checked in tests/test_triage.py.
+    "POST /api/triage/reports/{public_id}/publish": Expect(
+        STAFF, params={"public_id": "R-3"}, audited=False
+    ),
+    "POST /api/triage/reports/{public_id}/unpublish": Expect(
+        STAFF, params={"public_id": "R-3"}, audited=False
+    ),
+    "POST /api/triage/reports/{public_id}/status": Expect(
+        STAFF, params={"public_id": "R-3"}, body={"status": "accepted"}
+    ),
+    "POST /api/triage/reports/{public_id}/comment": Expect(
+        STAFF, params={"public_id": "R-3"}, body={"internal_note": "現地確認予定"}
+    ),
+    "POST /api/triage/reports/{public_id}/assign": Expect(
+        STAFF, params={"public_id": "R-3"}, body={"department": "road"}
+    ),
+    "POST /api/triage/reports/{public_id}/hazard": Expect(
+        STAFF, params={"public_id": "R-3"}, body={"kind": "road_damage"}
+    ),
 }
 
 
@@ -277,6 +333,19 @@ def _world_rows(url: str, group_a: int, people: dict[str, Person]) -> dict[str, 
             "RETURNING id",
             category,
             people["resident"].id,
+        )
+        # A published report anyone may support, and one routed to the road department.
+        one(
+            "INSERT INTO report (public_id, tracking_token_hash, category_id, description, "
+            "public_description, is_public, published_at, geom) "
+            f"VALUES ('R-2', 'x', %s, '段差', '段差', true, now(), {point}) RETURNING id",
+            category,
+        )
+        one(
+            "INSERT INTO report (public_id, tracking_token_hash, category_id, description, "
+            f"department_id, geom) VALUES ('R-3', 'x', %s, '街灯', %s, {point}) RETURNING id",
+            category,
+            department,
         )
     return {
         "map_id": map_id,
@@ -403,9 +472,6 @@ def test_every_rule_is_load_bearing(world: World) -> None:
             RULES[action] = rule
     # Rules no route uses yet belong to later features (reports, inspections, planning).
     assert unused <= {
-        Action.report_submit,
-        Action.report_read_all,
-        Action.report_triage,
         Action.inspection_record,
         # No route of its own: it decides what an inspection record shows (tests/test_records.py).
         Action.inspection_read,

@@ -566,7 +566,10 @@ def test_media_store_rejects_malformed_keys(tmp_path: Path, key: str) -> None:
         assert caught.value.status == 404
 
 
-def test_media_store_location_from_settings(tmp_path: Path) -> None:
+def test_media_store_location_from_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MACHIMAP_MEDIA_DIR")  # set for every test by conftest's media_dir
     store = media_store(settings(data_dir=tmp_path / "data"))
     assert store.root == tmp_path / "data" / "media" and store.root.is_dir()
     assert store.root.stat().st_mode & 0o027 == 0

@@ -44,6 +44,24 @@ def planted(db_url: str, no_rate_limits: None) -> World:
             b"INSERT INTO report_contact (report_id, name, email, phone) VALUES (%s, %s, %s, %s)",
             (report[0], CANARY_NAME, CONTACT_EMAIL, CONTACT_PHONE),
         )
+        # Neither an unpublished report nor a published one of a sensitive category may show
+        # its text anywhere public (the latter only as a count per area).
+        conn.execute(
+            (
+                "INSERT INTO report (public_id, tracking_token_hash, category_id, description,"
+                " public_description, geom) SELECT 'R-HIDDEN', 'x', id, 'HIDDEN-7f3a',"
+                f" 'HIDDEN-PUBLIC-7f3a', {point} FROM report_category LIMIT 1"
+            ).encode()
+        )
+        conn.execute(
+            (
+                "WITH c AS (INSERT INTO report_category (code, name_ja, name_en, icon, sensitive)"
+                " VALUES ('suspicious', '不審者', 'Suspicious person', 'eye', true) RETURNING id)"
+                " INSERT INTO report (public_id, tracking_token_hash, category_id, description,"
+                " public_description, is_public, published_at, geom) SELECT 'R-SENSITIVE', 'x',"
+                f" id, 'SENSITIVE-7f3a', 'SENSITIVE-PUBLIC-7f3a', true, now(), {point} FROM c"
+            ).encode()
+        )
     return world
 
 
@@ -78,3 +96,10 @@ def test_the_canary_is_findable_where_it_belongs(planted: World) -> None:
     admin = client_for(planted, "admin")
     text = admin.get("/api/admin/users", params={"q": "canary"}).text
     assert CANARY_EMAIL in text
+
+
+def test_hidden_and_sensitive_reports_are_findable_by_staff(planted: World) -> None:
+    """The search can fail for reports too: staff's queue does show both texts."""
+    staff = client_for(planted, "staff")
+    text = staff.get("/api/triage/reports", params={"department": "all"}).text
+    assert "HIDDEN-7f3a" in text and "SENSITIVE-7f3a" in text
