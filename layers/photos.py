@@ -19,6 +19,7 @@ import hashlib
 import io
 import math
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -71,12 +72,24 @@ class CleanPhoto:
     taken_at: datetime | None
 
 
+@functools.lru_cache(maxsize=1)
+def _decoders(count: int) -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(count)
+
+
 def clean_photo(raw: bytes, settings: Settings | None = None) -> CleanPhoto:
     """Decode an uploaded photo and re-encode its pixels upright, downscaled and metadata-free.
 
     Raises Refused: 413 too many bytes, 415 not a JPEG/PNG/WebP, 422 too many pixels or a
     damaged file."""
     settings = settings or get_settings()
+    # A large PNG or WebP takes a few hundred MB while decoded: a hundred submissions at once
+    # must queue here rather than all decode together.
+    with _decoders(settings.photo_decoders):
+        return _clean(raw, settings)
+
+
+def _clean(raw: bytes, settings: Settings) -> CleanPhoto:
     with _open(raw, settings) as im:
         content_type = _content_type(im)
         target = _fit(im.size, settings.photo_max_side_px)

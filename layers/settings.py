@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     photo_thumbnail_px: int = Field(default=320, ge=16)
     # Photos per report.
     photo_max_count: int = Field(default=5, ge=0)
+    # Photos decoded at once per process (decoding a large PNG or WebP takes hundreds of MB).
+    photo_decoders: int = Field(default=2, ge=1)
 
 
 @lru_cache
