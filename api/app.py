@@ -25,6 +25,7 @@ from api.routers import (
     ogc,
     patrols,
     records,
+    report_categories,
     report_figures,
     reports,
     safety_maps,
@@ -78,6 +79,7 @@ def create_app() -> FastAPI:
         health,
         # Before any router with /api/reports/{public_id}: /api/reports/areas is a path of its own.
         report_figures,
+        report_categories,
         reports,
         triage,
         layers,

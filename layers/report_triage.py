@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from layers.accounts import department_by_code
 from layers.attachments import Attachment
 from layers.errors import Refused
 from layers.hazards import Hazard, HazardKind, HazardSource
@@ -232,12 +233,7 @@ def comment(
 def reassign(
     session: Session, report: Report, department_code: str, actor_user_id: int | None
 ) -> Department:
-    department = session.scalar(select(Department).where(Department.code == department_code))
-    if department is None:
-        raise Refused(
-            f"担当課「{department_code}」はありません。",
-            f"no department {department_code!r}",
-        )
+    department = department_by_code(session, department_code)
     before = session.get(Department, report.department_id) if report.department_id else None
     report.department_id = department.id
     session.add(

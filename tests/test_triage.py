@@ -269,3 +269,53 @@ def test_a_sensitive_report_is_only_ever_an_area_count_for_the_public(demo_url: 
         138.3187,
         34.8669,
     ]
+
+
+def test_the_catalogue_is_data_administrators_change(demo_url: str) -> None:
+    admin = signed_in(make_person("admin@example.jp", "admin"))
+    added = admin.post(
+        "/api/admin/report-categories",
+        json={
+            "code": "graffiti",
+            "name_ja": "落書き",
+            "name_en": "Graffiti",
+            "icon": "paint",
+            "department": "environment",
+        },
+    )
+    assert added.status_code == 201, added.text
+    assert added.json()["department"]["code"] == "environment"
+    assert (
+        admin.post(
+            "/api/admin/report-categories",
+            json={"code": "graffiti", "name_ja": "x", "name_en": "x", "icon": "x"},
+        ).status_code
+        == 409
+    )
+    assert (
+        admin.patch(
+            "/api/admin/report-categories/graffiti", json={"department": "nowhere"}
+        ).status_code
+        == 422
+    )
+    # A new report in it is routed to its department at once.
+    public_id = (
+        new_client()
+        .post("/api/reports", data=form(category="graffiti", description="壁に落書き"))
+        .json()["public_id"]
+    )
+    assert (
+        sql_value(
+            demo_url,
+            "SELECT d.code FROM report r JOIN department d ON d.id = r.department_id "
+            "WHERE r.public_id = %s",
+            public_id,
+        )
+        == "environment"
+    )
+    # Retired: no longer offered, and new reports in it are refused.
+    admin.patch("/api/admin/report-categories/graffiti", json={"active": False})
+    codes = [c["code"] for c in new_client().get("/api/report-categories").json()]
+    assert "graffiti" not in codes and "road_damage" in codes
+    refused = new_client().post("/api/reports", data=form(category="graffiti"))
+    assert refused.status_code == 422

@@ -1,4 +1,4 @@
-"""Residents' reports (通報): the category catalogue, submission with photos, duplicates
+"""Residents' reports (通報): submission with photos, duplicates
 nearby and 「私も困っています」, and the reporter's tracking link (status, photos added later,
 "not actually fixed")."""
 
@@ -40,27 +40,6 @@ router = APIRouter(tags=["reports"])
 JSON = "application/json"
 TOKEN_HEADER = "X-Tracking-Token"
 DEVICE_HEADER = "X-Device-Id"
-
-
-# --- the catalogue -------------------------------------------------------------------------
-
-CATEGORIES = text(
-    """SELECT coalesce(json_agg(json_build_object(
-        'code', c.code, 'name_ja', c.name_ja, 'name_en', c.name_en, 'icon', c.icon,
-        'sensitive', c.sensitive,
-        'department', (SELECT json_build_object('code', d.code, 'name', d.name,
-            'name_en', d.name_en) FROM department d WHERE d.id = c.department_id))
-        ORDER BY c.sort_order, c.code), '[]'::json)::text
-    FROM report_category c WHERE c.active"""
-)
-
-
-@router.get("/api/report-categories", summary="通報の種類 / Report categories")
-def categories(_: Authorized = permit(Action.public_read)) -> Response:
-    """Sensitive categories (about people or private property) are never shown as points:
-    the public sees them only as counts per area."""
-    with session_scope() as db:
-        return Response(db.execute(CATEGORIES).scalar_one(), media_type=JSON)
 
 
 # --- submission ------------------------------------------------------------------------------
