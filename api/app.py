@@ -23,6 +23,7 @@ from api.routers import (
     layers,
     me,
     ogc,
+    open311,
     patrols,
     records,
     report_categories,
@@ -93,6 +94,7 @@ def create_app() -> FastAPI:
         records,
         tiles,
         ogc,
+        open311,
     ):
         app.include_router(module.router)
     check_every_route_has_a_rule(app)

@@ -246,6 +246,25 @@ EXPECTED: dict[str, Expect] = {
     "POST /api/triage/reports/{public_id}/hazard": Expect(
         STAFF, params={"public_id": "R-3"}, body={"kind": "road_damage"}
     ),
+    # Open311 GeoReport v2: reads are public (rows narrowed by the policy's row filter).
+    # POST needs the write scope; the matrix sends JSON, which Open311 refuses with 400
+    # before looking at api_key (its 403s are tested in tests/test_open311.py).
+    "GET /open311/v2/discovery.{fmt}": Expect(ANYONE, params={"fmt": "xml"}),
+    "GET /open311/v2/services.{fmt}": Expect(ANYONE, params={"fmt": "json"}),
+    "GET /open311/v2/services/{service_code}.{fmt}": Expect(
+        ANYONE, params={"service_code": "road", "fmt": "xml"}
+    ),
+    "POST /open311/v2/requests.{fmt}": Expect(
+        ANYONE - {"token_leader_a"}, params={"fmt": "json"}, audited=False
+    ),
+    "GET /open311/v2/requests.{fmt}": Expect(ANYONE, params={"fmt": "xml"}),
+    "GET /open311/v2/requests/{service_request_id}.{fmt}": Expect(
+        ANYONE, params={"service_request_id": "R-2", "fmt": "json"}
+    ),
+    "GET /open311/v2/tokens/{token}.{fmt}": Expect(
+        ANYONE, params={"token": "123456", "fmt": "json"}
+    ),
+    "GET /open311/v2/servicerequestupdates.{fmt}": Expect(ANYONE, params={"fmt": "json"}),
 }
 
 
