@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
+from starlette.requests import ClientDisconnect
 
 from api.errors import Problem
 
@@ -22,6 +23,8 @@ async def json_or_form(request: Request, model: type[M]) -> M:
             data: object = {k: v for k, v in form.items() if isinstance(v, str)}
         else:
             data = await request.json()
+    except ClientDisconnect:  # the client went away mid-upload: nobody to answer, no error
+        raise Problem(400, "送信が途中で切れました。", "the request body was cut off") from None
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
         raise Problem(
             400,

@@ -175,31 +175,46 @@ def _fingerprint(new: NewReport, contact: Contact, photos: Sequence[CleanPhoto])
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
 
-def store_photos(
-    session: Session,
-    store: MediaStore,
-    report_id: int,
-    photos: Sequence[CleanPhoto],
-    uploaded_by: int | None,
-) -> tuple[int, ...]:
-    """Files first (content-addressed, so a failed transaction leaves only an unreferenced
-    file, never a row without its file), then the rows in the caller's transaction."""
-    rows = []
-    for photo in photos:
-        rows.append(
-            Attachment(
-                subject_layer="report",
-                subject_id=report_id,
-                storage_key=store.put(photo.data, photo.content_type),
-                thumbnail_key=store.put(photo.thumbnail, photo.thumbnail_type),
-                content_type=photo.content_type,
-                byte_size=len(photo.data),
-                width=photo.width,
-                height=photo.height,
-                sha256=photo.sha256,
-                uploaded_by_user_id=uploaded_by,
-            )
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A cleaned photo whose files are already written (content-addressed)."""
+
+    photo: CleanPhoto
+    storage_key: str
+    thumbnail_key: str
+
+
+def put_files(store: MediaStore, photos: Sequence[CleanPhoto]) -> tuple[StoredPhoto, ...]:
+    """Before any transaction: a failure after this leaves only unreferenced files (the same
+    bytes give the same name), never a row without its file, and no row lock waits on disk."""
+    return tuple(
+        StoredPhoto(
+            p,
+            store.put(p.data, p.content_type),
+            store.put(p.thumbnail, p.thumbnail_type),
         )
+        for p in photos
+    )
+
+
+def attach_photos(
+    session: Session, report_id: int, photos: Sequence[StoredPhoto], uploaded_by: int | None
+) -> tuple[int, ...]:
+    rows = [
+        Attachment(
+            subject_layer="report",
+            subject_id=report_id,
+            storage_key=s.storage_key,
+            thumbnail_key=s.thumbnail_key,
+            content_type=s.photo.content_type,
+            byte_size=len(s.photo.data),
+            width=s.photo.width,
+            height=s.photo.height,
+            sha256=s.photo.sha256,
+            uploaded_by_user_id=uploaded_by,
+        )
+        for s in photos
+    ]
     session.add_all(rows)
     session.flush()
     return tuple(row.id for row in rows)
@@ -227,19 +242,51 @@ INSERT = text(
 )
 
 
-def submit(session: Session, new: NewReport, store: MediaStore) -> Submitted:
-    """Everything is checked before the first write; a retry with the same Idempotency-Key
-    (even one racing the first) gets the first submission's result."""
-    settings = get_settings()
+@dataclass(frozen=True)
+class Prepared:
+    """A report checked and its photos cleaned and written, ready for one short transaction."""
+
+    new: NewReport
+    description: str
+    geometry: BaseGeometry
+    contact: Contact
+    photos: tuple[StoredPhoto, ...]
+    fingerprint: str
+    key: str | None  # SHA-256 of the Idempotency-Key
+
+
+def prepare(new: NewReport, store: MediaStore) -> Prepared:
+    """Everything that needs no database, done before a connection is taken: checking the
+    text, place and contact, and decoding, stripping and writing the photos."""
     description = _checked_text(new.description, "通報内容", "description", DESCRIPTION_MAX)
-    category = active_category(session, new.category)
     geometry = checked_geometry(new.geometry)
     contact = checked_contact(new.contact)
     if new.accuracy_m is not None and not 0 <= new.accuracy_m <= 100_000:
         raise Refused("位置の精度の値が正しくありません。", "accuracy_m must be 0–100000 metres")
-    photos = checked_photos(new.photos, settings.photo_max_count)
-    fingerprint = _fingerprint(new, contact, photos)
+    photos = checked_photos(new.photos, get_settings().photo_max_count)
     key = hashlib.sha256(new.idempotency_key.encode()).hexdigest() if new.idempotency_key else None
+    return Prepared(
+        new,
+        description,
+        geometry,
+        contact,
+        put_files(store, photos),
+        _fingerprint(new, contact, photos),
+        key,
+    )
+
+
+def submit(session: Session, ready: Prepared) -> Submitted:
+    """One short transaction. A retry with the same Idempotency-Key, even one racing the
+    first, gets the first submission's result and writes nothing."""
+    new, contact = ready.new, ready.contact
+    if ready.key is not None:
+        # Looked up first, so a plain retry does not even touch the table (and its layer
+        # version); ON CONFLICT below still settles two requests racing each other.
+        earlier = session.scalar(select(Report).where(Report.idempotency_key == ready.key))
+        if earlier is not None:
+            return _replay(session, earlier, ready.fingerprint)
+    category = active_category(session, new.category)
     public_id = new_public_id()
     token = tracking_token(session, public_id)
     report_id = session.execute(
@@ -248,20 +295,23 @@ def submit(session: Session, new: NewReport, store: MediaStore) -> Submitted:
             "public_id": public_id,
             "token_hash": token_hash(token),
             "category_id": category.id,
-            "description": description,
+            "description": ready.description,
             "accuracy": new.accuracy_m,
             "location_source": str(new.location_source),
             "consent": new.consent_publish,
             "department_id": category.department_id,
             "reporter": new.reporter_user_id,
             "source": str(new.source),
-            "key": key,
-            "fingerprint": fingerprint,
-            "geom": wkb.dumps(geometry),
+            "key": ready.key,
+            "fingerprint": ready.fingerprint,
+            "geom": wkb.dumps(ready.geometry),
         },
     ).scalar()
-    if report_id is None:  # the key was used before (possibly by a request still running)
-        return _replay(session, key, fingerprint)
+    if report_id is None:  # a request with the same key committed while we checked
+        earlier = session.scalar(select(Report).where(Report.idempotency_key == ready.key))
+        if earlier is None:  # cannot happen: ON CONFLICT saw a committed row with this key
+            raise RuntimeError("idempotency conflict without a row")
+        return _replay(session, earlier, ready.fingerprint)
     if not contact.empty:
         session.add(
             ReportContact(
@@ -280,16 +330,13 @@ def submit(session: Session, new: NewReport, store: MediaStore) -> Submitted:
             actor_user_id=new.reporter_user_id,
         )
     )
-    photo_ids = store_photos(session, store, report_id, photos, new.reporter_user_id)
+    photo_ids = attach_photos(session, report_id, ready.photos, new.reporter_user_id)
     if contact.notify and contact.email:
         report_notifications.received(session, public_id, token, contact.email, category)
     return Submitted(report_id, public_id, token, photo_ids, replayed=False)
 
 
-def _replay(session: Session, key: str | None, fingerprint: str) -> Submitted:
-    first = session.scalar(select(Report).where(Report.idempotency_key == key))
-    if first is None:  # cannot happen: ON CONFLICT saw a committed row with this key
-        raise RuntimeError("idempotency conflict without a row")
+def _replay(session: Session, first: Report, fingerprint: str) -> Submitted:
     if first.idempotency_fingerprint != fingerprint:
         raise Refused(
             "この Idempotency-Key は別の内容の通報に使われています。新しいキーで送信してください。",

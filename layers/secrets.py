@@ -7,10 +7,9 @@ import base64
 import hashlib
 import hmac
 import secrets
-from functools import lru_cache
 
 from sqlalchemy import LargeBinary, SmallInteger, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from layers.base import Base
@@ -34,19 +33,21 @@ class ServerSecret(Base):
     secret: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
-@lru_cache(maxsize=8)
-def _server_key(engine: Engine) -> bytes:
-    with Session(engine) as session:
-        key = session.scalar(select(ServerSecret.secret).where(ServerSecret.id == 1))
-    if key is None:
-        raise RuntimeError("server_secret is empty: run `machimap db upgrade`")
-    return bytes(key)
+_KEYS: dict[str, bytes] = {}
 
 
 def server_key(session: Session) -> bytes:
+    """Read through the caller's own session (and then kept): a second connection here
+    would deadlock a full pool, every holder waiting for one more."""
     bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    return _server_key(engine)
+    url = str(bind.engine.url if isinstance(bind, Connection) else bind.url)
+    key = _KEYS.get(url)
+    if key is None:
+        found = session.scalar(select(ServerSecret.secret).where(ServerSecret.id == 1))
+        if found is None:
+            raise RuntimeError("server_secret is empty: run `machimap db upgrade`")
+        key = _KEYS[url] = bytes(found)
+    return key
 
 
 def derive(session: Session, purpose: str, value: str) -> str:

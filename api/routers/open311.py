@@ -25,6 +25,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.open311.formats import FORMATS, Open311Error, Open311Route, document, reply
 from api.permissions import Authorized, permit, rate_limits
@@ -34,7 +35,7 @@ from layers.city import get_city
 from layers.db import session_scope
 from layers.media import media_store
 from layers.policy import Action, Actor, can
-from layers.report_intake import submit
+from layers.report_intake import NewReport, Submitted, prepare, submit
 from layers.settings import get_settings
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
@@ -225,6 +226,12 @@ async def _form(request: Request) -> list[tuple[str, str]]:
     return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
 
 
+def _submit(new: NewReport, actor: Actor) -> Submitted:
+    ready = prepare(new, media_store())
+    with session_scope(actor.audit) as db:
+        return submit(db, ready)
+
+
 @router.post(
     "/requests.{fmt}",
     status_code=201,
@@ -240,9 +247,9 @@ async def create_request(
         _jurisdiction(db, single.get("jurisdiction_id"))
     actor = _token_actor(request, single.get("api_key"), auth)
     assert actor.user_id is not None
-    with session_scope(actor.audit) as db:
+    with session_scope() as db:
         new = open311.new_report(db, single, open311.attributes(fields), actor.user_id)
-        result = submit(db, new, media_store())
+    result = await run_in_threadpool(_submit, new, actor)
     ja, en = NOTICE
     if (single.get("media_url") or "").strip():
         ja += (

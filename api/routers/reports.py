@@ -30,7 +30,16 @@ from layers.hazards import POINT_LINE_AREA
 from layers.media import media_store
 from layers.photos import photo_gps
 from layers.policy import Action
-from layers.report_intake import Contact, NewReport, Submitted, checked_photos, store_photos, submit
+from layers.report_intake import (
+    Contact,
+    NewReport,
+    Submitted,
+    attach_photos,
+    checked_photos,
+    prepare,
+    put_files,
+    submit,
+)
 from layers.report_view import Audience, report_json
 from layers.reports import LocationSource, Report, ReportAccess, ReportCategory, ReportSource
 from layers.settings import get_settings
@@ -212,9 +221,10 @@ async def submit_report(
 
 
 def _submit(new: NewReport, auth: Authorized) -> Submitted:
-    # Decoding photos and the database work run off the event loop.
+    # Off the event loop; the photos are decoded and written before a connection is taken.
+    ready = prepare(new, media_store())
     with session_scope(auth.actor.audit) as db:
-        return submit(db, new, media_store())
+        return submit(db, ready)
 
 
 @router.post(
@@ -358,11 +368,11 @@ async def add_photos(
 
 
 def _add_photos(raw: list[bytes], auth: Authorized) -> None:
-    photos = checked_photos(raw, get_settings().photo_max_count)
+    stored = put_files(media_store(), checked_photos(raw, get_settings().photo_max_count))
     report_row: Report = auth.resource.report
     with session_scope(auth.actor.audit) as db:
-        report_tracking.photos_allowed(db, report_row, len(photos))
-        store_photos(db, media_store(), report_row.id, photos, auth.actor.user_id)
+        report_tracking.photos_allowed(db, report_row, len(stored))
+        attach_photos(db, report_row.id, stored, auth.actor.user_id)
 
 
 class ReopenBody(BaseModel):
