@@ -11,7 +11,7 @@ DEBIAN_PACKAGES := postgresql-15 postgresql-15-postgis-3 gdal-bin
 # HTTP load generator for bench/serve (pgbench comes with postgresql-15).
 BENCH_PACKAGES  := wrk
 
-.PHONY: run test system bench-system install lint typecheck pytest demo bench-import bench-serve clean
+.PHONY: run test system bench-system install lint typecheck pytest demo bench-import bench-serve bench-reports clean
 
 run: install
 	$(BIN)/machimap demo
@@ -68,6 +68,10 @@ bench-system:
 
 bench-serve: install bench-system
 	$(BIN)/python bench/serve/run.py
+
+# 100 clients submitting reports with photos for 60 s; `--quick` for a smoke run.
+bench-reports: install
+	$(BIN)/python bench/reports/run.py
 
 clean:
 	-$(BIN)/machimap db stop
