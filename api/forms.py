@@ -34,16 +34,21 @@ async def json_or_form(request: Request, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        where = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
-        raise Problem(
-            400,
-            f"入力に誤りがあります: {where}",
-            f"invalid input: {where}",
-            errors=[
-                {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                for e in exc.errors()
-            ],
-        ) from None
+        raise invalid_input(exc) from None
+
+
+def invalid_input(exc: ValidationError) -> Problem:
+    """The one answer to fields that fail their model: which ones, and why."""
+    where = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+    return Problem(
+        400,
+        f"入力に誤りがあります: {where}",
+        f"invalid input: {where}",
+        errors=[
+            {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+            for e in exc.errors()
+        ],
+    )
 
 
 def wants_html(request: Request) -> bool:

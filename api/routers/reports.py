@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.errors import Problem
-from api.forms import json_or_form
+from api.forms import invalid_input, json_or_form
 from api.pages import page
 from api.permissions import Authorized, permit
 from api.routers.safety_maps import geometry_input
@@ -85,19 +85,6 @@ class Submission(BaseModel):
         return value or None
 
 
-def _problem(exc: ValidationError) -> Problem:
-    where = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
-    return Problem(
-        400,
-        f"入力に誤りがあります: {where}",
-        f"invalid input: {where}",
-        errors=[
-            {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-            for e in exc.errors()
-        ],
-    )
-
-
 async def read_submission(request: Request) -> tuple[Submission, list[bytes]]:
     """A multipart form with ``photos`` files, or JSON without photos. The size is checked
     from Content-Length before anything is read, and file by file after."""
@@ -133,7 +120,7 @@ async def read_submission(request: Request) -> tuple[Submission, list[bytes]]:
     try:
         return Submission.model_validate(fields), photos
     except ValidationError as exc:
-        raise _problem(exc) from None
+        raise invalid_input(exc) from None
 
 
 def _location(body: Submission, photos: list[bytes]) -> tuple[shapely.Geometry, LocationSource]:
