@@ -25,10 +25,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from api.open311.formats import FORMATS, Open311Error, Open311Route, document, reply
 from api.permissions import Authorized, permit, rate_limits
+from api.routers.reports import run_intake
 from layers import api_tokens, open311
 from layers.api_tokens import Scope
 from layers.city import get_city
@@ -249,7 +249,7 @@ async def create_request(
     assert actor.user_id is not None
     with session_scope() as db:
         new = open311.new_report(db, single, open311.attributes(fields), actor.user_id)
-    result = await run_in_threadpool(_submit, new, actor)
+    result = await run_intake(_submit, new, actor)
     ja, en = NOTICE
     if (single.get("media_url") or "").strip():
         ja += (

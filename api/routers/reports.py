@@ -4,9 +4,12 @@ nearby and 「私も困っています」, and the reporter's tracking link (sta
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
+from collections.abc import Callable
 from html import escape
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 import shapely
@@ -45,6 +48,7 @@ from layers.reports import LocationSource, Report, ReportAccess, ReportCategory,
 from layers.settings import get_settings
 
 router = APIRouter(tags=["reports"])
+T = TypeVar("T")
 
 JSON = "application/json"
 TOKEN_HEADER = "X-Tracking-Token"
@@ -195,7 +199,7 @@ async def submit_report(
         reporter_user_id=auth.actor.user_id,
         idempotency_key=key,
     )
-    result = await run_in_threadpool(_submit, new, auth)
+    result = await run_intake(_submit, new, auth)
     headers = {"Location": f"/api/reports/{result.public_id}", "Cache-Control": "no-store"}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -205,6 +209,19 @@ async def submit_report(
         media_type=JSON,
         headers=headers,
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _intake_slots(count: int) -> asyncio.Semaphore:
+    return asyncio.Semaphore(count)
+
+
+async def run_intake(fn: Callable[..., T], *args: Any) -> T:
+    """Run a submission off the event loop, a few at a time per process. A burst of uploads
+    would otherwise fill the threadpool with threads waiting for a photo decoder, and every
+    other request (the map's reads) would wait behind them."""
+    async with _intake_slots(get_settings().photo_decoders + 2):
+        return await run_in_threadpool(fn, *args)
 
 
 def _submit(new: NewReport, auth: Authorized) -> Submitted:
@@ -350,7 +367,7 @@ async def add_photos(
     if not uploads:
         raise Problem(400, "写真（photos）を添付してください。", "attach files as `photos`")
     raw = [await u.read() for u in uploads]
-    await run_in_threadpool(_add_photos, raw, auth)
+    await run_intake(_add_photos, raw, auth)
     return await run_in_threadpool(view_response, auth, 201)
 
 
