@@ -49,6 +49,8 @@ app.add_typer(city_app, name="city")
 app.add_typer(user_app, name="user")
 app.add_typer(department_app, name="department")
 app.add_typer(outbox_app, name="outbox")
+media_app = typer.Typer(help="Stored photo files.", no_args_is_help=True)
+app.add_typer(media_app, name="media")
 
 
 def fail(message_ja: str, message_en: str, code: int = 1) -> NoReturn:
@@ -601,6 +603,28 @@ def outbox_send() -> None:
     outbox.make_log_visible(get_settings().log_level)
     total = outbox.deliver_all(OUTBOX_BATCH)
     typer.echo(f"{total} sent")
+
+
+@media_app.command("gc")
+def media_gc(
+    grace_hours: Annotated[
+        float, typer.Option(min=1.0, help="keep unreferenced files younger than this")
+    ] = 24.0,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="only count")] = False,
+) -> None:
+    """Delete photo files no attachment refers to (left by failed submissions)."""
+    from layers.db import session_scope
+    from layers.media import media_store
+    from layers.media_gc import collect
+
+    migrate.upgrade(_url())
+    with session_scope() as db:
+        result = collect(db, media_store(), grace_hours * 3600, dry_run)
+    verb = "would remove" if dry_run else "removed"
+    typer.echo(
+        f"kept {result.kept}, {verb} {result.removed}, "
+        f"unreferenced but younger than {grace_hours:g} h: {result.young}"
+    )
 
 
 def main() -> None:

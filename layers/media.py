@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
@@ -76,6 +77,13 @@ class MediaStore:
     def delete(self, key: str) -> None:
         """Removes the file behind key; one that is already gone is fine."""
         self._path(key).unlink(missing_ok=True)
+
+    def files(self) -> Iterator[tuple[str, float]]:
+        """(key, modification time) of every stored file; stray names are skipped."""
+        for path in self.root.glob("??/??/*"):
+            key = path.relative_to(self.root).as_posix()
+            if _KEY.fullmatch(key) and path.is_file():
+                yield key, path.stat().st_mtime
 
     def _path(self, key: str) -> Path:
         match = _KEY.fullmatch(key)

@@ -4,6 +4,8 @@ never duplicate, duplicates nearby and support, and the tracking link."""
 from __future__ import annotations
 
 import io
+import os
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from typer.testing import CliRunner
 
 from tests.conftest import make_person, new_client, signed_in, sql_value
 from tests.test_photos import PERSONAL, YAIZU_LAT, YAIZU_LON, assert_metadata_free, camera_jpeg
@@ -271,3 +274,25 @@ def test_the_tracking_page_from_the_email_link(demo_url: str) -> None:
     assert "道路に穴があいています。" in page.text  # the reporter's own text
     assert f"thumbnail?token={body['tracking_token']}" in page.text
     assert new_client().get(f"/reports/{body['public_id']}").status_code == 401
+
+
+def test_media_gc_removes_only_old_unreferenced_files(
+    demo_url: str, media_dir: Path, cli: CliRunner
+) -> None:
+    from api.cli import app
+    from layers.media import media_store
+
+    submit(new_client(), files=[photo_file(camera_jpeg())])
+    store = media_store()
+    orphan = store.put(b"\xff\xd8 an orphan left by a failed submission", "image/jpeg")
+    fresh = store.put(b"\xff\xd8 a submission still in flight", "image/jpeg")
+    old = time.time() - 3 * 86400
+    os.utime(store.path(orphan), (old, old))
+    dry = cli.invoke(app, ["media", "gc", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "kept 2, would remove 1" in dry.output and store.path(orphan).is_file()
+    done = cli.invoke(app, ["media", "gc"])
+    assert "kept 2, removed 1" in done.output and "younger than 24 h: 1" in done.output
+    assert not (media_dir / orphan).exists() and (media_dir / fresh).is_file()
+    # The report's own photo and thumbnail are untouched and still served.
+    assert len([p for p in media_dir.rglob("*") if p.is_file()]) == 3
