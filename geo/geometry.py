@@ -188,6 +188,18 @@ def validate(
     return geom, "; ".join(notes) or None
 
 
+def validate_lonlat(
+    geom: shapely.Geometry, *, allowed: set[str] | None = None, repair: bool = True
+) -> shapely.Geometry:
+    """:func:`validate` for a longitude/latitude geometry, whose extent must also pass
+    :func:`check_lonlat` (catches a wrong CRS or swapped axes before the database does)."""
+    geom, _ = validate(geom, allowed=allowed, repair=repair)
+    x0, y0, x1, y1 = shapely.bounds(geom)
+    for lon, lat in ((x0, y0), (x1, y1)):
+        check_lonlat(float(lon), float(lat))
+    return geom
+
+
 def validate_many(
     geoms: NDArray[Any] | Iterable[shapely.Geometry | None],
     *,

@@ -15,9 +15,11 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from geo.geometry import GeometryError, validate_lonlat
 from layers import report_notifications
 from layers.attachments import Attachment
 from layers.errors import Refused
+from layers.hazards import POINT_LINE_AREA
 from layers.media import MediaStore
 from layers.photos import CleanPhoto, clean_photo
 from layers.report_tracking import token_hash, tracking_token
@@ -34,7 +36,6 @@ from layers.settings import get_settings
 
 # Unambiguous on a phone call or a paper form: no 0/O, 1/I/L.
 _ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-GEOMETRY_TYPES = ("Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
 DESCRIPTION_MAX = 4000
 
 
@@ -121,23 +122,12 @@ def checked_contact(contact: Contact) -> Contact:
 
 
 def checked_geometry(geometry: BaseGeometry) -> BaseGeometry:
-    if geometry.geom_type not in GEOMETRY_TYPES:
-        raise Refused(
-            f"場所は点・線・面で指定してください（{geometry.geom_type} は使えません）。",
-            f"the location must be a point, line or area, not {geometry.geom_type}",
-        )
-    if geometry.is_empty or not geometry.is_valid:
-        raise Refused(
-            "場所の図形が正しくありません（自己交差など）。",
-            "the location geometry is empty or invalid (e.g. self-intersecting)",
-        )
-    minx, miny, maxx, maxy = geometry.bounds
-    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise Refused(
-            "緯度・経度の範囲を超えています（経度・緯度の順で指定してください）。",
-            "coordinates are out of range (give longitude, then latitude)",
-        )
-    return geometry
+    """The project's geometry rules (geo/geometry.py), without repair: a report's place is
+    what the resident drew, or it is refused."""
+    try:
+        return validate_lonlat(geometry, allowed=set(POINT_LINE_AREA), repair=False)
+    except GeometryError as exc:
+        raise Refused(exc.message_ja, exc.message_en) from None
 
 
 def active_category(session: Session, code: str) -> ReportCategory:

@@ -20,7 +20,7 @@ from api.pagination import Page, page_body, page_params
 from api.permissions import Authorized, permit, row_of
 from api.routers.groups import group_row, vary_by_caller
 from geo.crs import STORAGE_SRID
-from geo.geometry import GeometryError, check_lonlat, parse_geojson_geometry, validate
+from geo.geometry import GeometryError, parse_geojson_geometry, validate_lonlat
 from layers.db import session_scope
 from layers.groups import Group
 from layers.hazards import POINT_LINE_AREA
@@ -38,10 +38,7 @@ def geometry_input(obj: dict[str, Any], allowed: tuple[str, ...]) -> shapely.Geo
     """A GeoJSON geometry from a request, validated (and repaired where that keeps its
     meaning) before the database sees it; a wrong CRS or swapped axes is caught here."""
     try:
-        geom, _ = validate(parse_geojson_geometry(obj), allowed=set(allowed))
-        x0, y0, x1, y1 = shapely.bounds(geom)
-        for lon, lat in ((x0, y0), (x1, y1)):
-            check_lonlat(float(lon), float(lat))
+        return validate_lonlat(parse_geojson_geometry(obj), allowed=set(allowed))
     except GeometryError as exc:
         raise Problem(
             422,
@@ -50,7 +47,6 @@ def geometry_input(obj: dict[str, Any], allowed: tuple[str, ...]) -> shapely.Geo
             type_="/problems/invalid-geometry",
             code=exc.code,
         ) from None
-    return geom
 
 
 class NewMap(BaseModel):
