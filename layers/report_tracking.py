@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from sqlalchemy import func, select
@@ -18,7 +17,7 @@ from layers.reports import (
     ReportStatus,
     ReportStatusChange,
 )
-from layers.secrets import derive
+from layers.secrets import derive, hash_secret
 from layers.settings import get_settings
 
 REOPEN_COMMENT = "通報者から「まだ直っていない」との連絡があり、再確認します。"
@@ -35,7 +34,8 @@ def tracking_url(public_id: str, token: str) -> str:
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    # Hex in the report's text column, as every stored report has it.
+    return hash_secret(token).hex()
 
 
 def token_matches(report: Report, token: str | None) -> bool:
