@@ -127,7 +127,8 @@ def _publicly_visible(resource: Any) -> bool:
     return bool(resource.is_public and not resource.sensitive)
 
 
-def _reporter(actor: Actor, resource: Any) -> bool:
+def is_reporter(actor: Actor, resource: Any) -> bool:
+    """The caller sent this report: their account, or they hold its tracking token."""
     return bool(resource.token_ok) or (
         actor.user_id is not None and actor.user_id == resource.reporter_user_id
     )
@@ -153,9 +154,9 @@ RULES: dict[Action, Rule] = {
     Action.account_security: Rule(_signed_in, Scope.write, browser_only=True),
     Action.report_submit: Rule(_anyone, Scope.write),
     Action.report_read: Rule(
-        lambda a, r: _publicly_visible(r) or _reporter(a, r) or a.is_staff, None
+        lambda a, r: _publicly_visible(r) or is_reporter(a, r) or a.is_staff, None
     ),
-    Action.report_follow_up: Rule(_reporter, Scope.write),
+    Action.report_follow_up: Rule(is_reporter, Scope.write),
     Action.report_support: Rule(lambda a, r: _publicly_visible(r), Scope.write),
     Action.report_read_own: Rule(_signed_in, Scope.read),
     Action.report_read_all: Rule(_staff, Scope.read),

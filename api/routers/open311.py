@@ -28,14 +28,12 @@ from sqlalchemy.orm import Session
 
 from api.open311.formats import FORMATS, Open311Error, Open311Route, document, reply
 from api.permissions import Authorized, permit, rate_limits
-from api.routers.reports import run_intake
+from api.routers.reports import intake, run_intake
 from layers import api_tokens, open311
 from layers.api_tokens import Scope
 from layers.city import get_city
 from layers.db import session_scope
-from layers.media import media_store
 from layers.policy import Action, Actor, can
-from layers.report_intake import NewReport, Submitted, prepare, submit
 from layers.settings import get_settings
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
@@ -226,12 +224,6 @@ async def _form(request: Request) -> list[tuple[str, str]]:
     return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
 
 
-def _submit(new: NewReport, actor: Actor) -> Submitted:
-    ready = prepare(new, media_store())
-    with session_scope(actor.audit) as db:
-        return submit(db, ready)
-
-
 @router.post(
     "/requests.{fmt}",
     status_code=201,
@@ -249,7 +241,7 @@ async def create_request(
     assert actor.user_id is not None
     with session_scope() as db:
         new = open311.new_report(db, single, open311.attributes(fields), actor.user_id)
-    result = await run_intake(_submit, new, actor)
+    result = await run_intake(intake, new, actor.audit)
     ja, en = NOTICE
     if (single.get("media_url") or "").strip():
         ja += (

@@ -27,12 +27,13 @@ from api.pages import page
 from api.permissions import Authorized, permit
 from api.routers.safety_maps import geometry_input
 from layers import report_support, report_tracking
+from layers.audit import AuditActor
 from layers.db import session_scope
 from layers.errors import Refused
 from layers.hazards import POINT_LINE_AREA
 from layers.media import media_store
 from layers.photos import photo_gps
-from layers.policy import Action
+from layers.policy import Action, is_reporter
 from layers.report_intake import (
     Contact,
     NewReport,
@@ -89,13 +90,13 @@ class Submission(BaseModel):
         return value or None
 
 
-async def read_submission(request: Request) -> tuple[Submission, list[bytes]]:
-    """A multipart form with ``photos`` files, or JSON without photos. The size is checked
-    from Content-Length before anything is read, and file by file after."""
+async def read_photo_form(
+    request: Request, field: str, max_files: int, max_fields: int
+) -> tuple[dict[str, str], list[bytes]]:
+    """A multipart form's text fields and the files sent as ``field``. The size is checked
+    from Content-Length before anything is read (at most a full report's photos), and file
+    by file after."""
     settings = get_settings()
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith("multipart/form-data"):
-        return await json_or_form(request, Submission), []
     ceiling = settings.photo_max_count * settings.photo_max_bytes + 1_000_000
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > ceiling:
@@ -105,15 +106,16 @@ async def read_submission(request: Request) -> tuple[Submission, list[bytes]]:
             f"the upload is larger than {ceiling // 1_000_000} MB",
         )
     try:
-        form = await request.form(max_files=settings.photo_max_count + 1, max_fields=50)
+        form = await request.form(max_files=max_files, max_fields=max_fields)
     except Exception as exc:  # python-multipart's own limits and malformed bodies
         raise Problem(
             400, "フォームの内容を読み取れません。", f"unreadable form data: {exc}"
         ) from None
     fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-    uploads = [v for k, v in form.multi_items() if k == "photos" and isinstance(v, UploadFile)]
     photos = []
-    for upload in uploads:
+    for name, upload in form.multi_items():
+        if name != field or not isinstance(upload, UploadFile):
+            continue
         if upload.size is not None and upload.size > settings.photo_max_bytes:
             raise Refused(
                 f"写真が大きすぎます（上限 {settings.photo_max_bytes // 1_048_576} MB）。",
@@ -121,6 +123,16 @@ async def read_submission(request: Request) -> tuple[Submission, list[bytes]]:
                 status=413,
             )
         photos.append(await upload.read())
+    return fields, photos
+
+
+async def read_submission(request: Request) -> tuple[Submission, list[bytes]]:
+    """A multipart form with ``photos`` files, or JSON without photos."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return await json_or_form(request, Submission), []
+    # One file more than allowed still parses, so the answer can say how many are allowed.
+    allowed = get_settings().photo_max_count
+    fields, photos = await read_photo_form(request, "photos", allowed + 1, max_fields=50)
     try:
         return Submission.model_validate(fields), photos
     except ValidationError as exc:
@@ -199,7 +211,7 @@ async def submit_report(
         reporter_user_id=auth.actor.user_id,
         idempotency_key=key,
     )
-    result = await run_intake(_submit, new, auth)
+    result = await run_intake(intake, new, auth.actor.audit)
     headers = {"Location": f"/api/reports/{result.public_id}", "Cache-Control": "no-store"}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -224,10 +236,11 @@ async def run_intake(fn: Callable[..., T], *args: Any) -> T:
         return await run_in_threadpool(fn, *args)
 
 
-def _submit(new: NewReport, auth: Authorized) -> Submitted:
-    # Off the event loop; the photos are decoded and written before a connection is taken.
+def intake(new: NewReport, audit: AuditActor | None) -> Submitted:
+    """Run through run_intake: the photos are decoded and written before a connection is
+    taken, then one short transaction (the web form, the API and Open311 alike)."""
     ready = prepare(new, media_store())
-    with session_scope(auth.actor.audit) as db:
+    with session_scope(audit) as db:
         return submit(db, ready)
 
 
@@ -240,13 +253,10 @@ async def photo_location(
 ) -> dict[str, Any]:
     """Reads the GPS position from a photo (one ``photo`` file) so the form can offer it as
     the report's location; the photo is not stored."""
-    form = await request.form(max_files=1, max_fields=5)
-    upload = form.get("photo")
-    if not isinstance(upload, UploadFile):
+    photos = (await read_photo_form(request, "photo", 1, max_fields=5))[1]
+    if not photos:
         raise Problem(400, "写真（photo）を添付してください。", "attach one file as `photo`")
-    if upload.size is not None and upload.size > get_settings().photo_max_bytes:
-        raise Problem(413, "写真が大きすぎます。", "the photo is too large")
-    found = await run_in_threadpool(photo_gps, await upload.read())
+    found = await run_in_threadpool(photo_gps, photos[0])
     if found is None:
         return {"found": False}
     return {"found": True, "lon": round(found[0], 7), "lat": round(found[1], 7)}
@@ -292,9 +302,7 @@ def audience(auth: Authorized) -> Audience:
     access: ReportAccess = auth.resource
     if auth.actor.is_staff:
         return Audience.staff
-    if access.token_ok or (
-        auth.actor.user_id is not None and auth.actor.user_id == access.reporter_user_id
-    ):
+    if is_reporter(auth.actor, access):
         return Audience.reporter
     return Audience.public
 
@@ -361,12 +369,10 @@ def _support(auth: Authorized, key: str) -> tuple[int, bool]:
 async def add_photos(
     request: Request, auth: Authorized = permit(Action.report_follow_up, report_access)
 ) -> Response:
-    settings = get_settings()
-    form = await request.form(max_files=settings.photo_max_count + 1, max_fields=10)
-    uploads = [v for k, v in form.multi_items() if k == "photos" and isinstance(v, UploadFile)]
-    if not uploads:
+    allowed = get_settings().photo_max_count
+    raw = (await read_photo_form(request, "photos", allowed + 1, max_fields=10))[1]
+    if not raw:
         raise Problem(400, "写真（photos）を添付してください。", "attach files as `photos`")
-    raw = [await u.read() for u in uploads]
     await run_intake(_add_photos, raw, auth)
     return await run_in_threadpool(view_response, auth, 201)
 
