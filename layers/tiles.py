@@ -38,8 +38,9 @@ from psycopg_pool import ConnectionPool
 from sqlalchemy import Engine
 
 from layers import versions
-from layers.db import get_engine, libpq_url, session_options
+from layers.db import libpq_url, session_options
 from layers.errors import Refused
+from layers.per_engine import PerEngine
 from layers.policy import ANONYMOUS, Actor, row_filter
 from layers.registry import LAYERS, Field, Layer, get_layer
 from layers.settings import get_settings
@@ -260,37 +261,29 @@ class _Backend:
     on return, which halved the rate of small tiles); a broken connection is replaced and
     the statement tried once more."""
 
-    engine: Engine
     cache: TileCache
     pool: ConnectionPool[psycopg.Connection[Any]]
 
 
-_backend: _Backend | None = None
-_backend_lock = threading.Lock()
+def _open_backend(engine: Engine) -> _Backend:
+    settings = get_settings()
+    pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+        libpq_url(engine.url.render_as_string(hide_password=False)),
+        min_size=1,
+        max_size=settings.tile_pool_size,
+        kwargs={"autocommit": True, "options": session_options(settings)},
+        name="machimap-tiles",
+        open=True,
+    )
+    return _Backend(TileCache(settings.tile_cache_bytes), pool)
+
+
+_backends = PerEngine(_open_backend, lambda backend: backend.pool.close(timeout=1))
 
 
 def _current() -> _Backend:
-    """The backend of the current database (tests switch databases; ids repeat across them)."""
-    global _backend
-    engine = get_engine()
-    current = _backend
-    if current is not None and current.engine is engine:
-        return current
-    with _backend_lock:
-        if _backend is None or _backend.engine is not engine:
-            if _backend is not None:
-                _backend.pool.close(timeout=1)
-            settings = get_settings()
-            pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-                libpq_url(engine.url.render_as_string(hide_password=False)),
-                min_size=1,
-                max_size=settings.tile_pool_size,
-                kwargs={"autocommit": True, "options": session_options(settings)},
-                name="machimap-tiles",
-                open=True,
-            )
-            _backend = _Backend(engine, TileCache(settings.tile_cache_bytes), pool)
-        return _backend
+    """The backend of the current database."""
+    return _backends.get()
 
 
 def cache() -> TileCache:

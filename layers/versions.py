@@ -32,7 +32,8 @@ import psycopg
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from layers.db import get_engine, psycopg_connect
+from layers.db import psycopg_connect
+from layers.per_engine import PerEngine
 from layers.registry import layer_ids
 
 log = logging.getLogger(__name__)
@@ -144,22 +145,11 @@ class _Tracker:
         self._listening = False
 
 
-_active: _Tracker | None = None
-_active_lock = threading.Lock()
+_trackers = PerEngine(_Tracker, _Tracker.stop)
 
 
 def _tracker() -> _Tracker:
-    global _active
-    engine = get_engine()
-    tracker = _active
-    if tracker is not None and tracker.engine is engine:
-        return tracker
-    with _active_lock:
-        if _active is None or _active.engine is not engine:
-            if _active is not None:
-                _active.stop()
-            _active = _Tracker(engine)
-        return _active
+    return _trackers.get()
 
 
 def get(ids: Iterable[str]) -> tuple[int, ...]:
@@ -177,8 +167,4 @@ def listening() -> bool:
 
 
 def stop() -> None:
-    global _active
-    with _active_lock:
-        if _active is not None:
-            _active.stop()
-        _active = None
+    _trackers.reset()
