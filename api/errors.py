@@ -82,77 +82,73 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(
-            exc.status,
-            exc.detail_ja,
-            exc.detail_en,
-            type_=exc.type,
-            instance=request.url.path,
-            headers=exc.headers,
-            **exc.extra,
-        )
-
-    @app.exception_handler(Refused)
-    async def _refused(request: Request, exc: Refused) -> JSONResponse:
-        return problem_response(
-            exc.status, exc.message_ja, exc.message_en, instance=request.url.path
-        )
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+def problem_of(exc: Exception) -> Problem | None:
+    """Any refusal, wherever it was raised, as one Problem; None: not the caller's mistake.
+    The problem+json handlers and Open311's error format (api/open311) both answer from it."""
+    if isinstance(exc, Problem):
+        return exc
+    if isinstance(exc, Refused):
+        return Problem(exc.status, exc.message_ja, exc.message_en)
+    if isinstance(exc, StarletteHTTPException):
         ja, en = GENERIC.get(exc.status_code, GENERIC[400 if exc.status_code < 500 else 500])
         detail_en = exc.detail if isinstance(exc.detail, str) and exc.detail else en
-        return problem_response(
-            exc.status_code,
-            ja,
-            detail_en,
-            instance=request.url.path,
-            headers=dict(exc.headers) if exc.headers else None,
-        )
-
-    @app.exception_handler(DBAPIError)
-    async def _database_rule(request: Request, exc: DBAPIError) -> JSONResponse:
-        # Rules enforced by the database itself (layers/migrations 0002) are the caller's
-        # mistake, not a server error.
-        state = getattr(exc.orig, "sqlstate", None)
-        if state == OUTSIDE_CITY:
-            return problem_response(
-                422,
-                "市の区域外の場所は登録できません。",
-                "the location is outside the city boundary",
-                type_="/problems/outside-city",
-                instance=request.url.path,
-            )
-        # Constraints are the last line of defence behind validation; when one speaks, the
-        # data sent broke it, and the caller should hear which rule.
-        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-        if state in CONSTRAINT_PROBLEMS:
-            status, ja, en = CONSTRAINT_PROBLEMS[state]
-            return problem_response(
-                status,
-                f"{ja}（{constraint}）",
-                f"{en} ({constraint})",
-                type_="/problems/constraint",
-                instance=request.url.path,
-                constraint=constraint,
-            )
-        raise exc
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        headers = dict(exc.headers) if exc.headers else None
+        return Problem(exc.status_code, ja, detail_en, headers=headers)
+    if isinstance(exc, RequestValidationError):
         # 400, not FastAPI's 422: OGC API and most clients expect 400 for bad parameters.
         errors = [
             {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
             for e in exc.errors()
         ]
         where = ", ".join(e["location"] for e in errors)
-        return problem_response(
-            400,
-            f"入力に誤りがあります: {where}",
-            f"invalid input: {where}",
-            instance=request.url.path,
-            errors=errors,
+        return Problem(
+            400, f"入力に誤りがあります: {where}", f"invalid input: {where}", errors=errors
         )
+    if isinstance(exc, DBAPIError):
+        return _database_rule(exc)
+    return None
+
+
+def _database_rule(exc: DBAPIError) -> Problem | None:
+    """Rules enforced by the database itself (layers/migrations 0002) are the caller's
+    mistake, not a server error."""
+    state = getattr(exc.orig, "sqlstate", None)
+    if state == OUTSIDE_CITY:
+        return Problem(
+            422,
+            "市の区域外の場所は登録できません。",
+            "the location is outside the city boundary",
+            type_="/problems/outside-city",
+        )
+    # Constraints are the last line of defence behind validation; when one speaks, the
+    # data sent broke it, and the caller should hear which rule.
+    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    if state in CONSTRAINT_PROBLEMS:
+        status, ja, en = CONSTRAINT_PROBLEMS[state]
+        return Problem(
+            status,
+            f"{ja}（{constraint}）",
+            f"{en} ({constraint})",
+            type_="/problems/constraint",
+            constraint=constraint,
+        )
+    return None
+
+
+def install(app: FastAPI) -> None:
+    async def answer(request: Request, exc: Exception) -> JSONResponse:
+        problem = problem_of(exc)
+        if problem is None:
+            raise exc
+        return problem_response(
+            problem.status,
+            problem.detail_ja,
+            problem.detail_en,
+            type_=problem.type,
+            instance=request.url.path,
+            headers=problem.headers,
+            **problem.extra,
+        )
+
+    for kind in (Problem, Refused, StarletteHTTPException, RequestValidationError, DBAPIError):
+        app.add_exception_handler(kind, answer)

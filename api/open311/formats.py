@@ -16,14 +16,10 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import DBAPIError
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.errors import GENERIC, OUTSIDE_CITY, Problem
+from api.errors import Problem, problem_of
 from layers import open311
-from layers.errors import Refused
 
 FORMATS = open311.FORMATS
 MEDIA_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
@@ -113,43 +109,12 @@ def _from_problem(exc: Problem) -> Open311Error:
 
 
 def as_open311(exc: Exception) -> Open311Error | None:
-    """Any refusal raised while answering, in the spec's terms; None: not a refusal."""
+    """Any refusal raised while answering, in the spec's terms; None: not a refusal. The
+    refusals are the same ones the rest of the API answers (api/errors.problem_of)."""
     if isinstance(exc, Open311Error):
         return exc
-    if isinstance(exc, Problem):
-        return _from_problem(exc)
-    if isinstance(exc, Refused):
-        return Open311Error(spec_status(exc.status), exc.message_ja, exc.message_en)
-    if isinstance(exc, RequestValidationError):
-        listed = [
-            {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
-            for e in exc.errors()
-        ]
-        return _from_problem(Problem(400, "", "", errors=listed))
-    if isinstance(exc, StarletteHTTPException):
-        ja, en = GENERIC.get(exc.status_code, GENERIC[400 if exc.status_code < 500 else 500])
-        return Open311Error(
-            spec_status(exc.status_code),
-            ja,
-            exc.detail if isinstance(exc.detail, str) and exc.detail else en,
-            dict(exc.headers) if exc.headers else None,
-        )
-    if isinstance(exc, DBAPIError):
-        state = getattr(exc.orig, "sqlstate", None)
-        if state == OUTSIDE_CITY:
-            return Open311Error(
-                400,
-                "市の区域外の場所は通報できません。",
-                "the location is outside the city boundary",
-            )
-        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-        if state is not None and state.startswith("23"):
-            return Open311Error(
-                400,
-                f"入力内容がデータの規則に反しています（{constraint}）。",
-                f"the data breaks a rule ({constraint})",
-            )
-    return None
+    problem = problem_of(exc)
+    return None if problem is None else _from_problem(problem)
 
 
 def requested_format(request: Request) -> str:
