@@ -55,16 +55,17 @@ GRADES: dict[Grade, tuple[str, str]] = {
 }
 
 
-def _labels(table: dict[Any, tuple[str, str]]) -> dict[str, dict[str, str]]:
+def label_map(table: dict[Any, tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """{code: {ja, en}} of a label table, for SQL to read from one JSON parameter."""
     return {str(code): {"ja": ja, "en": en} for code, (ja, en) in table.items()}
 
 
 # Sent as one parameter, so the statement text stays the same and SQL builds the summaries.
 LABELS = json.dumps(
     {
-        "inspection_kind": _labels(INSPECTION_KINDS),
-        "grade": _labels(GRADES),
-        "report_status": _labels(STATUS_LABELS),
+        "inspection_kind": label_map(INSPECTION_KINDS),
+        "grade": label_map(GRADES),
+        "report_status": label_map(STATUS_LABELS),
     },
     ensure_ascii=False,
 )

@@ -11,10 +11,12 @@ Three audiences, decided by the permission check (layers/policy.py) before this 
 from __future__ import annotations
 
 import enum
+import json
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from layers.records import label_map
 from layers.reports import STATUS_LABELS
 
 
@@ -24,17 +26,9 @@ class Audience(enum.IntEnum):
     staff = 2
 
 
-def _quoted(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _labels_sql(column: str) -> str:
-    """The labels are our own constants, written into the statement so it stays fixed."""
-    cases = " ".join(
-        f"WHEN '{status}' THEN json_build_object('ja', {_quoted(ja)}, 'en', {_quoted(en)})"
-        for status, (ja, en) in STATUS_LABELS.items()
-    )
-    return f"CASE {column} {cases} END"
+# Sent as one parameter (as layers/records.py does), so the statement text stays the same.
+STATUS_LABELS_JSON = json.dumps(label_map(STATUS_LABELS), ensure_ascii=False)
+_STATUS_LABEL = "(CAST(:status_labels AS jsonb) -> {column})"
 
 
 # Photos the public may see: staff released them, the reporter consented, the report is
@@ -51,7 +45,7 @@ PHOTOS = """(SELECT coalesce(json_agg(json_build_object(
 
 HISTORY = f"""(SELECT coalesce(json_agg(json_build_object(
         'at', s.created_at, 'from', s.from_status, 'to', s.to_status,
-        'label', {_labels_sql("s.to_status")}, 'public_comment', s.public_comment,
+        'label', {_STATUS_LABEL.format(column="s.to_status")}, 'public_comment', s.public_comment,
         'by_reporter', s.by_reporter,
         'internal_note', CASE WHEN :audience = 2 THEN s.internal_note END
         ) ORDER BY s.created_at, s.id), '[]'::json)
@@ -62,7 +56,7 @@ VIEW = text(
         'public_id', r.public_id,
         'category', json_build_object('code', c.code, 'name_ja', c.name_ja,
             'name_en', c.name_en, 'icon', c.icon, 'sensitive', c.sensitive),
-        'status', r.status, 'status_label', {_labels_sql("r.status")},
+        'status', r.status, 'status_label', {_STATUS_LABEL.format(column="r.status")},
         'open', r.status IN ('submitted', 'accepted', 'in_progress'),
         'public_description', r.public_description,
         'geometry', ST_AsGeoJSON(r.geom, 7)::json,
@@ -96,6 +90,7 @@ VIEW = text(
 
 def report_json(session: Session, report_id: int, audience: Audience) -> str:
     found: str = session.execute(
-        VIEW, {"report_id": report_id, "audience": int(audience)}
+        VIEW,
+        {"report_id": report_id, "audience": int(audience), "status_labels": STATUS_LABELS_JSON},
     ).scalar_one()
     return found
