@@ -55,8 +55,8 @@ def photo_count(session: Session, report_id: int) -> int:
     )
 
 
-def photos_allowed(session: Session, report: Report, adding: int) -> int:
-    """How many more the reporter may add; refuses beyond the per-report total."""
+def check_photo_room(session: Session, report: Report, adding: int) -> None:
+    """Refuses photos beyond the per-report total."""
     total = 2 * get_settings().photo_max_count
     have = photo_count(session, report.id)
     if have + adding > total:
@@ -65,7 +65,6 @@ def photos_allowed(session: Session, report: Report, adding: int) -> int:
             f"a report holds at most {total} photos ({have} already)",
             status=413,
         )
-    return adding
 
 
 def reopen(session: Session, report: Report, note: str | None, actor_user_id: int | None) -> None:

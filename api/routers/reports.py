@@ -381,7 +381,7 @@ def _add_photos(raw: list[bytes], auth: Authorized) -> None:
     stored = put_files(media_store(), checked_photos(raw, get_settings().photo_max_count))
     report_row: Report = auth.resource.report
     with session_scope(auth.actor.audit) as db:
-        report_tracking.photos_allowed(db, report_row, len(stored))
+        report_tracking.check_photo_room(db, report_row, len(stored))
         attach_photos(db, report_row.id, stored, auth.actor.user_id)
 
 
