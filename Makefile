@@ -10,14 +10,21 @@ STAMP  := $(VENV)/.installed
 DEBIAN_PACKAGES := postgresql-15 postgresql-15-postgis-3 gdal-bin
 # HTTP load generator for bench/serve (pgbench comes with postgresql-15).
 BENCH_PACKAGES  := wrk
+# The browser tests drive Debian's Chromium (never a downloaded browser).
+TEST_PACKAGES   := chromium
+# The web pages (web/): npm packages, then a Vite build into web/dist.
+WEB_MODULES := web/node_modules/.package-lock.json
+WEB_BUILT   := web/dist/.vite/manifest.json
+WEB_SOURCES := $(shell find web/src web/scripts -type f 2>/dev/null) $(wildcard web/*.html) \
+               web/vite.config.js web/package.json
 
-.PHONY: run test system bench-system install lint typecheck pytest demo bench-import bench-serve bench-reports clean
+.PHONY: run test system test-system bench-system install web lint typecheck pytest demo bench-import bench-serve bench-reports clean
 
 run: install
 	$(BIN)/machimap demo
 	$(BIN)/machimap serve
 
-test: install lint typecheck pytest
+test: install test-system lint typecheck pytest
 
 # PostgreSQL + PostGIS (the embedded database) and GDAL (tests drive ogr2ogr against us).
 system:
@@ -31,7 +38,27 @@ system:
 	       "or set DATABASE_URL to a PostGIS database."; exit 1; \
 	fi
 
-install: system $(STAMP)
+install: system $(STAMP) web
+
+test-system:
+	@if command -v chromium >/dev/null 2>&1; then \
+	  echo "test packages present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PACKAGES); \
+	else \
+	  echo "Please install: $(TEST_PACKAGES) (Debian/Ubuntu: sudo apt-get install $(TEST_PACKAGES))"; \
+	  exit 1; \
+	fi
+
+web: $(WEB_BUILT)
+
+$(WEB_MODULES): web/package.json web/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "Please install Node.js 20 or newer with npm."; exit 1; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_MODULES)
+
+$(WEB_BUILT): $(WEB_MODULES) $(WEB_SOURCES)
+	cd web && npm run build
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "machimap needs Python 3.11"'
@@ -75,4 +102,4 @@ bench-reports: install
 
 clean:
 	-$(BIN)/machimap db stop
-	rm -rf $(VENV) .machimap-test
+	rm -rf $(VENV) .machimap-test web/node_modules web/dist

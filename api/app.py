@@ -32,6 +32,7 @@ from api.routers import (
     safety_maps,
     tiles,
     triage,
+    web,
 )
 from api.security_headers import SecurityHeaders, public_read_paths
 from layers import outbox
@@ -95,6 +96,7 @@ def create_app() -> FastAPI:
         tiles,
         ogc,
         open311,
+        web,
     ):
         app.include_router(module.router)
     check_every_route_has_a_rule(app)

@@ -98,6 +98,9 @@ class MediaStore:
 def media_store(settings: Settings | None = None) -> MediaStore:
     settings = settings or get_settings()
     root = settings.media_dir or settings.data_dir / "media"
+    # The data directory is shared with the embedded cluster, whose unprivileged account
+    # must be able to enter it: only the media tree itself is closed to others.
+    root.parent.mkdir(parents=True, exist_ok=True)
     _make_dirs(root)
     return MediaStore(root)
 

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # Where the basemap tiles come from (allowed by the Content-Security-Policy).
     basemap_origin: str = "https://cyberjapandata.gsi.go.jp"
 
+    # The built web pages (web/, `npm run build`); None means web/dist beside the code.
+    web_dist: Path | None = None
+
     # Vector tiles (layers/tiles.py). The cache holds gzip-compressed public tiles and is per
     # process; a write to a layer changes the key, so it never serves a stale tile.
     tile_cache_bytes: int = Field(default=256 * 1024 * 1024, ge=0)

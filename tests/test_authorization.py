@@ -59,10 +59,16 @@ class Expect:
 
 EXPECTED: dict[str, Expect] = {
     "GET /health": Expect(ANYONE),
+    # The web pages and their built assets (data comes from the API, under its own rules).
+    "GET /": Expect(ANYONE),
+    "GET /report": Expect(ANYONE),
+    "GET /staff": Expect(ANYONE),
+    "GET /assets/{name:path}": Expect(ANYONE, params={"name": "missing.js"}),
     "GET /api/layers": Expect(ANYONE),
     "GET /api/layers/{layer_id}": Expect(ANYONE),
     "GET /api/departments": Expect(ANYONE),
     # Sign-in and e-mail link flows are open to anyone (they carry their own secret).
+    "GET /auth/session": Expect(ANYONE),
     "POST /auth/login": Expect(ANYONE, audited=False),
     "POST /auth/logout": Expect(ANYONE, audited=False),
     "POST /auth/signup": Expect(frozenset({"anonymous"}), audited=False),
@@ -413,7 +419,7 @@ def _fill(path: str, world: World, expect: Expect) -> str:
             return str(world.people[raw].id)
         return world.params.get(raw, raw)
 
-    filled = re.sub(r"\{(\w+)\}", value, path)
+    filled = re.sub(r"\{(\w+)(?::\w+)?\}", value, path)
     return f"{filled}?{expect.query}" if expect.query else filled
 
 

@@ -22,7 +22,7 @@ from layers.db import session_scope
 from layers.errors import Refused
 from layers.policy import Action
 from layers.settings import get_settings
-from layers.users import User
+from layers.users import Department, User
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -78,6 +78,27 @@ def _signed_in(request: Request, response: Response, user: User) -> dict[str, An
     max_age = get_settings().session_max_age_hours * 3600
     set_session_cookies(response, new.token, new.csrf_token, max_age)
     return {"user": account_json(user), "csrf_token": new.csrf_token}
+
+
+@router.get("/session", summary="ログイン状態 / Who is signed in here")
+def current_session(auth: Authorized = permit(Action.public_read)) -> dict[str, Any]:
+    """Always 200, so a page can ask without a refused request in the browser's console:
+    the account (with its department) or `null` for the public."""
+    if auth.actor.user_id is None:
+        return {"account": None}
+    with session_scope() as db:
+        user = db.get(User, auth.actor.user_id)
+        if user is None:
+            return {"account": None}
+        department = db.get(Department, user.department_id) if user.department_id else None
+        return {
+            "account": {
+                **account_json(user),
+                "department": {"code": department.code, "name": department.name}
+                if department
+                else None,
+            }
+        }
 
 
 @router.post("/login", summary="ログイン / Sign in")

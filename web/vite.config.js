@@ -1,0 +1,28 @@
+// The pages are plain HTML entry points; Vite fingerprints every asset they load
+// (assets/name-HASH.ext) so machimap can serve them as immutable.
+import { resolve } from "node:path";
+import { defineConfig } from "vite";
+
+const here = import.meta.dirname;
+
+export default defineConfig({
+  root: here,
+  base: "/",
+  // Helpers and CI may build to another directory (MACHIMAP_WEB_DIST), so parallel builds
+  // never empty each other's output.
+  build: {
+    outDir: process.env.MACHIMAP_WEB_DIST || resolve(here, "dist"),
+    emptyOutDir: true,
+    assetsDir: "assets",
+    sourcemap: true,
+    manifest: true,
+    chunkSizeWarningLimit: 1500,
+    rollupOptions: {
+      input: {
+        map: resolve(here, "index.html"),
+        report: resolve(here, "report.html"),
+        staff: resolve(here, "staff.html"),
+      },
+    },
+  },
+});
