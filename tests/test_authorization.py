@@ -65,6 +65,7 @@ EXPECTED: dict[str, Expect] = {
     "GET /staff": Expect(ANYONE),
     "GET /assets/{name:path}": Expect(ANYONE, params={"name": "missing.js"}),
     "GET /api/layers": Expect(ANYONE),
+    "GET /api/places": Expect(ANYONE, query="q=焼津"),
     "GET /api/layers/{layer_id}": Expect(ANYONE),
     "GET /api/departments": Expect(ANYONE),
     # Sign-in and e-mail link flows are open to anyone (they carry their own secret).
