@@ -23,6 +23,11 @@ export default defineConfig({
         report: resolve(here, "report.html"),
         staff: resolve(here, "staff.html"),
       },
+      // MapLibre in a chunk of its own name: it changes rarely, so browsers keep it cached
+      // across releases of our own code.
+      output: {
+        manualChunks: (id) => (id.includes("node_modules/maplibre-gl/") ? "maplibre" : undefined),
+      },
     },
   },
 });

@@ -14,6 +14,13 @@ export const BASEMAP_KINDS = [...Object.keys(KINDS), "none"];
 export const GSI_ATTRIBUTION =
   '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>';
 
+const ORIGIN_KEY = "machimap:basemap-origin";
+
+/** The basemap origin a style made by withBasemap() uses. */
+export function chosenOrigin(style) {
+  return style.metadata?.[ORIGIN_KEY] ?? null;
+}
+
 /** The origin of the basemap the server allows, read from its style. */
 export function basemapOrigin(style) {
   for (const source of Object.values(style.sources || {})) {
@@ -55,7 +62,8 @@ export function withBasemap(style, kind = "pale") {
       layout: { visibility: kind === "none" ? "none" : "visible" },
     });
   }
-  return { ...style, sources, layers, _basemapOrigin: origin };
+  // The origin travels in the style's metadata, the one place MapLibre allows our own keys.
+  return { ...style, sources, layers, metadata: { ...style.metadata, [ORIGIN_KEY]: origin } };
 }
 
 /** Switches the basemap in place (the overlay layers keep their state). */

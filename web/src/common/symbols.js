@@ -14,6 +14,7 @@ const FIXED = {
   tree: { shape: "hexagon", color: "#009e73" },
   trash: { shape: "diamond", color: "#d55e00" },
   school: { shape: "pentagon", color: "#cc79a7" },
+  child: { shape: "pentagon", color: "#cc79a7" }, // 通学路 (the demo's school_route)
   person: { shape: "cross", color: "#56b4e9" },
   house: { shape: "circle", color: "#d55e00" },
 };
