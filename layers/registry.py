@@ -302,6 +302,9 @@ LAYERS: tuple[Layer, ...] = (
         geometry_type="Geometry",
         fields=(
             Field("public_id", "string", "受付番号", "Reference", importable=False),
+            # The map draws each category with its own symbol (GET /api/report-categories
+            # gives the id's names and icon); sensitive categories never reach this layer.
+            Field("category_id", "integer", "種類", "Category", importable=False),
             Field("status", "string", "状態", "Status", importable=False),
             Field("public_description", "string", "内容", "Description", importable=False),
             Field(

@@ -26,7 +26,7 @@ JSON = "application/json"
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 ONE = """json_build_object(
-    'code', c.code, 'name_ja', c.name_ja, 'name_en', c.name_en, 'icon', c.icon,
+    'id', c.id, 'code', c.code, 'name_ja', c.name_ja, 'name_en', c.name_en, 'icon', c.icon,
     'sensitive', c.sensitive, 'active', c.active, 'sort_order', c.sort_order,
     'department', (SELECT json_build_object('code', d.code, 'name', d.name,
         'name_en', d.name_en) FROM department d WHERE d.id = c.department_id))"""

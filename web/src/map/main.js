@@ -1,6 +1,258 @@
+// The public map at /: the city's published layers over 地理院タイル, a layer panel with
+// legend, a list of what is on screen (the accessible way through the map), feature
+// details with their records, locate-me and links that restore the view.
 import "../common/base.css";
-import { addMessages, initLanguage } from "../common/i18n.js";
+import * as maplibregl from "maplibre-gl";
+import "maplibre-gl/dist/maplibre-gl.css";
+// MapLibre 6 starts its worker from a URL; Vite emits the worker as a fingerprinted asset.
+import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
+import "./map.css";
+import { api } from "../common/api.js";
+import { chosenOrigin, setBasemap, watchBasemap } from "../common/basemap.js";
+import { addMessages, initLanguage, onLanguageChange, t } from "../common/i18n.js";
 import messages from "../messages/map.js";
+import { Details } from "./details.js";
+import { isAreaLayer, setCategories } from "./format.js";
+import { FeatureList } from "./list.js";
+import { LocateControl } from "./locate.js";
+import { renderBasemaps, renderLayers } from "./panel.js";
+import { readState, writeState } from "./state.js";
+import { buildStyle, provideImages, styleLayerIds } from "./style.js";
 
+maplibregl.setWorkerUrl(workerUrl);
 addMessages(messages);
 initLanguage();
+
+// Shown unless a link says otherwise: the many small safety-map points and the school
+// districts over the districts would bury what most people come for.
+const OFF_BY_DEFAULT = new Set(["school_district", "safety_map_feature"]);
+const LEVEL_ORDER = { block: 0, neighbourhood: 1, area: 2, city: 3 };
+
+const $ = (id) => document.getElementById(id);
+const els = {
+  panel: $("panel"),
+  toggle: $("panel-toggle"),
+  close: $("panel-close"),
+  layerList: $("layer-list"),
+  basemaps: $("basemap-options"),
+  notice: $("basemap-notice"),
+  status: $("map-status"),
+  filter: $("list-filter"),
+  listStatus: $("list-status"),
+  featureList: $("feature-list"),
+  details: $("details"),
+};
+const narrow = matchMedia("(max-width: 50rem)");
+
+// Passing news (found you, loading) goes after a while; a problem stays until the person
+// moves the map or half a minute has passed, so it can be read at any pace.
+let sayTimer = 0;
+function say(message, { error = false } = {}) {
+  clearTimeout(sayTimer);
+  els.status.textContent = message;
+  els.status.classList.toggle("error", error);
+  if (message) sayTimer = setTimeout(() => say(""), error ? 30_000 : 10_000);
+}
+
+function setPanel(open, { focus = true } = {}) {
+  els.panel.classList.toggle("is-open", open);
+  els.toggle.setAttribute("aria-expanded", String(open));
+  if (focus) (open ? els.close : els.toggle).focus();
+}
+els.toggle.addEventListener("click", () => setPanel(true));
+els.close.addEventListener("click", () => setPanel(false));
+els.panel.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && narrow.matches && els.panel.classList.contains("is-open")) {
+    setPanel(false);
+  }
+});
+
+/** MapLibre's own strings (control labels, the canvas's name) from our catalogue. */
+function mapLocale() {
+  const out = {};
+  for (const key of Object.keys(messages.ja)) if (key.startsWith("ml.")) out[key.slice(3)] = t(key);
+  return out;
+}
+
+async function start() {
+  say(t("map.loading"));
+  let serverStyle, summaries, categoryList;
+  try {
+    [serverStyle, { layers: summaries }, categoryList] = await Promise.all([
+      api.get("/tiles/style.json"),
+      api.get("/api/layers"),
+      api.get("/api/report-categories"),
+    ]);
+  } catch {
+    say(t("map.load_error"), { error: true });
+    return;
+  }
+  setCategories(categoryList);
+  const published = new Set(serverStyle.metadata?.["machimap:layers"] || []);
+  const layers = summaries.filter((l) => published.has(l.id));
+  const state = readState();
+  const enabled = new Set(
+    state.layers
+      ? state.layers.filter((id) => published.has(id))
+      : layers.filter((l) => !OFF_BY_DEFAULT.has(l.id)).map((l) => l.id),
+  );
+  let basemap = state.basemap;
+  const style = buildStyle(serverStyle, { layers, enabled, basemap });
+  const origin = chosenOrigin(style);
+  const styleIds = new Map(layers.map((l) => [l.id, styleLayerIds(style, l.id)]));
+  const bounds = serverStyle.sources.machimap?.bounds;
+  const orderedEnabled = () => layers.filter((l) => enabled.has(l.id)).map((l) => l.id);
+
+  let map;
+  try {
+    map = new maplibregl.Map({
+      container: "map",
+      style,
+      attributionControl: false,
+      locale: mapLocale(),
+      maxZoom: 19,
+      // A city map read north-up: rotation only confuses people who did not mean to turn it.
+      dragRotate: false,
+      pitchWithRotate: false,
+      touchPitch: false,
+      ...(state.view
+        ? { center: state.view.center, zoom: state.view.zoom }
+        : bounds
+          ? { bounds, fitBoundsOptions: { padding: 16 } }
+          : { center: style.center, zoom: style.zoom }),
+    });
+  } catch {
+    say(t("map.no_webgl"), { error: true });
+    return;
+  }
+  map.touchZoomRotate.disableRotation();
+  map.keyboard.disableRotation();
+  provideImages(map);
+  watchBasemap(map, els.notice);
+
+  let controls = [];
+  const addControls = () => {
+    controls = [
+      [new maplibregl.NavigationControl({ showCompass: false }), "top-right"],
+      [new LocateControl(say), "top-right"],
+      [new maplibregl.ScaleControl({ unit: "metric", maxWidth: 120 }), "bottom-left"],
+      // Never collapsed: the GSI terms ask for the attribution to be visible.
+      [new maplibregl.AttributionControl({ compact: false }), "bottom-right"],
+    ];
+    for (const [control, where] of controls) map.addControl(control, where);
+  };
+  addControls();
+
+  const details = new Details({
+    map,
+    layers,
+    section: els.details,
+    narrow: () => narrow.matches,
+    onChange: (feature) => writeState({ feature }),
+  });
+  const list = new FeatureList({
+    map,
+    layers,
+    enabled: () => enabled,
+    root: els.featureList,
+    status: els.listStatus,
+    filter: els.filter,
+    onOpen: (layerId, id, button) => {
+      const phone = narrow.matches;
+      if (phone) setPanel(false, { focus: false });
+      details.open(layerId, id, { origin: phone ? els.toggle : button });
+    },
+  });
+
+  const toggle = (layerId, on) => {
+    if (on) enabled.add(layerId);
+    else enabled.delete(layerId);
+    for (const id of styleIds.get(layerId) || []) {
+      map.setLayoutProperty(id, "visibility", on ? "visible" : "none");
+    }
+    writeState({ layers: orderedEnabled() });
+    list.refresh();
+  };
+  const changeBasemap = (kind) => {
+    basemap = kind;
+    setBasemap(map, origin, kind);
+    writeState({ basemap: kind });
+  };
+  const renderPanel = () => {
+    renderLayers(els.layerList, layers, enabled, toggle);
+    renderBasemaps(els.basemaps, basemap, changeBasemap);
+  };
+  renderPanel();
+
+  // Clicks: points and lines under the pointer first; otherwise the areas it lies in.
+  map.on("click", (event) => {
+    const shown = layers.filter((l) => enabled.has(l.id)).flatMap((l) => styleIds.get(l.id));
+    const fills = shown.filter((id) => id.endsWith("-fill"));
+    const others = shown.filter((id) => !id.endsWith("-fill"));
+    const { x, y } = event.point;
+    let hits = others.length
+      ? map.queryRenderedFeatures([[x - 8, y - 8], [x + 8, y + 8]], { layers: others })
+      : [];
+    if (!hits.length && fills.length) {
+      hits = map.queryRenderedFeatures(event.point, { layers: fills });
+    }
+    const unique = new Map();
+    for (const f of hits) {
+      const key = `${f.sourceLayer}/${f.id}`;
+      if (f.id != null && !unique.has(key)) {
+        unique.set(key, { layer: f.sourceLayer, id: f.id, props: f.properties });
+      }
+    }
+    const found = [...unique.values()].sort(
+      (a, b) => (LEVEL_ORDER[a.props.level] ?? -1) - (LEVEL_ORDER[b.props.level] ?? -1),
+    );
+    if (found.length === 1) details.open(found[0].layer, found[0].id, { fly: false, focus: false });
+    else if (found.length > 1) details.pick(found.slice(0, 40));
+    else details.close();
+  });
+  for (const layer of layers) {
+    if (isAreaLayer(layer)) continue;
+    for (const id of styleIds.get(layer.id)) {
+      map.on("mouseenter", id, () => (map.getCanvas().style.cursor = "pointer"));
+      map.on("mouseleave", id, () => (map.getCanvas().style.cursor = ""));
+    }
+  }
+
+  // The list follows the view once its tiles are in (areas are read from them).
+  let listed = "";
+  map.on("idle", () => {
+    const view = map.getBounds().toArray().flat().map((v) => v.toFixed(5)).join(",");
+    if (view === listed) return;
+    listed = view;
+    list.refresh();
+  });
+  map.on("moveend", () => writeState({ map }));
+  map.on("movestart", (event) => {
+    if (event.originalEvent && els.status.classList.contains("error")) say("");
+  });
+  map.once("load", () => {
+    say("");
+    document.body.dataset.mapLoaded = "true";
+    writeState({ map, layers: orderedEnabled(), basemap });
+    if (state.feature && published.has(state.feature.layer)) {
+      details.open(state.feature.layer, state.feature.id, { fly: !state.view, focus: false });
+    }
+  });
+
+  onLanguageChange(() => {
+    renderPanel();
+    list.render();
+    details.render();
+    // MapLibre has no setter for its UI strings; its controls read this table when added.
+    map._locale = { ...map._locale, ...mapLocale() };
+    for (const [control] of controls) map.removeControl(control);
+    addControls();
+    map.getCanvas().setAttribute("aria-label", t("ml.Map.Title"));
+    if (els.status.textContent) say("");
+  });
+
+  // For the browser tests and for people poking at the map from the console.
+  window.machimap = { map, layers, enabled, list, details };
+}
+
+start();

@@ -1,0 +1,336 @@
+// A feature's details: its public properties with the registry's titles, and the records
+// attached to it (inspections, patrol observations, reports). Also the chooser shown when a
+// click lands on several features. Lives beside the map (a card, or a sheet on a phone)
+// rather than in a popup, so it can be read, scrolled and reached by keyboard.
+import { api } from "../common/api.js";
+import { formatDate, formatNumber, lang, pick, t } from "../common/i18n.js";
+import { symbolSvg } from "../common/symbols.js";
+import {
+  featureKind,
+  featureName,
+  featureSymbol,
+  formatValue,
+  isAreaLayer,
+  itemSymbol,
+  layerSwatch,
+} from "./format.js";
+import { SELECTION, empty, geometryBounds } from "./style.js";
+
+const RECORDS_PAGE = 20;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "html") node.innerHTML = value; // only symbol SVG built in this app
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  node.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== ""));
+  return node;
+}
+
+export class Details {
+  constructor({ map, layers, section, onChange, narrow }) {
+    this.map = map;
+    this.layers = new Map(layers.map((l) => [l.id, l]));
+    this.section = section;
+    this.title = section.querySelector("#details-title");
+    this.body = section.querySelector("#details-body");
+    this.onChange = onChange; // (feature | null) => void, for the URL
+    this.narrow = narrow; // () => whether the phone layout is in use
+    this.current = null; // { kind: "feature" | "pick", ... }
+    this.origin = null;
+    this.generation = 0;
+    section.querySelector(".details-close").addEventListener("click", () => this.close());
+    section.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") this.close();
+    });
+  }
+
+  isOpen() {
+    return !this.section.hidden;
+  }
+
+  show(focus) {
+    this.section.hidden = false;
+    if (focus) this.title.focus();
+  }
+
+  /** Opens one feature: its item from the OGC API and its records, in parallel. */
+  async open(layerId, id, { fly = true, focus = true, origin = null } = {}) {
+    const layer = this.layers.get(layerId);
+    if (!layer) return;
+    if (origin) this.origin = origin;
+    const generation = ++this.generation;
+    this.current = { kind: "feature", layer, id, feature: null, records: null, loading: true };
+    this.render();
+    this.show(focus);
+    this.onChange({ layer: layerId, id });
+    const [feature, records] = await Promise.allSettled([
+      api.get(`/ogc/collections/${layerId}/items/${id}`),
+      api.get(`/api/layers/${layerId}/features/${id}/records?limit=${RECORDS_PAGE}`),
+    ]);
+    if (generation !== this.generation) return;
+    const current = this.current;
+    current.loading = false;
+    current.feature = feature.status === "fulfilled" ? feature.value : null;
+    current.records = records.status === "fulfilled" ? records.value : null;
+    current.recordsError = records.status === "rejected";
+    this.render();
+    if (current.feature) {
+      this.select(current.feature.geometry);
+      if (fly) this.flyTo(current.feature.geometry);
+    }
+    if (focus) this.title.focus();
+  }
+
+  /** Several features under one click: a list to choose from. */
+  pick(hits, { focus = false } = {}) {
+    this.generation += 1;
+    this.current = { kind: "pick", hits };
+    this.select(null);
+    this.render();
+    this.show(focus);
+    this.onChange(null);
+  }
+
+  close() {
+    if (!this.isOpen()) return;
+    this.generation += 1;
+    this.section.hidden = true;
+    this.current = null;
+    this.select(null);
+    this.onChange(null);
+    const origin = this.origin;
+    this.origin = null;
+    // Back where the person came from. The list may have been redrawn for the new view
+    // meanwhile: then the same feature's new button.
+    let target = origin;
+    if (origin && !origin.isConnected && origin.dataset.layer) {
+      target = document.querySelector(
+        `.feature-item[data-layer="${origin.dataset.layer}"][data-id="${origin.dataset.id}"]`,
+      );
+    }
+    if (target?.isConnected && target.offsetParent !== null) target.focus();
+    else this.map?.getCanvas().focus();
+  }
+
+  select(geometry) {
+    const source = this.map?.getSource(SELECTION);
+    if (!source) return;
+    source.setData(geometry ? { type: "Feature", geometry, properties: {} } : empty());
+  }
+
+  padding() {
+    const pad = { top: 48, right: 56, bottom: 48, left: 48 };
+    if (this.section.hidden) return pad;
+    const map = this.map.getContainer().getBoundingClientRect();
+    const card = this.section.getBoundingClientRect();
+    if (this.narrow()) pad.bottom += Math.max(0, map.bottom - card.top);
+    else pad.left += Math.max(0, card.right - map.left);
+    // Never more padding than the map has room for.
+    pad.left = Math.min(pad.left, map.width * 0.6);
+    pad.bottom = Math.min(pad.bottom, map.height * 0.6);
+    return pad;
+  }
+
+  flyTo(geometry) {
+    if (!this.map) return;
+    const box = geometryBounds(geometry);
+    if (!box) return;
+    const animate = !matchMedia("(prefers-reduced-motion: reduce)").matches;
+    const padding = this.padding();
+    if (box[0] === box[2] && box[1] === box[3]) {
+      // An offset, not padding: easeTo keeps padding on the map for every later move.
+      this.map.easeTo({
+        center: [box[0], box[1]],
+        zoom: Math.max(this.map.getZoom(), 16),
+        offset: [(padding.left - padding.right) / 2, (padding.top - padding.bottom) / 2],
+        animate,
+      });
+    } else {
+      this.map.fitBounds(box, { padding, maxZoom: 17, animate });
+    }
+  }
+
+  render() {
+    const current = this.current;
+    this.body.replaceChildren();
+    if (!current) return;
+    if (current.kind === "pick") {
+      this.renderPick(current.hits);
+      return;
+    }
+    const { layer, feature } = current;
+    const props = feature?.properties || {};
+    this.title.textContent = feature ? featureName(layer.id, props) : t("details.loading");
+    const kind = feature ? featureKind(layer.id, props) : "";
+    this.body.append(
+      el(
+        "p",
+        { class: "details-kind" },
+        el("span", {
+          html:
+            feature && !isAreaLayer(layer)
+              ? symbolSvg(featureSymbol(layer, props))
+              : layerSwatch(layer),
+        }),
+        el("span", {}, [pick(layer.title), kind].filter(Boolean).join(" · ")),
+      ),
+    );
+    if (current.loading) {
+      this.body.append(el("p", { class: "hint" }, t("details.loading")));
+      return;
+    }
+    if (!feature) {
+      this.body.append(el("p", { class: "notice error" }, t("details.error")));
+      return;
+    }
+    this.body.append(this.renderProperties(layer, props));
+    if (layer.id === "report" && props.public_id) {
+      this.body.append(
+        el(
+          "p",
+          {},
+          el(
+            "a",
+            { href: `/reports/${encodeURIComponent(props.public_id)}` },
+            t("details.report_page"),
+          ),
+        ),
+      );
+    }
+    this.body.append(this.renderRecords(current));
+    const zoom = el("button", { type: "button", class: "details-zoom" }, t("details.zoom_to"));
+    zoom.addEventListener("click", () => this.flyTo(feature.geometry));
+    this.body.append(
+      el(
+        "p",
+        { class: "details-actions" },
+        zoom,
+        el(
+          "a",
+          {
+            href: `/ogc/collections/${layer.id}/items/${current.id}?f=json`,
+            type: "application/geo+json",
+          },
+          t("details.data"),
+        ),
+      ),
+    );
+  }
+
+  renderProperties(layer, props) {
+    const list = el("dl", { class: "properties" });
+    for (const property of layer.properties) {
+      const value = formatValue(layer.id, property, props[property.name]);
+      if (!value) continue;
+      list.append(el("div", {}, el("dt", {}, pick(property.title)), el("dd", {}, value)));
+    }
+    return el(
+      "section",
+      { class: "details-section", "aria-labelledby": "details-properties" },
+      el("h3", { id: "details-properties" }, t("details.properties")),
+      list,
+    );
+  }
+
+  renderRecords(current) {
+    const section = el(
+      "section",
+      { class: "details-section", "aria-labelledby": "details-records" },
+    );
+    const heading = el("h3", { id: "details-records" }, t("details.records"));
+    section.append(heading);
+    if (current.recordsError || !current.records) {
+      section.append(el("p", { class: "notice error" }, t("details.records_error")));
+      return section;
+    }
+    const { records, numberMatched } = current.records;
+    heading.append(
+      " ",
+      el(
+        "span",
+        { class: "group-count" },
+        t("details.records_count", { count: formatNumber(numberMatched) }),
+      ),
+    );
+    if (!records.length) {
+      section.append(el("p", { class: "hint" }, t("details.records_none")));
+      return section;
+    }
+    const list = el("ol", { class: "records" });
+    for (const record of records) {
+      const summary = lang() === "en" ? record.summary_en || record.summary_ja : record.summary_ja;
+      const href = record.href && !record.href.startsWith("/api/") ? record.href : null;
+      list.append(
+        el(
+          "li",
+          { class: `record record-${record.kind}` },
+          el(
+            "p",
+            { class: "record-head" },
+            el("span", { class: "record-kind" }, t(`record.${record.kind}`)),
+            " ",
+            el("time", { datetime: record.date }, formatDate(record.date)),
+          ),
+          el("p", { class: "record-summary" }, summary || ""),
+          href ? el("a", { href }, t("record.open")) : null,
+        ),
+      );
+    }
+    section.append(list);
+    const rest = numberMatched - records.length;
+    if (rest > 0) {
+      const more = el(
+        "button",
+        { type: "button", class: "list-more" },
+        t("details.records_more", { rest: formatNumber(rest) }),
+      );
+      more.addEventListener("click", async () => {
+        more.disabled = true;
+        const { layer, id } = current;
+        try {
+          const url = `/api/layers/${layer.id}/features/${id}/records`;
+          const next = await api.get(`${url}?limit=${RECORDS_PAGE}&offset=${records.length}`);
+          if (this.current !== current) return;
+          const before = records.length;
+          records.push(...next.records);
+          this.render();
+          this.body.querySelectorAll(".record")[before]?.setAttribute("tabindex", "-1");
+          this.body.querySelectorAll(".record")[before]?.focus();
+        } catch {
+          more.disabled = false;
+        }
+      });
+      section.append(more);
+    }
+    return section;
+  }
+
+  renderPick(hits) {
+    this.title.textContent = t("pick.heading");
+    this.body.append(el("p", {}, t("pick.count", { count: hits.length })));
+    const list = el("ul", { class: "feature-items" });
+    for (const hit of hits) {
+      const layer = this.layers.get(hit.layer);
+      const button = el(
+        "button",
+        { type: "button", class: "feature-item", "data-layer": layer.id, "data-id": hit.id },
+        el("span", { html: itemSymbol(layer, hit.props) }),
+        el("span", { class: "item-name" }, featureName(layer.id, hit.props)),
+        el(
+          "span",
+          { class: "item-kind" },
+          [pick(layer.title), layer.id === "report" ? "" : featureKind(layer.id, hit.props)]
+            .filter(Boolean)
+            .join(" · "),
+        ),
+      );
+      button.addEventListener("click", () => this.open(layer.id, hit.id, { origin: null }));
+      list.append(el("li", {}, button));
+    }
+    this.body.append(list);
+  }
+}

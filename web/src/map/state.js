@@ -1,0 +1,48 @@
+// What a shared link restores: the view, the layers shown, the background and the open
+// feature. Kept in the query string beside ?lang= (src/common/i18n.js writes that one), and
+// replaced in place as the map moves so the back button is not filled with every pan.
+import { BASEMAP_KINDS } from "../common/basemap.js";
+
+const FEATURE = /^([a-z_]+)\/(\d{1,18})$/;
+
+export function readState(search = location.search) {
+  const params = new URLSearchParams(search);
+  const state = { view: null, layers: null, basemap: "pale", feature: null };
+  const view = (params.get("map") || "").split("/").map(Number);
+  if (
+    view.length === 3 &&
+    view.every(Number.isFinite) &&
+    view[0] >= 0 &&
+    view[0] <= 22 &&
+    Math.abs(view[1]) <= 85 &&
+    Math.abs(view[2]) <= 180
+  ) {
+    state.view = { zoom: view[0], center: [view[2], view[1]] };
+  }
+  // Present but empty means "no layers"; absent means the defaults.
+  if (params.has("layers")) state.layers = params.get("layers").split(",").filter(Boolean);
+  if (BASEMAP_KINDS.includes(params.get("basemap"))) state.basemap = params.get("basemap");
+  const feature = FEATURE.exec(params.get("feature") || "");
+  if (feature) state.feature = { layer: feature[1], id: Number(feature[2]) };
+  return state;
+}
+
+/** Writes the given parts (undefined: unchanged, null: removed) into the current URL. */
+export function writeState({ map, layers, basemap, feature } = {}) {
+  const url = new URL(location.href);
+  const params = url.searchParams;
+  if (map) {
+    const { lng, lat } = map.getCenter();
+    params.set("map", `${map.getZoom().toFixed(2)}/${lat.toFixed(5)}/${lng.toFixed(5)}`);
+  }
+  if (layers !== undefined) params.set("layers", layers.join(","));
+  if (basemap !== undefined) params.set("basemap", basemap);
+  if (feature === null) params.delete("feature");
+  else if (feature) params.set("feature", `${feature.layer}/${feature.id}`);
+  // Commas and slashes read better unescaped and are valid in a query.
+  const query = params.toString().replace(/%2C/gi, ",").replace(/%2F/gi, "/");
+  const next = `${url.pathname}${query ? `?${query}` : ""}${url.hash}`;
+  if (next !== `${location.pathname}${location.search}${location.hash}`) {
+    history.replaceState(history.state, "", next);
+  }
+}

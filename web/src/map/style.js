@@ -1,0 +1,174 @@
+// The server's style (GET /tiles/style.json) made into the public map's: the switchable
+// GSI basemap, point layers drawn as shape + colour symbols (reports by category) instead
+// of plain circles, each layer's visibility, and the selection and "you are here" overlays.
+// Symbols are icons only: machimap serves no glyphs, so nothing is written on the map.
+import { withBasemap } from "../common/basemap.js";
+import { symbolImage } from "../common/symbols.js";
+import { categories, layerSymbol } from "./format.js";
+
+export const SELECTION = "mm-selection";
+export const ME = "mm-me";
+const REPORT_SIZE = 24;
+const LAYER_SIZE = 20;
+
+/** Symbol images by id, added to the map when the style first asks for them. */
+const images = new Map();
+
+function imageId(layerId, key = "") {
+  return `mm-symbol-${layerId}${key === "" ? "" : `-${key}`}`;
+}
+
+function iconImage(layer) {
+  const fallback = imageId(layer.id);
+  images.set(fallback, { symbol: layerSymbol(layer), size: LAYER_SIZE });
+  if (layer.id !== "report" || categories.size === 0) return fallback;
+  const match = ["match", ["to-number", ["get", "category_id"], -1]];
+  for (const category of categories.values()) {
+    const id = imageId("report", category.id);
+    images.set(id, { symbol: category.symbol, size: REPORT_SIZE });
+    match.push(category.id, id);
+  }
+  match.push(fallback);
+  return match;
+}
+
+/** Draws a symbol image when the style first asks for it (MapLibre 6's image resolver). */
+export function provideImages(map) {
+  map.setMissingStyleImageResolver((id) => {
+    const wanted = images.get(id);
+    if (!wanted || map.hasImage(id)) return;
+    const { image, pixelRatio } = symbolImage(wanted.symbol, wanted.size);
+    map.addImage(id, image, { pixelRatio });
+  });
+}
+
+/** The style layer ids drawing a registry layer (all named "<layer>-<kind>"). */
+export function styleLayerIds(style, layerId) {
+  return style.layers.filter((l) => l.id.startsWith(`${layerId}-`)).map((l) => l.id);
+}
+
+function symbolLayer(circle, layer) {
+  const sortKey = circle.layout?.["circle-sort-key"];
+  return {
+    id: `${layer.id}-symbol`,
+    type: "symbol",
+    source: circle.source,
+    "source-layer": circle["source-layer"],
+    ...(circle.filter ? { filter: circle.filter } : {}),
+    layout: {
+      "icon-image": iconImage(layer),
+      // Every feature is drawn: hiding colliding ones would hide reports from residents.
+      "icon-allow-overlap": true,
+      "icon-ignore-placement": true,
+      "icon-size": ["interpolate", ["linear"], ["zoom"], 10, 0.45, 14, 0.8, 16, 1],
+      ...(sortKey ? { "symbol-sort-key": sortKey } : {}),
+    },
+  };
+}
+
+export function buildStyle(serverStyle, { layers, enabled, basemap }) {
+  const byId = new Map(layers.map((l) => [l.id, l]));
+  const style = withBasemap(serverStyle, basemap);
+  style.layers = style.layers.map((styleLayer) => {
+    const layer = byId.get(styleLayer["source-layer"]);
+    if (!layer || styleLayer.source !== "machimap") return styleLayer;
+    const drawn = styleLayer.type === "circle" ? symbolLayer(styleLayer, layer) : styleLayer;
+    return {
+      ...drawn,
+      layout: { ...drawn.layout, visibility: enabled.has(layer.id) ? "visible" : "none" },
+    };
+  });
+  style.sources[SELECTION] = { type: "geojson", data: empty() };
+  style.sources[ME] = { type: "geojson", data: empty() };
+  const polygon = ["in", ["geometry-type"], ["literal", ["Polygon", "MultiPolygon"]]];
+  const point = ["in", ["geometry-type"], ["literal", ["Point", "MultiPoint"]]];
+  style.layers.push(
+    {
+      id: `${SELECTION}-fill`,
+      type: "fill",
+      source: SELECTION,
+      filter: polygon,
+      paint: { "fill-color": "#ffbf47", "fill-opacity": 0.25 },
+    },
+    {
+      id: `${SELECTION}-casing`,
+      type: "line",
+      source: SELECTION,
+      filter: ["!", point],
+      paint: { "line-color": "#1a1a1a", "line-width": 6 },
+    },
+    {
+      id: `${SELECTION}-line`,
+      type: "line",
+      source: SELECTION,
+      filter: ["!", point],
+      paint: { "line-color": "#ffbf47", "line-width": 3 },
+    },
+    {
+      id: `${SELECTION}-point`,
+      type: "circle",
+      source: SELECTION,
+      filter: point,
+      paint: {
+        "circle-radius": 16,
+        "circle-color": "rgba(255, 191, 71, 0.25)",
+        "circle-stroke-color": "#1a1a1a",
+        "circle-stroke-width": 3,
+      },
+    },
+    {
+      id: `${ME}-accuracy`,
+      type: "fill",
+      source: ME,
+      filter: polygon,
+      paint: { "fill-color": "#005a9c", "fill-opacity": 0.15 },
+    },
+    {
+      id: `${ME}-point`,
+      type: "circle",
+      source: ME,
+      filter: point,
+      paint: {
+        "circle-radius": 8,
+        "circle-color": "#005a9c",
+        "circle-stroke-color": "#ffffff",
+        "circle-stroke-width": 3,
+      },
+    },
+  );
+  return style;
+}
+
+export function empty() {
+  return { type: "FeatureCollection", features: [] };
+}
+
+/** [west, south, east, north] of a GeoJSON geometry. */
+export function geometryBounds(geometry) {
+  const box = [Infinity, Infinity, -Infinity, -Infinity];
+  const walk = (coords) => {
+    if (typeof coords[0] === "number") {
+      box[0] = Math.min(box[0], coords[0]);
+      box[1] = Math.min(box[1], coords[1]);
+      box[2] = Math.max(box[2], coords[0]);
+      box[3] = Math.max(box[3], coords[1]);
+      return;
+    }
+    for (const c of coords) walk(c);
+  };
+  if (geometry?.type === "GeometryCollection") {
+    for (const g of geometry.geometries) walk(g.coordinates);
+  } else if (geometry?.coordinates) walk(geometry.coordinates);
+  return Number.isFinite(box[0]) ? box : null;
+}
+
+/** A circle of radius metres around [lng, lat], as a GeoJSON polygon (the GPS accuracy). */
+export function circlePolygon([lng, lat], metres, steps = 48) {
+  const dLat = metres / 111_320;
+  const dLng = metres / (111_320 * Math.cos((lat * Math.PI) / 180));
+  const ring = Array.from({ length: steps + 1 }, (_, i) => {
+    const a = (i / steps) * 2 * Math.PI;
+    return [lng + dLng * Math.cos(a), lat + dLat * Math.sin(a)];
+  });
+  return { type: "Polygon", coordinates: [ring] };
+}
