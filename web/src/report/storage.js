@@ -1,0 +1,124 @@
+// What the report flow keeps on this device: drafts that could not be sent yet (IndexedDB,
+// because they hold the photos as Blobs), the reports sent from here and a device id for
+// 「私も困っています」 (localStorage). Storage can be disabled or full: every function
+// here fails soft, and the flow still works while the page is open.
+
+const DB_NAME = "machimap-report";
+const DB_VERSION = 1;
+const DRAFTS = "drafts";
+const MY_REPORTS = "machimap.myReports";
+const DEVICE = "machimap.deviceId";
+const CATEGORIES = "machimap.reportCategories";
+
+let opening = null;
+
+function openDb() {
+  if (!("indexedDB" in window)) return Promise.reject(new Error("no IndexedDB"));
+  opening ??= new Promise((resolve, reject) => {
+    const request = indexedDB.open(DB_NAME, DB_VERSION);
+    request.onupgradeneeded = () => {
+      const db = request.result;
+      if (!db.objectStoreNames.contains(DRAFTS)) db.createObjectStore(DRAFTS, { keyPath: "key" });
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+    request.onblocked = () => reject(new Error("IndexedDB blocked"));
+  }).catch((error) => {
+    opening = null;
+    throw error;
+  });
+  return opening;
+}
+
+async function withStore(mode, work) {
+  const db = await openDb();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(DRAFTS, mode);
+    const request = work(tx.objectStore(DRAFTS));
+    tx.oncomplete = () => resolve(request?.result);
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error);
+  });
+}
+
+/** Stores a draft (a plain object with Blobs for photos) under its idempotency key. */
+export function saveDraft(draft) {
+  return withStore("readwrite", (store) => store.put(draft));
+}
+
+export async function loadDrafts() {
+  try {
+    const drafts = (await withStore("readonly", (store) => store.getAll())) || [];
+    return drafts.sort((a, b) => (a.savedAt || 0) - (b.savedAt || 0));
+  } catch {
+    return [];
+  }
+}
+
+export async function deleteDraft(key) {
+  try {
+    await withStore("readwrite", (store) => store.delete(key));
+  } catch {
+    // Nothing stored to remove.
+  }
+}
+
+function readJson(key, fallback) {
+  try {
+    const value = JSON.parse(localStorage.getItem(key));
+    return value ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+function writeJson(key, value) {
+  try {
+    localStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // Not remembered on this device.
+  }
+}
+
+/** Reports sent (or supported) from this device, newest first. */
+export function myReports() {
+  const list = readJson(MY_REPORTS, []);
+  return Array.isArray(list) ? list : [];
+}
+
+export function rememberReport(entry) {
+  const others = myReports().filter((r) => r.public_id !== entry.public_id);
+  writeJson(MY_REPORTS, [{ ...entry, at: new Date().toISOString() }, ...others].slice(0, 50));
+}
+
+export function forgetReport(publicId) {
+  writeJson(
+    MY_REPORTS,
+    myReports().filter((r) => r.public_id !== publicId),
+  );
+}
+
+/** A random id for this browser, so one device supports a report once without an account. */
+export function deviceId() {
+  let id = null;
+  try {
+    id = localStorage.getItem(DEVICE);
+    if (!id) {
+      id = crypto.randomUUID();
+      localStorage.setItem(DEVICE, id);
+    }
+  } catch {
+    id ??= crypto.randomUUID();
+  }
+  return id;
+}
+
+/** The last category list seen, so a draft can still be started while offline. */
+export function cachedCategories() {
+  const list = readJson(CATEGORIES, null);
+  return Array.isArray(list) ? list : null;
+}
+
+export function cacheCategories(list) {
+  writeJson(CATEGORIES, list);
+}
