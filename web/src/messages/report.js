@@ -197,14 +197,6 @@ export default {
     "done.another": "別の通報をする",
     "done.to_map": "地図を見る",
 
-    "status.submitted": "受付待ち",
-    "status.accepted": "受付済み",
-    "status.in_progress": "対応中",
-    "status.resolved": "対応済み",
-    "status.closed_duplicate": "重複のため終了",
-    "status.closed_not_responsible": "市の管轄外",
-    "status.closed_no_action": "対応不要として終了",
-    "status.rejected": "不受理",
   },
   en: {
     "report.title": "Report a problem — machimap",
@@ -405,13 +397,5 @@ export default {
     "done.another": "Report another problem",
     "done.to_map": "See the map",
 
-    "status.submitted": "Submitted",
-    "status.accepted": "Accepted",
-    "status.in_progress": "In progress",
-    "status.resolved": "Resolved",
-    "status.closed_duplicate": "Closed as a duplicate",
-    "status.closed_not_responsible": "Not the city's responsibility",
-    "status.closed_no_action": "Closed, no action needed",
-    "status.rejected": "Rejected",
   },
 };

@@ -28,14 +28,6 @@ export default {
     "staffonly.to_report": "通報する",
     "staffonly.sign_out": "ログアウトする",
 
-    "status.submitted": "受付待ち",
-    "status.accepted": "受付済み",
-    "status.in_progress": "対応中",
-    "status.resolved": "対応済み",
-    "status.closed_duplicate": "重複のため終了",
-    "status.closed_not_responsible": "市の管轄外",
-    "status.closed_no_action": "対応不要として終了",
-    "status.rejected": "不受理",
 
     "unit.days": "{n}日",
     "unit.reports": "{n}件",
@@ -333,14 +325,6 @@ export default {
     "staffonly.to_report": "Report a problem",
     "staffonly.sign_out": "Sign out",
 
-    "status.submitted": "Submitted",
-    "status.accepted": "Accepted",
-    "status.in_progress": "In progress",
-    "status.resolved": "Resolved",
-    "status.closed_duplicate": "Closed as a duplicate",
-    "status.closed_not_responsible": "Not the city's responsibility",
-    "status.closed_no_action": "Closed, no action needed",
-    "status.rejected": "Rejected",
 
     "unit.days": "{n} days",
     "unit.reports": "{n}",

@@ -17,7 +17,7 @@ import {
 } from "../common/i18n.js";
 import { symbolFor, symbolSvg } from "../common/symbols.js";
 import messages from "../messages/report.js";
-import { h } from "./dom.js";
+import { h } from "../common/dom.js";
 import * as storage from "./storage.js";
 
 addMessages(messages);

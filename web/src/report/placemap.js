@@ -8,7 +8,7 @@ import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
 import { api, NetworkError } from "../common/api.js";
 import { watchBasemap, withBasemap } from "../common/basemap.js";
 import { t } from "../common/i18n.js";
-import { h } from "./dom.js";
+import { h } from "../common/dom.js";
 
 maplibregl.setWorkerUrl(workerUrl);
 

@@ -3,7 +3,7 @@
 // department names never squeeze the bars on a narrow screen. Series differ in colour and
 // in fill (solid or hatched), and every bar carries its number as text. The chart is an
 // image with a title and description; the table next to it is the accessible alternative.
-import { s, h, uid } from "./dom.js";
+import { s, h, uid } from "../common/dom.js";
 
 const WIDTH = 640;
 const LABEL = 22; // a group name's line

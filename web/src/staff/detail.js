@@ -5,7 +5,7 @@
 import { ApiError, api } from "../common/api.js";
 import { formatDateTime, formatNumber, pick, t } from "../common/i18n.js";
 import { symbolSvg } from "../common/symbols.js";
-import { clear, field, fromSvg, h, select, uid } from "./dom.js";
+import { clear, field, fromSvg, h, select, uid } from "../common/dom.js";
 import { categoryByCode, categoryName, departmentName, departments } from "./lookups.js";
 import { queueHash, reportHash } from "./route.js";
 import { STATUSES, statusTag } from "./status.js";

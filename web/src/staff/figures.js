@@ -5,7 +5,7 @@
 import { api } from "../common/api.js";
 import { formatDate, formatDateTime, formatNumber, pick, t } from "../common/i18n.js";
 import { barChart } from "./charts.js";
-import { clear, field, h, select, uid } from "./dom.js";
+import { clear, field, h, select, uid } from "../common/dom.js";
 import { departmentName, departments } from "./lookups.js";
 import { hashFor, replaceHash } from "./route.js";
 

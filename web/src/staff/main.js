@@ -7,7 +7,7 @@ import "./staff.css";
 import { ApiError, api, whoAmI } from "../common/api.js";
 import { addMessages, initLanguage, onLanguageChange, t } from "../common/i18n.js";
 import messages from "../messages/staff.js";
-import { clear, h } from "./dom.js";
+import { clear, h } from "../common/dom.js";
 import { departmentName, departments } from "./lookups.js";
 import { currentRoute, queueHash, rememberQueue } from "./route.js";
 

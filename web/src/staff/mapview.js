@@ -15,7 +15,7 @@ import {
 } from "../common/basemap.js";
 import { lang, t } from "../common/i18n.js";
 import { symbolImage } from "../common/symbols.js";
-import { field, h, select } from "./dom.js";
+import { field, h, select } from "../common/dom.js";
 
 maplibregl.setWorkerUrl(workerUrl);
 

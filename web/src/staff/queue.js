@@ -4,7 +4,7 @@
 import { api } from "../common/api.js";
 import { formatDate, formatNumber, t } from "../common/i18n.js";
 import { symbolSvg } from "../common/symbols.js";
-import { clear, field, fromSvg, h, select, uid } from "./dom.js";
+import { clear, field, fromSvg, h, select, uid } from "../common/dom.js";
 import {
   categories,
   categoryName,

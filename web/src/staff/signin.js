@@ -1,7 +1,7 @@
 // Sign-in for city staff, and a plain "staff only" page for a resident's account.
 import { ApiError, api } from "../common/api.js";
 import { t } from "../common/i18n.js";
-import { field, h } from "./dom.js";
+import { field, h } from "../common/dom.js";
 
 export function renderSignIn(main, { onSignedIn }) {
   const email = h("input", {

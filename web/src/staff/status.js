@@ -1,6 +1,6 @@
 // Report states as staff read them: a word (never colour alone) in a tag.
 import { t } from "../common/i18n.js";
-import { h } from "./dom.js";
+import { h } from "../common/dom.js";
 
 export const STATUSES = [
   "submitted",

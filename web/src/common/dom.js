@@ -1,5 +1,6 @@
 // Elements are built with DOM calls, never from HTML strings, so text from reports (which
 // residents wrote) can never become markup, and nothing needs a style attribute (CSP).
+// The one exception, `html`, is for trusted markup made here (symbolSvg).
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 let counter = 0;
@@ -17,7 +18,10 @@ function apply(el, attrs) {
     else if (name === "text") el.textContent = value;
     else if (name.startsWith("on") && typeof value === "function")
       el.addEventListener(name.slice(2), value);
+    else if (name === "html") el.innerHTML = value;
     else if (name === "dataset") Object.assign(el.dataset, value);
+    // Live state (a field's value, checked, disabled) is a property, not the attribute.
+    else if (name === "value" || (name in el && typeof value !== "string")) el[name] = value;
     else if (value === true) el.setAttribute(name, "");
     else el.setAttribute(name, String(value));
   }
@@ -30,8 +34,8 @@ function append(el, children) {
   }
 }
 
-/** h("p", {class: "x"}, "text", child...) */
-export function h(tag, attrs, ...children) {
+/** h("button", {class: "primary", onclick: fn, "aria-label": "…"}, "text", child, …) */
+export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   apply(el, attrs);
   append(el, children);
