@@ -71,6 +71,17 @@ OPEN_STATUSES = frozenset({ReportStatus.submitted, ReportStatus.accepted, Report
 REOPENABLE_STATUSES = frozenset({ReportStatus.resolved, ReportStatus.closed_no_action})
 
 
+# Lengths the report forms and the API enforce; the pages read them from
+# GET /api/reports/vocabulary rather than keeping copies.
+TEXT_MAX = 4000  # a description, a public text, a comment or a note
+CONTACT_NAME_MAX = 100
+CONTACT_EMAIL_MAX = 254
+CONTACT_PHONE_MAX = 40
+RESPONSIBLE_PARTY_MAX = 200
+PUBLIC_ID_MAX = 20
+HAZARD_TITLE_MAX = 200
+
+
 class LocationSource(enum.StrEnum):
     gps = "gps"  # the phone's position (with its accuracy)
     pin = "pin"  # placed or drawn on the map

@@ -296,3 +296,25 @@ def test_media_gc_removes_only_old_unreferenced_files(
     assert not (media_dir / orphan).exists() and (media_dir / fresh).is_file()
     # The report's own photo and thumbnail are untouched and still served.
     assert len([p for p in media_dir.rglob("*") if p.is_file()]) == 3
+
+
+def test_the_vocabulary_is_what_the_server_enforces(demo_url: str) -> None:
+    """The pages read statuses and limits from the API; those must be the ones applied."""
+    client = new_client()
+    vocabulary = client.get("/api/reports/vocabulary").json()
+    statuses = {s["code"]: s for s in vocabulary["statuses"]}
+    # Every status the pages offer is one the staff queue filters by (it refuses others).
+    staff = signed_in(make_person("road@example.jp", "staff", department="road"))
+    for code in statuses:
+        assert staff.get("/api/triage/reports", params={"status": code}).status_code == 200
+    assert [s for s, v in statuses.items() if v["open"]] == ["submitted", "accepted", "in_progress"]
+    assert statuses["resolved"]["name_ja"] == "対応済み"
+    limits = vocabulary["limits"]
+    before = counts(demo_url)
+    too_long = submit(client, description="あ" * (limits["text"] + 1))
+    assert too_long.status_code == 400, too_long.text
+    too_many = submit(client, files=[photo_file(camera_jpeg())] * (limits["photos"] + 1))
+    assert too_many.status_code in (400, 413, 422), too_many.text
+    assert counts(demo_url) == before
+    assert submit(client, description="あ" * limits["text"]).status_code == 201
+    assert "road_damage" in vocabulary["hazard_kinds"]

@@ -4,7 +4,7 @@ release. Anyone reads it; administrators change it."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -17,8 +17,23 @@ from api.forms import json_or_form
 from api.permissions import Authorized, permit
 from layers import accounts
 from layers.db import session_scope
+from layers.hazards import HazardKind
 from layers.policy import Action
-from layers.reports import ReportCategory
+from layers.reports import (
+    CONTACT_EMAIL_MAX,
+    CONTACT_NAME_MAX,
+    CONTACT_PHONE_MAX,
+    HAZARD_TITLE_MAX,
+    OPEN_STATUSES,
+    PUBLIC_ID_MAX,
+    REOPENABLE_STATUSES,
+    RESPONSIBLE_PARTY_MAX,
+    STATUS_LABELS,
+    TEXT_MAX,
+    ReportCategory,
+    ReportStatus,
+)
+from layers.settings import get_settings
 
 router = APIRouter(tags=["reports"])
 
@@ -47,6 +62,42 @@ def categories(
         return Response(
             db.execute(CATEGORIES, {"all": include_inactive}).scalar_one(), media_type=JSON
         )
+
+
+@router.get(
+    "/api/reports/vocabulary",
+    summary="通報の状態・上限など / Report statuses, hazard kinds and limits",
+)
+def vocabulary(_: Authorized = permit(Action.public_read)) -> dict[str, Any]:
+    """What the report pages need to know as the server enforces it: every status (open or
+    closed, with its name), the kinds a hazard made from a report can have, and the photo
+    and text limits. The pages read these instead of keeping their own copies."""
+    settings = get_settings()
+    return {
+        "statuses": [
+            {
+                "code": status.value,
+                "open": status in OPEN_STATUSES,
+                "reopenable": status in REOPENABLE_STATUSES,
+                "name_ja": STATUS_LABELS[status][0],
+                "name_en": STATUS_LABELS[status][1],
+            }
+            for status in ReportStatus
+        ],
+        "hazard_kinds": [kind.value for kind in HazardKind],
+        "limits": {
+            "photos": settings.photo_max_count,
+            "photo_bytes": settings.photo_max_bytes,
+            "photo_pixels": settings.photo_max_pixels,
+            "text": TEXT_MAX,
+            "contact_name": CONTACT_NAME_MAX,
+            "contact_email": CONTACT_EMAIL_MAX,
+            "contact_phone": CONTACT_PHONE_MAX,
+            "responsible_party": RESPONSIBLE_PARTY_MAX,
+            "public_id": PUBLIC_ID_MAX,
+            "hazard_title": HAZARD_TITLE_MAX,
+        },
+    }
 
 
 class CategoryFields(BaseModel):
