@@ -12,32 +12,18 @@ from starlette.concurrency import run_in_threadpool
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import errors
+from api.accounts.routes import admin, auth, me
+from api.city.routes import editing
+from api.groups.routes import groups, patrols, safety_maps
 from api.permissions import check_every_route_has_a_rule
 from api.rate_limits import RateLimits
-from api.routers import (
-    admin,
-    auth,
-    features,
-    groups,
-    health,
-    layers,
-    me,
-    ogc,
-    open311,
-    patrols,
-    places,
-    records,
-    report_categories,
-    report_figures,
-    reports,
-    safety_maps,
-    tiles,
-    triage,
-    web,
-)
+from api.reports.routes import categories, figures, open311, submission, triage
 from api.security_headers import SecurityHeaders, public_read_paths
-from layers import outbox
-from layers.settings import get_settings
+from api.serving.routes import layers, ogc, places, records, tiles
+from api.store.routes import health
+from api.web.routes import pages
+from layers.accounts import outbox
+from layers.store.settings import get_settings
 
 log = logging.getLogger("machimap")
 
@@ -81,9 +67,9 @@ def create_app() -> FastAPI:
     for module in (
         health,
         # Before any router with /api/reports/{public_id}: /api/reports/areas is a path of its own.
-        report_figures,
-        report_categories,
-        reports,
+        figures,
+        categories,
+        submission,
         triage,
         layers,
         auth,
@@ -93,12 +79,12 @@ def create_app() -> FastAPI:
         safety_maps,
         patrols,
         places,
-        features,
+        editing,
         records,
         tiles,
         ogc,
         open311,
-        web,
+        pages,
     ):
         app.include_router(module.router)
     check_every_route_has_a_rule(app)

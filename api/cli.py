@@ -17,12 +17,12 @@ from tqdm import tqdm
 
 from geo.crs import parse_crs
 from geo.formats import is_csv
-from layers import migrate
-from layers.db import database_url, embedded_cluster, libpq_url, session_scope
-from layers.embedded import EmbeddedError, install_system_packages
-from layers.errors import Refused
-from layers.settings import get_settings
-from layers.users import Role
+from layers.accounts.users import Role
+from layers.schema import migrate
+from layers.store.db import database_url, embedded_cluster, libpq_url, session_scope
+from layers.store.embedded import EmbeddedError, install_system_packages
+from layers.store.refusals import Refused
+from layers.store.settings import get_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -113,7 +113,7 @@ def db_status() -> None:
         typer.echo(
             f"running on 127.0.0.1:{status.port}, pid {status.pid} (data: {status.data_dir})"
         )
-    from layers.db import get_engine
+    from layers.store.db import get_engine
 
     current = migrate.current_revision(get_engine())
     head = migrate.head_revision()
@@ -138,7 +138,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply migrations up to REVISION (default: the latest). Safe to repeat."""
     migrate.upgrade(_url(), revision)
     with session_scope() as session:
-        from layers.publishing import sync_layer_metadata
+        from layers.serving.publishing import sync_layer_metadata
 
         sync_layer_metadata(session)
     typer.echo(f"schema at {revision}")
@@ -161,7 +161,7 @@ def city_set(
 ) -> None:
     """Set the city this instance serves."""
     from geo.crs import zone_for_prefecture
-    from layers.city import set_city
+    from layers.city.identity import set_city
 
     migrate.upgrade(_url())
     try:
@@ -189,7 +189,7 @@ def city_set(
 @city_app.command("show")
 def city_show() -> None:
     """Show the configured city."""
-    from layers.city import get_city
+    from layers.city.identity import get_city
 
     with session_scope() as session:
         city = get_city(session)
@@ -233,7 +233,7 @@ def import_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Import a file into a layer: all rows or none, unless --skip-invalid."""
-    from layers.importing import ImportError_, ImportOptions, import_file
+    from layers.importing.load import ImportError_, ImportOptions, import_file
 
     url = _url()
     migrate.upgrade(url)
@@ -326,7 +326,7 @@ def serve(
     url = _url()
     migrate.upgrade(url)
     with session_scope() as session:
-        from layers.publishing import sync_layer_metadata
+        from layers.serving.publishing import sync_layer_metadata
 
         sync_layer_metadata(session)
     uvicorn.run(
@@ -387,7 +387,8 @@ def user_add(
     ] = False,
 ) -> None:
     """Create an account. Staff and admin accounts count as verified."""
-    from layers import accounts, audit
+    from layers.accounts import audit
+    from layers.accounts import lifecycle as accounts
 
     if invite and password_stdin:
         fail(
@@ -443,7 +444,7 @@ def user_list(
     """List accounts."""
     from sqlalchemy import select
 
-    from layers.users import Department, User
+    from layers.accounts.users import Department, User
 
     query = (
         select(User, Department.code)
@@ -485,7 +486,8 @@ def user_set(
     import psycopg
     from sqlalchemy.exc import IntegrityError
 
-    from layers import accounts, audit
+    from layers.accounts import audit
+    from layers.accounts import lifecycle as accounts
 
     if role is None and department is None and active is None and name is None:
         fail(
@@ -548,8 +550,8 @@ def department_add(
     """Add a department."""
     from sqlalchemy import select
 
-    from layers import audit
-    from layers.users import Department
+    from layers.accounts import audit
+    from layers.accounts.users import Department
 
     if not DEPARTMENT_CODE.fullmatch(code):
         fail(
@@ -581,7 +583,7 @@ def department_list() -> None:
     """List departments."""
     from sqlalchemy import select
 
-    from layers.users import Department
+    from layers.accounts.users import Department
 
     with _unit_of_work() as session:
         rows = [
@@ -597,7 +599,7 @@ OUTBOX_BATCH = 100
 @outbox_app.command("send")
 def outbox_send() -> None:
     """Send the waiting notifications; failures stay queued for the next run."""
-    from layers import outbox
+    from layers.accounts import outbox
 
     migrate.upgrade(_url())
     outbox.make_log_visible(get_settings().log_level)
@@ -613,9 +615,9 @@ def media_gc(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="only count")] = False,
 ) -> None:
     """Delete photo files no attachment refers to (left by failed submissions)."""
-    from layers.db import session_scope
-    from layers.media import media_store
-    from layers.media_gc import collect
+    from layers.media.gc import collect
+    from layers.media.storage import media_store
+    from layers.store.db import session_scope
 
     migrate.upgrade(_url())
     with session_scope() as db:

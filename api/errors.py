@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from layers.errors import Refused
+from layers.store.refusals import Refused
 
 PROBLEM = "application/problem+json"
 OUTSIDE_CITY = "MM001"  # raised by machimap_district_for()

@@ -13,11 +13,11 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
-from api.auth import Caller, check_csrf, check_origin, identify
+from api.callers import Caller, check_csrf, check_origin, identify
 from api.errors import Problem
 from api.rate_limits import RateLimits
-from layers.db import session_scope
 from layers.policy import Action, Actor, can
+from layers.store.db import session_scope
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sign-in and sign-up are also refused from other sites' pages (login CSRF).

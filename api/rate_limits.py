@@ -12,7 +12,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from api.errors import Problem
-from layers.settings import Settings
+from layers.store.settings import Settings
 
 Tier = Literal["sign_in_ip", "sign_in_failures", "sign_up_ip", "write_ip", "write_account"]
 TIERS: tuple[Tier, ...] = (

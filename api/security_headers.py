@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.permissions import api_routes, route_action
 from layers.policy import Action
-from layers.settings import get_settings
+from layers.store.settings import get_settings
 
 
 def content_security_policy(basemap_origin: str) -> str:

@@ -12,11 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from layers.api_tokens import Scope
-from layers.audit import AuditActor
-from layers.groups import Group, MemberRole
+from layers.accounts.api_tokens import Scope
+from layers.accounts.audit import AuditActor
+from layers.accounts.users import Role
+from layers.groups.model import Group, MemberRole
 from layers.registry import Layer
-from layers.users import Role
 
 
 class Action(enum.StrEnum):

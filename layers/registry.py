@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-from layers.base import Base
-from layers.districts import District, DistrictLevel, SchoolDistrict, SchoolKind
-from layers.facilities import (
+from layers.city.districts import District, DistrictLevel, SchoolDistrict, SchoolKind
+from layers.city.facilities import (
     CostCategory,
     Facility,
     FacilityKind,
@@ -22,10 +21,11 @@ from layers.facilities import (
     SeismicStandard,
     Structure,
 )
-from layers.hazards import Hazard, HazardKind, HazardSource, HazardStatus
-from layers.patrols import Patrol
-from layers.reports import Report
-from layers.safety_maps import SafetyFeatureKind, SafetyMapFeature
+from layers.city.hazards import Hazard, HazardKind, HazardSource, HazardStatus
+from layers.groups.patrols import Patrol
+from layers.groups.safety_maps import SafetyFeatureKind, SafetyMapFeature
+from layers.reports.model import Report
+from layers.store.base import Base
 
 FieldType = Literal["string", "integer", "number", "boolean", "date", "datetime", "string[]"]
 # The PostgreSQL type each field type is cast to (imports, query parameters).

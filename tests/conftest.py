@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from layers import migrate
-from layers.db import libpq_url, make_engine, reset_caches
-from layers.embedded import EmbeddedCluster
+from layers.schema import migrate
+from layers.store.db import libpq_url, make_engine, reset_caches
+from layers.store.embedded import EmbeddedCluster
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA_DIR = Path(os.environ.get("MACHIMAP_TEST_DATA_DIR", ROOT / ".machimap-test"))
@@ -148,10 +148,10 @@ def make_person(
     password: str = PASSWORD,
 ) -> Person:
     """A real account (and memberships: group id -> "member" | "leader" | "requested")."""
-    from layers import accounts
-    from layers.db import session_scope
-    from layers.groups import MemberRole, Membership, MembershipStatus
-    from layers.users import Department, Role
+    from layers.accounts import lifecycle as accounts
+    from layers.accounts.users import Department, Role
+    from layers.groups.model import MemberRole, Membership, MembershipStatus
+    from layers.store.db import session_scope
 
     with session_scope() as db:
         dept = None
@@ -186,10 +186,10 @@ def new_client() -> TestClient:
 
 def signed_in(person: Person, client: TestClient | None = None) -> TestClient:
     """A client holding a real session row for this person, sending the CSRF header."""
-    from api.auth import CSRF_HEADER, SESSION_COOKIE
-    from layers import sessions
-    from layers.db import session_scope
-    from layers.users import User
+    from api.callers import CSRF_HEADER, SESSION_COOKIE
+    from layers.accounts import sessions
+    from layers.accounts.users import User
+    from layers.store.db import session_scope
 
     client = client or new_client()
     with session_scope() as db:
@@ -204,7 +204,7 @@ def signed_in(person: Person, client: TestClient | None = None) -> TestClient:
 @pytest.fixture
 def no_rate_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     """For tests that send hundreds of writes from one address on purpose."""
-    from layers.settings import get_settings
+    from layers.store.settings import get_settings
 
     monkeypatch.setenv("MACHIMAP_RATE_LIMIT_ENABLED", "false")
     get_settings.cache_clear()
@@ -213,7 +213,7 @@ def no_rate_limits(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def media_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Photos stored by a test go to a directory of its own, never into the project."""
-    from layers.settings import get_settings
+    from layers.store.settings import get_settings
 
     directory = tmp_path_factory.mktemp("media")
     monkeypatch.setenv("MACHIMAP_MEDIA_DIR", str(directory))

@@ -299,8 +299,8 @@ def test_admins_create_staff_who_choose_their_password_through_the_outbox(db_url
 def test_the_outbox_delivers_through_the_log_sender(
     db_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from layers.db import session_scope
-    from layers.outbox import deliver_pending
+    from layers.accounts.outbox import deliver_pending
+    from layers.store.db import session_scope
 
     new_client().post("/auth/password-reset", json={"email": "nobody@example.jp"})
     make_person("hanako@example.jp")
@@ -323,7 +323,7 @@ def test_a_broken_database_rule_is_a_422_naming_it_not_a_500(db_url: str) -> Non
 def test_the_running_server_sends_the_outbox_by_itself(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from layers.settings import get_settings
+    from layers.store.settings import get_settings
 
     monkeypatch.setenv("MACHIMAP_OUTBOX_INTERVAL_S", "0.2")
     get_settings.cache_clear()

@@ -60,7 +60,7 @@ def test_errors_are_problem_json_in_japanese_and_english(client: TestClient) -> 
 def test_health_says_unavailable_when_the_database_is_gone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from layers.db import reset_caches
+    from layers.store.db import reset_caches
 
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody:x@127.0.0.1:1/none")
     reset_caches()
@@ -73,7 +73,7 @@ def test_health_says_unavailable_when_the_database_is_gone(
 def test_a_write_outside_the_city_is_a_422_problem_not_a_500(demo_url: str) -> None:
     from sqlalchemy import text
 
-    from layers.db import session_scope
+    from layers.store.db import session_scope
 
     app = create_app()
 

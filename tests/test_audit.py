@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from layers.db import libpq_url
+from layers.store.db import libpq_url
 from tests.conftest import make_person, new_client, signed_in, sql_value
 
 

@@ -195,6 +195,7 @@ EXPECTED: dict[str, Expect] = {
     # Reports: anyone submits (a read-only token cannot); R-1 is the resident's unpublished
     # report, R-2 a published one, R-3 one routed to the road department.
     "GET /api/report-categories": Expect(ANYONE),
+    "GET /api/reports/vocabulary": Expect(ANYONE),
     # The catalogue is data the administrators keep.
     "POST /api/admin/report-categories": Expect(
         ADMIN,
@@ -287,11 +288,11 @@ class World:
 
 
 def build_world(url: str) -> World:
-    from layers import api_tokens
-    from layers.api_tokens import Scope
-    from layers.db import session_scope
-    from layers.groups import Group, GroupKind
-    from layers.users import User
+    from layers.accounts import api_tokens
+    from layers.accounts.api_tokens import Scope
+    from layers.accounts.users import User
+    from layers.groups.model import Group, GroupKind
+    from layers.store.db import session_scope
 
     with session_scope() as db:
         a = Group(name="本町一丁目自治会", kind=GroupKind.neighbourhood_association)
@@ -328,7 +329,7 @@ def _world_rows(url: str, group_a: int, people: dict[str, Person]) -> dict[str, 
     """Group A's private map, feature and patrol, a hazard, and a report by the resident."""
     import psycopg
 
-    from layers.db import libpq_url
+    from layers.store.db import libpq_url
 
     with psycopg.connect(libpq_url(url)) as conn:
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from api.cli import app
-from layers import migrate
+from layers.schema import migrate
 from tests.conftest import DEMO_DATA, sql_value
 
 

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from layers.passwords import verify_password
+from layers.accounts.passwords import verify_password
 from tests.conftest import PASSWORD, make_person, sql_value
 
 STAFF = "hanako.yaizu@city.example.jp"
@@ -186,9 +186,9 @@ def test_invite_and_password_stdin_exclude_each_other(db_url: str, cli: CliRunne
 
 def _sign_in_everywhere(email: str) -> int:
     """A browser session and an API token for this account; returns its id."""
-    from layers import api_tokens, sessions
-    from layers.accounts import find_user
-    from layers.db import session_scope
+    from layers.accounts import api_tokens, sessions
+    from layers.accounts.lifecycle import find_user
+    from layers.store.db import session_scope
 
     with session_scope() as db:
         user = find_user(db, email)

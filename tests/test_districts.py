@@ -120,7 +120,7 @@ def test_district_hierarchy_is_derived_from_containment(demo_engine: Engine) -> 
 
 
 def test_bulk_import_assigns_the_same_districts_as_the_database_rule(demo_url: str) -> None:
-    """The importer's vectorised assignment (layers/locating.py) and the trigger's
+    """The importer's vectorised assignment (layers/city/locating.py) and the trigger's
     machimap_district_for() must agree on every real point of the demo city."""
     from tests.conftest import sql_value
 
@@ -141,7 +141,7 @@ def test_bulk_import_assigns_the_same_districts_as_the_database_rule(demo_url: s
 
 
 def test_csv_point_just_outside_within_tolerance_is_loaded(demo_url: str, tmp_path: Path) -> None:
-    from layers.importing import ImportOptions, import_file
+    from layers.importing.load import ImportOptions, import_file
     from tests.conftest import sql_value
 
     lon, lat = sql_value(

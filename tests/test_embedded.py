@@ -9,8 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from layers.db import libpq_url
-from layers.embedded import EmbeddedCluster, EmbeddedError, find_bindir
+from layers.store.db import libpq_url
+from layers.store.embedded import EmbeddedCluster, EmbeddedError, find_bindir
 from tests.conftest import ROOT
 
 

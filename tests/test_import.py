@@ -13,7 +13,7 @@ import shapely
 from typer.testing import CliRunner
 
 from api.cli import app
-from layers.importing import ImportOptions, import_file
+from layers.importing.load import ImportOptions, import_file
 from tests.conftest import DEMO_DATA, sql_value
 
 STANDARD_HEADER = (
@@ -220,7 +220,7 @@ def test_zipped_shapefile_in_jgd2000_with_shift_jis_attributes(db_url: str) -> N
 
 def test_a_missing_required_column_is_refused_before_reading(db_url: str, tmp_path: Path) -> None:
     path = _write(tmp_path / "x.csv", [STANDARD_HEADER, _row(1, "A", "34.86", "138.32")], "utf-8")
-    from layers.importing import ImportError_
+    from layers.importing.load import ImportError_
 
     with pytest.raises(ImportError_, match="kind"):
         import_file("facility", path, ImportOptions(), db_url)
@@ -267,7 +267,7 @@ def test_zipped_shapefile_bad_feature_is_named_by_number(db_url: str, tmp_path: 
 
 
 def test_an_unreachable_database_is_a_clear_error() -> None:
-    from layers.importing import ImportError_
+    from layers.importing.load import ImportError_
 
     with pytest.raises(ImportError_, match="connection failed"):
         import_file(

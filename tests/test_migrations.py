@@ -6,9 +6,9 @@ import psycopg
 import pytest
 from sqlalchemy import Engine, text
 
-from layers import migrate
-from layers.db import libpq_url
-from layers.models import Base
+from layers.schema import migrate
+from layers.schema.models import Base
+from layers.store.db import libpq_url
 
 OUR_TABLES = set(Base.metadata.tables)
 

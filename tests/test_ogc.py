@@ -11,11 +11,11 @@ import pyproj
 import pytest
 from fastapi.testclient import TestClient
 
-from layers import features_query as fq
-from layers.cql2_filter import compile_filter, parse_filter
-from layers.db import libpq_url
 from layers.policy import ANONYMOUS
 from layers.registry import get_layer
+from layers.serving import features as fq
+from layers.serving.cql2 import compile_filter, parse_filter
+from layers.store.db import libpq_url
 from tests.conftest import make_person, new_client, signed_in, sql_value
 
 OGC = "https://testserver/ogc"

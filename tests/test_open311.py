@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from layers.db import libpq_url
+from layers.store.db import libpq_url
 from tests.conftest import make_person, new_client, sql_value
 
 BASE = "/open311/v2"
@@ -39,10 +39,10 @@ class World:
 
 
 def _issue(person_id: int, scopes: list[str]) -> str:
-    from layers import api_tokens
-    from layers.api_tokens import Scope
-    from layers.db import session_scope
-    from layers.users import User
+    from layers.accounts import api_tokens
+    from layers.accounts.api_tokens import Scope
+    from layers.accounts.users import User
+    from layers.store.db import session_scope
 
     with session_scope() as db:
         user = db.get(User, person_id)
@@ -52,8 +52,8 @@ def _issue(person_id: int, scopes: list[str]) -> str:
 
 @pytest.fixture
 def world(db_url: str, no_rate_limits: None) -> World:
-    from layers.city import set_city
-    from layers.db import session_scope
+    from layers.city.identity import set_city
+    from layers.store.db import session_scope
 
     with session_scope() as db:
         set_city(db, code="222127", name="焼津市", prefecture="静岡県", plane_zone=8)
@@ -510,7 +510,7 @@ def test_updates_carry_public_comments_never_internal_notes(world: World, fmt: s
 
 
 def test_a_reporters_own_words_never_become_a_public_update(world: World) -> None:
-    from layers.report_tracking import REOPEN_COMMENT
+    from layers.reports.tracking import REOPEN_COMMENT
 
     with psycopg.connect(libpq_url(world.url)) as conn:
         conn.execute(

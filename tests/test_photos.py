@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageStat, PngImagePlugin
 
-from layers.errors import Refused
-from layers.media import MediaStore, media_store
-from layers.photos import CleanPhoto, blur_regions, clean_photo, photo_gps
-from layers.settings import Settings
+from layers.media.photos import CleanPhoto, blur_regions, clean_photo, photo_gps
+from layers.media.storage import MediaStore, media_store
+from layers.store.refusals import Refused
+from layers.store.settings import Settings
 
 # 焼津市役所, roughly: 34.8667 N, 138.3236 E as degrees, minutes, seconds.
 YAIZU_LAT, YAIZU_LON = 34.8667, 138.3236

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from layers.places import normalise
+from layers.serving.places import normalise
 from tests.conftest import new_client
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from layers.api_tokens import Scope
-from layers.groups import MemberRole
+from layers.accounts.api_tokens import Scope
+from layers.accounts.users import Role
+from layers.groups.model import MemberRole
 from layers.policy import ANONYMOUS, Action, Actor, can, row_filter
 from layers.registry import get_layer
-from layers.users import Role
 
 MEMBER = Actor(
     user_id=1, role=Role.resident, memberships={7: MemberRole.member, 3: MemberRole.leader}

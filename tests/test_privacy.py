@@ -8,8 +8,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from layers.db import libpq_url
 from layers.registry import layer_ids
+from layers.store.db import libpq_url
 from tests.conftest import make_person
 from tests.test_authorization import EXPECTED, World, _fill, build_world, client_for, route_table
 

@@ -18,7 +18,7 @@ OWNER = {"X-Forwarded-For": "198.51.100.2"}
 def behind_proxy(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Trust X-Forwarded-For, as when machimap runs behind the city's reverse proxy, so
     the test can speak from several addresses."""
-    from layers.settings import get_settings
+    from layers.store.settings import get_settings
 
     monkeypatch.setenv("MACHIMAP_FORWARDED_ALLOW_IPS", "*")
     get_settings.cache_clear()
@@ -115,7 +115,7 @@ def test_sign_ups_per_address_are_limited(behind_proxy: None, db_url: str) -> No
 def test_writes_are_limited_per_account_across_addresses(
     behind_proxy: None, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from layers.settings import get_settings
+    from layers.store.settings import get_settings
 
     monkeypatch.setenv("MACHIMAP_RATE_LIMIT_WRITE_ACCOUNT", "3/minute")
     get_settings.cache_clear()

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from layers.db import libpq_url
+from layers.store.db import libpq_url
 from tests.conftest import Person, make_person, new_client, signed_in, sql_value
 
 REPORTER_NAME = "通報者レコード太郎"

@@ -17,7 +17,7 @@ import shapely
 from fastapi.testclient import TestClient
 
 from geo.crs import plane_zone_epsg, transform_xy
-from layers.db import libpq_url
+from layers.store.db import libpq_url
 from tests.conftest import make_person, new_client, signed_in, sql_value
 
 JST = timezone(timedelta(hours=9))

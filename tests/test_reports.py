@@ -280,7 +280,7 @@ def test_media_gc_removes_only_old_unreferenced_files(
     demo_url: str, media_dir: Path, cli: CliRunner
 ) -> None:
     from api.cli import app
-    from layers.media import media_store
+    from layers.media.storage import media_store
 
     submit(new_client(), files=[photo_file(camera_jpeg())])
     store = media_store()

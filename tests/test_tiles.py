@@ -12,8 +12,8 @@ import mapbox_vector_tile
 import pytest
 from fastapi.testclient import TestClient
 
-from layers import tiles, versions
 from layers.registry import get_layer
+from layers.serving import tiles, versions
 from tests.conftest import make_person, new_client, signed_in, sql_value
 
 CITY_HALL = "/tiles/{layers}/14/14487/6497.mvt"  # 焼津市役所, lon 138.3187 lat 34.8669
@@ -193,7 +193,7 @@ def test_safety_map_publication_bumps_its_features_layer(demo_url: str) -> None:
 def test_a_capped_tile_keeps_the_most_severe_hazards(
     demo_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from layers.settings import get_settings
+    from layers.store.settings import get_settings
 
     monkeypatch.setenv("MACHIMAP_TILE_FEATURE_LIMIT", "20")
     get_settings.cache_clear()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from layers.settings import get_settings
+from layers.store.settings import get_settings
 from tests.conftest import ROOT, new_client
 
 BUILT = ROOT / "web" / "dist"

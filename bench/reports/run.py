@@ -61,10 +61,10 @@ import numpy as np
 import psycopg
 from PIL import ExifTags, Image, ImageDraw, ImageFilter
 
-from layers import migrate
-from layers.db import make_engine, psycopg_connect
-from layers.embedded import EmbeddedCluster
-from layers.media import MediaStore
+from layers.media.storage import MediaStore
+from layers.schema import migrate
+from layers.store.db import make_engine, psycopg_connect
+from layers.store.embedded import EmbeddedCluster
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -241,7 +241,7 @@ def has_exif(data: bytes) -> bool:
 
 def clean_uploads(photos: Sequence[bytes]) -> float:
     """The photo work of one submission, as the server does it; returns seconds taken."""
-    from layers.photos import clean_photo
+    from layers.media.photos import clean_photo
 
     started = time.perf_counter()
     for raw in photos:
@@ -266,7 +266,7 @@ def prepare_database(url: str, points: int) -> City:
     from sqlalchemy.orm import Session
 
     from layers.demo.load import load_demo
-    from layers.publishing import sync_layer_metadata
+    from layers.serving.publishing import sync_layer_metadata
 
     migrate.upgrade(url)
     started = time.perf_counter()

@@ -43,11 +43,11 @@ import httpx
 import psycopg
 from psycopg.types.json import set_json_loads
 
-from layers import migrate
-from layers.db import libpq_url, make_engine, session_options
-from layers.embedded import EmbeddedCluster, find_bindir
 from layers.registry import Layer, get_layer
-from layers.settings import Settings
+from layers.schema import migrate
+from layers.store.db import libpq_url, make_engine, session_options
+from layers.store.embedded import EmbeddedCluster, find_bindir
+from layers.store.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -149,7 +149,7 @@ def prepare_database(url: str, points: int) -> None:
     from sqlalchemy.orm import Session
 
     from layers.demo.load import load_demo
-    from layers.publishing import sync_layer_metadata
+    from layers.serving.publishing import sync_layer_metadata
 
     migrate.upgrade(url)
     started = time.perf_counter()

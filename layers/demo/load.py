@@ -14,11 +14,11 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from layers.city import get_city, set_city
-from layers.db import make_engine, psycopg_connect
+from layers.city.identity import get_city, set_city
 from layers.demo import synthetic
-from layers.importing import ImportOptions, import_file
-from layers.publishing import sync_layer_metadata
+from layers.importing.load import ImportOptions, import_file
+from layers.serving.publishing import sync_layer_metadata
+from layers.store.db import make_engine, psycopg_connect
 
 DATA = Path(__file__).parent / "data" / "yaizu"
 CITY = {

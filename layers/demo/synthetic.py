@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from layers.importing import ImportOptions, import_file
+from layers.importing.load import ImportOptions, import_file
 
 SEED = 20261123
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

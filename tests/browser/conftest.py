@@ -26,8 +26,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from layers.embedded import EmbeddedCluster
-from layers.settings import get_settings
+from layers.store.embedded import EmbeddedCluster
+from layers.store.settings import get_settings
 from tests.conftest import DEMO_TEMPLATE, ROOT, Person, _admin, _recreate
 
 pw = pytest.importorskip("playwright.sync_api")
@@ -62,7 +62,7 @@ class LiveServer:
 
     def person(self, email: str, role: str = "resident", department: str | None = None) -> Person:
         """A real account in the server's database."""
-        from layers.db import reset_caches
+        from layers.store.db import reset_caches
         from tests.conftest import make_person
 
         saved = os.environ.get("DATABASE_URL")

@@ -1,0 +1,141 @@
+"""Open311 answers in the spec's two formats, and every refusal in its error format.
+
+The spec's XML is schemaless, without a namespace; its JSON is the same document with lists
+as arrays (top-level lists are arrays too). Errors are a list of {code, description}, never
+problem+json: Open311 clients parse nothing else. One rule maps our statuses onto the spec's:
+400, 403 and 404 are the spec's own; 401 (a bad Bearer token), 405, 413, 429 and 5xx are
+the transport's and pass through; every other refusal of the input (409, 422) is 400.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+
+from api.errors import Problem, problem_of
+from layers.reports import open311
+
+FORMATS = open311.FORMATS
+MEDIA_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
+XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
+# The element of each item of a list, by the list's element (the spec's XML).
+ITEMS = {
+    "services": "service",
+    "service_requests": "request",
+    "service_request_updates": "request_update",
+    "errors": "error",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "attributes": "attribute",
+    "values": "value",
+}
+# XML 1.0 cannot carry these characters, escaped or not.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+PASSED_THROUGH = frozenset({400, 401, 403, 404, 405, 413, 429})
+
+
+class Open311Error(Exception):
+    def __init__(
+        self,
+        status: int,
+        description_ja: str,
+        description_en: str,
+        headers: dict[str, str] | None = None,
+    ):
+        super().__init__(description_en)
+        self.status = status
+        self.descriptions = [f"{description_ja} / {description_en}"]
+        self.headers = headers
+
+
+def spec_status(status: int) -> int:
+    return status if status in PASSED_THROUGH or status >= 500 else 400
+
+
+def _element(name: str, value: object) -> ET.Element:
+    element = ET.Element(name)
+    if isinstance(value, dict):
+        for key, child in value.items():
+            element.append(_element(key, child))
+    elif isinstance(value, list):
+        for child in value:
+            element.append(_element(ITEMS[name], child))
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = _XML_INVALID.sub("", str(value))
+    return element
+
+
+def document(root: str, value: object, fmt: str) -> str:
+    """``value`` (a dict, or a list of dicts) as JSON, or as XML under ``root``."""
+    if fmt == "json":
+        return json.dumps(value, ensure_ascii=False)
+    return XML_DECLARATION + ET.tostring(_element(root, value), encoding="unicode")
+
+
+def reply(
+    body: str, fmt: str, *, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """An answer whose body PostgreSQL or document() has already written."""
+    if fmt == "xml" and not body.startswith("<?xml"):
+        body = XML_DECLARATION + body
+    return Response(body, status_code=status, media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+def error_response(error: Open311Error, fmt: str) -> Response:
+    errors = [{"code": error.status, "description": d} for d in error.descriptions]
+    headers = {"Cache-Control": "no-store", **(error.headers or {})}
+    return reply(document("errors", errors, fmt), fmt, status=error.status, headers=headers)
+
+
+def _from_problem(exc: Problem) -> Open311Error:
+    error = Open311Error(spec_status(exc.status), exc.detail_ja, exc.detail_en, exc.headers)
+    listed = exc.extra.get("errors")
+    if isinstance(listed, list) and listed:
+        error.descriptions = [
+            f"入力に誤りがあります（{e.get('location')}） / "
+            f"invalid input ({e.get('location')}): {e.get('message')}"
+            for e in listed
+            if isinstance(e, dict)
+        ]
+    return error
+
+
+def as_open311(exc: Exception) -> Open311Error | None:
+    """Any refusal raised while answering, in the spec's terms; None: not a refusal. The
+    refusals are the same ones the rest of the API answers (api/errors.problem_of)."""
+    if isinstance(exc, Open311Error):
+        return exc
+    problem = problem_of(exc)
+    return None if problem is None else _from_problem(problem)
+
+
+def requested_format(request: Request) -> str:
+    fmt = str(request.path_params.get("fmt", ""))
+    return fmt if fmt in FORMATS else "json"
+
+
+class Open311Route(APIRoute):
+    """Refusals from anywhere in the route (permit(), validation, the layers) answered in
+    the Open311 error format, in the format the path asked for."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def open311_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Exception as exc:
+                error = as_open311(exc)
+                if error is None:
+                    raise
+                return error_response(error, requested_format(request))
+
+        return open311_handler

@@ -1,0 +1,199 @@
+"""The JSON documents of /ogc: landing page, conformance, collections, queryables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from layers.serving import features as fq
+from layers.serving.layer_metadata import LayerMetadata
+
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+HTML = "text/html"
+SCHEMA_JSON = "application/schema+json"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+# Data stored as EPSG:4326 (in longitude, latitude order: see geo/crs.py), so that is the
+# storage CRS; CRS84 is the same datum and the default of every response.
+STORAGE_CRS = fq.EPSG_URI.format(4326)
+PDL_URL = "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0"
+
+_F1 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
+_F3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
+_CQL2 = "http://www.opengis.net/spec/cql2/1.0/conf/"
+# Only what is implemented and tested (tests/test_ogc.py).
+CONFORMANCE = (
+    _F1 + "core",
+    _F1 + "geojson",
+    _F1 + "html",
+    _F1 + "oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    _F3 + "queryables",
+    _F3 + "queryables-query-parameters",
+    _F3 + "filter",
+    _F3 + "features-filter",
+    _CQL2 + "basic-cql2",
+    _CQL2 + "advanced-comparison-operators",
+    _CQL2 + "case-insensitive-comparison",
+    _CQL2 + "basic-spatial-functions",
+    _CQL2 + "basic-spatial-functions-plus",
+    _CQL2 + "spatial-functions",
+    _CQL2 + "temporal-functions",
+    _CQL2 + "property-property",
+    _CQL2 + "cql2-text",
+    _CQL2 + "cql2-json",
+)
+
+RECORDS_TITLE = "記録（パトロール・点検・通報） / Attached records"
+RECORDS_NOTE = (
+    '各地物の links にある rel="related" は、その地物に付いた記録（パトロール・点検・通報）'
+    'の一覧（JSON）です。 / Each feature\'s links hold a rel="related" link to the records '
+    "(patrols, inspections, reports) attached to it, as JSON."
+)
+
+
+def link(href: str, rel: str, type_: str, title: str | None = None) -> dict[str, str]:
+    out = {"href": href, "rel": rel, "type": type_}
+    if title:
+        out["title"] = title
+    return out
+
+
+def timestamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def landing(base: str, city: str | None) -> dict[str, Any]:
+    ogc = f"{base}/ogc"
+    where = f"{city}の" if city else ""
+    return {
+        "title": f"{where}地図データ（OGC API - Features） / machimap OGC API - Features",
+        "description": (
+            "市の公開レイヤ（地区・施設・危険箇所・通報など）を OGC API - Features で提供します。"
+            " / The city's public map layers as OGC API - Features."
+        ),
+        "links": [
+            link(ogc, "self", JSON, "このページ / this document"),
+            link(f"{ogc}?f=html", "alternate", HTML, "HTML"),
+            link(f"{ogc}/api", "service-desc", OPENAPI, "API 定義 / API definition (OpenAPI 3.0)"),
+            link(f"{ogc}/conformance", "conformance", JSON, "適合クラス / Conformance classes"),
+            link(f"{ogc}/collections", "data", JSON, "コレクション / Collections"),
+        ],
+    }
+
+
+def conformance(base: str) -> dict[str, Any]:
+    return {
+        "conformsTo": list(CONFORMANCE),
+        "links": [link(f"{base}/ogc/conformance", "self", JSON)],
+    }
+
+
+def _title(v: fq.View, meta: LayerMetadata | None, english: bool) -> str:
+    if english:
+        return meta.title_en if meta else v.layer.title_en
+    return meta.title_ja if meta else v.layer.title_ja
+
+
+def collection(
+    base: str,
+    v: fq.View,
+    meta: LayerMetadata | None,
+    extent: fq.Extent,
+    crs: tuple[fq.Crs, ...],
+    english: bool,
+) -> dict[str, Any]:
+    layer = v.layer
+    url = f"{base}/ogc/collections/{layer.id}"
+    description = (meta.description if meta else None) or layer.description
+    licence = (meta.licence if meta else None) or layer.licence
+    other_title = _title(v, meta, not english)
+    links = [
+        link(url, "self", JSON),
+        link(f"{url}?f=html", "alternate", HTML),
+        link(f"{url}/items", "items", GEOJSON, "地物 / Features (GeoJSON)"),
+        link(f"{url}/items?f=html", "items", HTML, "地物 / Features (HTML)"),
+        link(f"{url}/queryables", QUERYABLES_REL, SCHEMA_JSON, "検索できる項目 / Queryables"),
+    ]
+    if licence.startswith("公共データ利用規約"):
+        links.append(link(PDL_URL, "license", HTML, licence))
+    out: dict[str, Any] = {
+        "id": layer.id,
+        "title": _title(v, meta, english),
+        "description": f"{description} / {other_title}. {RECORDS_NOTE}",
+        "itemType": "feature",
+        "crs": [c.uri for c in crs],
+        "storageCrs": STORAGE_CRS,
+        "license": licence,
+        "links": links,
+    }
+    spatial: dict[str, Any] = {}
+    if extent.bbox is not None:
+        spatial = {"spatial": {"bbox": [list(extent.bbox)], "crs": fq.CRS84_URI}}
+    if extent.interval is not None:
+        start, end = extent.interval
+        spatial["temporal"] = {
+            "interval": [[start.isoformat() if start else None, end.isoformat() if end else None]],
+            "trs": GREGORIAN,
+        }
+    if spatial:
+        out["extent"] = spatial
+    return out
+
+
+def collections(base: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    url = f"{base}/ogc/collections"
+    return {
+        "links": [link(url, "self", JSON), link(f"{url}?f=html", "alternate", HTML)],
+        "collections": items,
+    }
+
+
+FIELD_JSON_SCHEMA: dict[str, dict[str, Any]] = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "string[]": {"type": "array", "items": {"type": "string"}},
+}
+
+
+def geometry_format(geometry_type: str) -> str:
+    kind = geometry_type.lower()
+    return "geometry-any" if kind == "geometry" else f"geometry-{kind}"
+
+
+def queryables(base: str, v: fq.View, english: bool) -> dict[str, Any]:
+    """A JSON Schema of the properties a filter may use: the caller's visible fields only."""
+    layer = v.layer
+    props: dict[str, Any] = {
+        fq.GEOMETRY: {
+            "title": "Geometry" if english else "図形",
+            "description": "図形 / Geometry",
+            "format": geometry_format(layer.geometry_type),
+            "x-ogc-role": "primary-geometry",
+        }
+    }
+    for f in v.fields:
+        schema: dict[str, Any] = {
+            "title": f.title_en if english else f.title_ja,
+            "description": f"{f.title_ja} / {f.title_en}",
+            **FIELD_JSON_SCHEMA[f.type],
+        }
+        if f.choices is not None and f.type == "string":
+            schema["enum"] = [c.value for c in f.choices]
+        if f.name == layer.temporal_field:
+            schema["x-ogc-role"] = "primary-instant"
+        props[f.name] = schema
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{base}/ogc/collections/{layer.id}/queryables",
+        "type": "object",
+        "title": layer.title_en if english else layer.title_ja,
+        "properties": props,
+        "additionalProperties": False,
+    }

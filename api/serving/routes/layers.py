@@ -1,0 +1,38 @@
+"""`GET /api/layers`: the public part of the layer registry, with live feature counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.errors import Problem
+from api.permissions import permit
+from layers.policy import Action
+from layers.serving.publishing import layer_summaries
+from layers.store.db import session_scope
+
+router = APIRouter(prefix="/api", tags=["layers"])
+
+
+@router.get(
+    "/layers",
+    summary="Published layers / 公開レイヤ一覧",
+    dependencies=[permit(Action.public_read)],
+)
+def list_layers() -> dict[str, Any]:
+    with session_scope() as session:
+        return {"layers": layer_summaries(session)}
+
+
+@router.get(
+    "/layers/{layer_id}",
+    summary="One published layer / レイヤ",
+    dependencies=[permit(Action.public_read)],
+)
+def get_layer(layer_id: str) -> dict[str, Any]:
+    with session_scope() as session:
+        for summary in layer_summaries(session):
+            if summary["id"] == layer_id:
+                return summary
+    raise Problem(404, f"レイヤ {layer_id} はありません。", f"no published layer {layer_id!r}")

@@ -1,0 +1,132 @@
+"""Vector tiles: `GET /tiles/{layers}/{z}/{x}/{y}.mvt`, their TileJSON and a MapLibre style.
+
+`{layers}` is one registry layer id or several, comma-separated (`hazard,facility`): one
+tile with one MVT layer each. Tiles anyone gets are public and cached (here and by
+browsers and proxies); tiles showing a caller more (a group's patrols) are private and built
+per request. The work is in layers/serving/tiles.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.errors import Problem
+from api.negotiation import qualities
+from api.permissions import Authorized, permit
+from layers.policy import Action
+from layers.registry import Layer
+from layers.serving import tiles
+from layers.store.settings import get_settings
+
+router = APIRouter(prefix="/tiles", tags=["tiles"])
+
+TILEJSON = "application/json"
+
+
+@contextmanager
+def _problems() -> Iterator[None]:
+    try:
+        yield
+    except tiles.TileRefused as exc:
+        raise Problem(exc.status, exc.message_ja, exc.message_en, **exc.extra) from None
+
+
+def _chosen(spec: str, auth: Authorized) -> tuple[tuple[Layer, ...], tuple[str | None, ...]]:
+    with _problems():
+        return tiles.parse_layers(spec, auth.actor)
+
+
+def _caching(layers: Sequence[Layer], public: bool) -> dict[str, str]:
+    vary = ["Accept-Encoding"]
+    if tiles.varies_by_caller(layers):
+        # The same URL gives a group member more: a shared cache must tell callers apart.
+        vary += ["Cookie", "Authorization"]
+    control = f"public, max-age={get_settings().tile_max_age_s}" if public else "private, no-cache"
+    return {"Cache-Control": control, "Vary": ", ".join(vary)}
+
+
+def _accepts_gzip(header: str) -> bool:
+    quality = qualities(header)
+    return quality.get("gzip", quality.get("*", 0.0)) > 0
+
+
+def _etag(value: str, gzipped: bool) -> str:
+    # Strong validators differ per content-coding: the gzip bytes are another representation.
+    return f'"{value}{"-gz" if gzipped else ""}"'
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return "*" in candidates or etag in candidates
+
+
+@router.get(
+    "/style.json",
+    summary="MapLibre スタイル / MapLibre style of the public layers",
+    response_class=JSONResponse,
+)
+def style(request: Request, auth: Authorized = permit(Action.public_read)) -> JSONResponse:
+    return JSONResponse(
+        tiles.style(str(request.base_url)),
+        headers={"Cache-Control": f"public, max-age={get_settings().tile_max_age_s}"},
+    )
+
+
+@router.get(
+    "/{layers}/tilejson.json",
+    summary="TileJSON 3.0.0 / tileset description",
+    response_class=JSONResponse,
+)
+def tilejson(
+    layers: str, request: Request, auth: Authorized = permit(Action.public_read)
+) -> JSONResponse:
+    chosen, filters = _chosen(layers, auth)
+    body = tiles.tilejson(chosen, filters, str(request.base_url))
+    headers = _caching(chosen, tiles.is_public(chosen, filters))
+    return JSONResponse(body, media_type=TILEJSON, headers=headers)
+
+
+@router.get(
+    "/{layers}/{z}/{x}/{y}.mvt",
+    summary="ベクトルタイル / Mapbox Vector Tile",
+    responses={
+        200: {"content": {tiles.MEDIA_TYPE: {}}, "description": "MVT, gzip when accepted"},
+        204: {"description": "タイル内に地物なし / no features in this tile"},
+        304: {"description": "If-None-Match matched"},
+    },
+    response_class=Response,
+)
+def tile(
+    layers: str,
+    z: int,
+    x: int,
+    y: int,
+    request: Request,
+    auth: Authorized = permit(Action.public_read),
+) -> Response:
+    chosen, filters = _chosen(layers, auth)
+    with _problems():
+        tiles.check_tile(z, x, y)
+    public = tiles.is_public(chosen, filters)
+    gzipped = _accepts_gzip(request.headers.get("accept-encoding", ""))
+    headers = _caching(chosen, public)
+    # Answer a revalidation from the in-process layer versions, without building the tile.
+    etag = _etag(tiles.current_etag(chosen, z, x, y, filters), gzipped)
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers={**headers, "ETag": etag})
+    made = tiles.get_tile(chosen, z, x, y, filters)
+    headers["ETag"] = _etag(made.etag, gzipped)
+    if not made.gzipped:
+        return Response(status_code=204, headers=headers)
+    body: Any = made.gzipped
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    else:
+        body = tiles.gunzip(made)
+    return Response(body, media_type=tiles.MEDIA_TYPE, headers=headers)

@@ -1,1 +1,0 @@
-"""Alembic migrations; run through `machimap db upgrade|downgrade` (layers.migrate)."""

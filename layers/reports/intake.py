@@ -1,0 +1,342 @@
+"""Taking in a resident's report: checked whole before anything is stored, photos stripped
+of their metadata, retries answered with the first result, and nothing half-stored."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+from shapely import wkb
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from geo.geometry import GeometryError, validate_lonlat
+from layers.city.hazards import POINT_LINE_AREA
+from layers.media.attachments import Attachment
+from layers.media.photos import CleanPhoto, clean_photo
+from layers.media.storage import MediaStore
+from layers.reports import notifications as report_notifications
+from layers.reports.model import (
+    LocationSource,
+    Report,
+    ReportCategory,
+    ReportContact,
+    ReportSource,
+    ReportStatus,
+    ReportStatusChange,
+)
+from layers.reports.tracking import token_hash, tracking_token
+from layers.store.refusals import Refused
+from layers.store.settings import get_settings
+
+# Unambiguous on a phone call or a paper form: no 0/O, 1/I/L.
+_ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+DESCRIPTION_MAX = 4000
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Seen by the city's staff only; the form says so."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    notify: bool = False  # tell me by e-mail when the status changes
+
+    @property
+    def empty(self) -> bool:
+        return not (self.name or self.email or self.phone)
+
+
+@dataclass(frozen=True)
+class NewReport:
+    category: str  # the category's code
+    description: str
+    geometry: BaseGeometry  # longitude/latitude (EPSG:4326)
+    location_source: LocationSource = LocationSource.other
+    accuracy_m: float | None = None
+    contact: Contact = field(default_factory=Contact)
+    consent_publish: bool = False
+    photos: Sequence[bytes] = ()
+    source: ReportSource = ReportSource.api
+    reporter_user_id: int | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    report_id: int
+    public_id: str
+    tracking_token: str
+    photo_ids: tuple[int, ...]
+    replayed: bool  # an earlier submission with the same Idempotency-Key
+
+
+def new_public_id() -> str:
+    return "R" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
+
+
+def _checked_text(value: str, what_ja: str, what_en: str, limit: int) -> str:
+    value = value.strip()
+    if not value:
+        raise Refused(f"{what_ja}を入力してください。", f"{what_en} is empty")
+    if len(value) > limit:
+        raise Refused(
+            f"{what_ja}は{limit}文字以内にしてください（{len(value)}文字）。",
+            f"{what_en} is longer than {limit} characters ({len(value)})",
+        )
+    return value
+
+
+def checked_contact(contact: Contact) -> Contact:
+    name = (contact.name or "").strip() or None
+    phone = (contact.phone or "").strip() or None
+    email = (contact.email or "").strip() or None
+    if name is not None and len(name) > 100:
+        raise Refused("お名前は100文字以内にしてください。", "contact_name is over 100 characters")
+    if phone is not None and (
+        len(phone) > 40 or not all(c.isdigit() or c in "+-() " for c in phone)
+    ):
+        raise Refused(
+            "電話番号は数字と「+-()」で入力してください。",
+            "contact_phone may contain digits, spaces and + - ( ) only",
+        )
+    if email is not None:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise Refused(
+                "メールアドレスの形式が正しくありません。", f"contact_email: {exc}"
+            ) from None
+    if contact.notify and email is None:
+        raise Refused(
+            "通知を受け取るにはメールアドレスを入力してください。",
+            "notify needs contact_email",
+        )
+    return Contact(name, email, phone, contact.notify)
+
+
+def checked_geometry(geometry: BaseGeometry) -> BaseGeometry:
+    """The project's geometry rules (geo/geometry.py), without repair: a report's place is
+    what the resident drew, or it is refused."""
+    try:
+        return validate_lonlat(geometry, allowed=set(POINT_LINE_AREA), repair=False)
+    except GeometryError as exc:
+        raise Refused(exc.message_ja, exc.message_en) from None
+
+
+def active_category(session: Session, code: str) -> ReportCategory:
+    category = session.scalar(
+        select(ReportCategory).where(ReportCategory.code == code, ReportCategory.active)
+    )
+    if category is None:
+        raise Refused(
+            f"通報の種類「{code}」はありません。一覧は /api/report-categories にあります。",
+            f"unknown report category {code!r}; see /api/report-categories",
+        )
+    return category
+
+
+def checked_photos(photos: Sequence[bytes], allowed: int) -> list[CleanPhoto]:
+    if len(photos) > allowed:
+        raise Refused(
+            f"写真は{allowed}枚までです（{len(photos)}枚あります）。",
+            f"at most {allowed} photos ({len(photos)} given)",
+            status=413,
+        )
+    return [clean_photo(raw) for raw in photos]
+
+
+def _fingerprint(new: NewReport, contact: Contact, photos: Sequence[CleanPhoto]) -> str:
+    what = {
+        "category": new.category,
+        "description": new.description.strip(),
+        "geometry": wkb.dumps(new.geometry, hex=True, srid=4326),
+        "accuracy_m": new.accuracy_m,
+        "contact": [contact.name, contact.email, contact.phone, contact.notify],
+        "consent": new.consent_publish,
+        "photos": [p.source_sha256 for p in photos],
+    }
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A cleaned photo whose files are already written (content-addressed)."""
+
+    photo: CleanPhoto
+    storage_key: str
+    thumbnail_key: str
+
+
+def put_files(store: MediaStore, photos: Sequence[CleanPhoto]) -> tuple[StoredPhoto, ...]:
+    """Before any transaction: a failure after this leaves only unreferenced files (the same
+    bytes give the same name), never a row without its file, and no row lock waits on disk."""
+    return tuple(
+        StoredPhoto(
+            p,
+            store.put(p.data, p.content_type),
+            store.put(p.thumbnail, p.thumbnail_type),
+        )
+        for p in photos
+    )
+
+
+def attach_photos(
+    session: Session, report_id: int, photos: Sequence[StoredPhoto], uploaded_by: int | None
+) -> tuple[int, ...]:
+    rows = [
+        Attachment(
+            subject_layer="report",
+            subject_id=report_id,
+            storage_key=s.storage_key,
+            thumbnail_key=s.thumbnail_key,
+            content_type=s.photo.content_type,
+            byte_size=len(s.photo.data),
+            width=s.photo.width,
+            height=s.photo.height,
+            sha256=s.photo.sha256,
+            uploaded_by_user_id=uploaded_by,
+        )
+        for s in photos
+    ]
+    session.add_all(rows)
+    session.flush()
+    return tuple(row.id for row in rows)
+
+
+def _photo_ids(session: Session, report_id: int) -> tuple[int, ...]:
+    return tuple(
+        session.scalars(
+            select(Attachment.id)
+            .where(Attachment.subject_layer == "report", Attachment.subject_id == report_id)
+            .order_by(Attachment.id)
+        )
+    )
+
+
+INSERT = text(
+    """INSERT INTO report (public_id, tracking_token_hash, category_id, description,
+        location_accuracy_m, location_source, consent_publish, department_id,
+        reporter_user_id, source, idempotency_key, idempotency_fingerprint, geom)
+    VALUES (:public_id, :token_hash, :category_id, :description, :accuracy, :location_source,
+        :consent, :department_id, :reporter, :source, :key, :fingerprint,
+        ST_GeomFromWKB(:geom, 4326))
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id"""
+)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A report checked and its photos cleaned and written, ready for one short transaction."""
+
+    new: NewReport
+    description: str
+    geometry: BaseGeometry
+    contact: Contact
+    photos: tuple[StoredPhoto, ...]
+    fingerprint: str
+    key: str | None  # SHA-256 of the Idempotency-Key
+
+
+def prepare(new: NewReport, store: MediaStore) -> Prepared:
+    """Everything that needs no database, done before a connection is taken: checking the
+    text, place and contact, and decoding, stripping and writing the photos."""
+    description = _checked_text(new.description, "通報内容", "description", DESCRIPTION_MAX)
+    geometry = checked_geometry(new.geometry)
+    contact = checked_contact(new.contact)
+    if new.accuracy_m is not None and not 0 <= new.accuracy_m <= 100_000:
+        raise Refused("位置の精度の値が正しくありません。", "accuracy_m must be 0–100000 metres")
+    photos = checked_photos(new.photos, get_settings().photo_max_count)
+    key = hashlib.sha256(new.idempotency_key.encode()).hexdigest() if new.idempotency_key else None
+    return Prepared(
+        new,
+        description,
+        geometry,
+        contact,
+        put_files(store, photos),
+        _fingerprint(new, contact, photos),
+        key,
+    )
+
+
+def submit(session: Session, ready: Prepared) -> Submitted:
+    """One short transaction. A retry with the same Idempotency-Key, even one racing the
+    first, gets the first submission's result and writes nothing."""
+    new, contact = ready.new, ready.contact
+    if ready.key is not None:
+        # Looked up first, so a plain retry does not even touch the table (and its layer
+        # version); ON CONFLICT below still settles two requests racing each other.
+        earlier = session.scalar(select(Report).where(Report.idempotency_key == ready.key))
+        if earlier is not None:
+            return _replay(session, earlier, ready.fingerprint)
+    category = active_category(session, new.category)
+    public_id = new_public_id()
+    token = tracking_token(session, public_id)
+    report_id = session.execute(
+        INSERT,
+        {
+            "public_id": public_id,
+            "token_hash": token_hash(token),
+            "category_id": category.id,
+            "description": ready.description,
+            "accuracy": new.accuracy_m,
+            "location_source": str(new.location_source),
+            "consent": new.consent_publish,
+            "department_id": category.department_id,
+            "reporter": new.reporter_user_id,
+            "source": str(new.source),
+            "key": ready.key,
+            "fingerprint": ready.fingerprint,
+            "geom": wkb.dumps(ready.geometry),
+        },
+    ).scalar()
+    if report_id is None:  # a request with the same key committed while we checked
+        earlier = session.scalar(select(Report).where(Report.idempotency_key == ready.key))
+        if earlier is None:  # cannot happen: ON CONFLICT saw a committed row with this key
+            raise RuntimeError("idempotency conflict without a row")
+        return _replay(session, earlier, ready.fingerprint)
+    if not contact.empty:
+        session.add(
+            ReportContact(
+                report_id=report_id,
+                name=contact.name,
+                email=contact.email,
+                phone=contact.phone,
+                notify=contact.notify,
+            )
+        )
+    session.add(
+        ReportStatusChange(
+            report_id=report_id,
+            from_status=None,
+            to_status=ReportStatus.submitted,
+            actor_user_id=new.reporter_user_id,
+        )
+    )
+    photo_ids = attach_photos(session, report_id, ready.photos, new.reporter_user_id)
+    if contact.notify and contact.email:
+        report_notifications.received(session, public_id, token, contact.email, category)
+    return Submitted(report_id, public_id, token, photo_ids, replayed=False)
+
+
+def _replay(session: Session, first: Report, fingerprint: str) -> Submitted:
+    if first.idempotency_fingerprint != fingerprint:
+        raise Refused(
+            "この Idempotency-Key は別の内容の通報に使われています。新しいキーで送信してください。",
+            "this Idempotency-Key was used for a different report; send with a new key",
+            status=422,
+        )
+    return Submitted(
+        first.id,
+        first.public_id,
+        tracking_token(session, first.public_id),
+        _photo_ids(session, first.id),
+        replayed=True,
+    )

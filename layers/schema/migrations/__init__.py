@@ -1,0 +1,1 @@
+"""Alembic migrations; run through `machimap db upgrade|downgrade` (layers.schema.migrate)."""

@@ -1,0 +1,60 @@
+"""Every model, imported once so ``Base.metadata`` is complete (Alembic, tests)."""
+
+from layers.accounts.api_tokens import ApiToken
+from layers.accounts.audit import AuditEntry
+from layers.accounts.lifecycle import EmailToken
+from layers.accounts.outbox import Notification
+from layers.accounts.secrets import ServerSecret
+from layers.accounts.sessions import AuthSession
+from layers.accounts.users import Department, User
+from layers.city.districts import District, DistrictPart, SchoolDistrict
+from layers.city.facilities import Facility
+from layers.city.hazards import Hazard
+from layers.city.identity import City
+from layers.groups.model import Group, Membership
+from layers.groups.patrols import Patrol, PatrolObservation
+from layers.groups.safety_maps import SafetyMap, SafetyMapFeature
+from layers.inspections.model import Inspection, InspectionPartGrade
+from layers.media.attachments import Attachment
+from layers.reports.model import (
+    Report,
+    ReportCategory,
+    ReportContact,
+    ReportStatusChange,
+    ReportSupporter,
+)
+from layers.serving.layer_metadata import LayerMetadata
+from layers.store.base import Base
+
+__all__ = [
+    "ApiToken",
+    "Attachment",
+    "AuditEntry",
+    "AuthSession",
+    "Base",
+    "City",
+    "Department",
+    "District",
+    "DistrictPart",
+    "EmailToken",
+    "Facility",
+    "Group",
+    "Hazard",
+    "Inspection",
+    "InspectionPartGrade",
+    "LayerMetadata",
+    "Membership",
+    "Notification",
+    "Patrol",
+    "PatrolObservation",
+    "Report",
+    "ReportCategory",
+    "ReportContact",
+    "ReportStatusChange",
+    "ReportSupporter",
+    "SafetyMap",
+    "SafetyMapFeature",
+    "SchoolDistrict",
+    "ServerSecret",
+    "User",
+]

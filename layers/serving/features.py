@@ -1,0 +1,562 @@
+"""SQL for OGC API - Features (api/serving/routes/ogc.py): which layers and fields a caller sees,
+the supported output CRSs, and the one statement that builds a whole GeoJSON page.
+
+PostGIS writes the GeoJSON text; Python only passes the bytes on. The statement text depends
+on the layer and on the *shape* of the request (which parameters are present, the filter's
+structure), never on its values: those are bind parameters, so psycopg prepares each shape
+once (planned per request: see run_items). Table and column names come only from the
+registry. CQL2 filters are translated in layers/serving/cql2.py.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from geo.crs import JGD2011_GEOGRAPHIC, STORAGE_SRID, WEB_MERCATOR, parse_crs, plane_zone_epsg
+from layers.policy import Actor, private_fields_visible, row_filter
+from layers.registry import LAYERS, PG_TYPES, Field, Layer
+from layers.store.db import get_engine
+
+CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
+# Dates without a time (datetime=2024-05-01, DATE('2024-05-01')) are days in Japan.
+JST = timezone(timedelta(hours=9))
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000
+# Above this many rows an unfiltered page reports the planner's row estimate as numberMatched
+# instead of counting the whole table on every page.
+ESTIMATE_ABOVE = 200_000
+
+
+class QueryError(ValueError):
+    """A request parameter the query cannot honour: the caller's mistake (400)."""
+
+    def __init__(self, parameter: str, message_ja: str, message_en: str):
+        super().__init__(message_en)
+        self.parameter, self.message_ja, self.message_en = parameter, message_ja, message_en
+
+
+# --- coordinate reference systems ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Crs:
+    uri: str
+    srid: int
+    # Axis order by authority: EPSG:4326/6668 are latitude first, the JGD2011 plane
+    # rectangular zones northing (X) first; CRS84 and EPSG:3857 are east first.
+    northing_first: bool
+    geographic: bool
+
+    @property
+    def decimals(self) -> int:
+        return 7 if self.geographic else 3  # about 1 cm in degrees, 1 mm in metres
+
+
+CRS84 = Crs(CRS84_URI, STORAGE_SRID, northing_first=False, geographic=True)
+WGS84_LATLON = Crs(EPSG_URI.format(4326), STORAGE_SRID, northing_first=True, geographic=True)
+JGD2011 = Crs(EPSG_URI.format(6668), JGD2011_GEOGRAPHIC, northing_first=True, geographic=True)
+MERCATOR = Crs(EPSG_URI.format(3857), WEB_MERCATOR, northing_first=False, geographic=False)
+
+
+def crs_choices(plane_zone: int | None) -> tuple[Crs, ...]:
+    """The CRSs features can be asked in; the city's plane rectangular zone when one is set."""
+    choices = [CRS84, WGS84_LATLON, JGD2011, MERCATOR]
+    if plane_zone is not None:
+        epsg = plane_zone_epsg(plane_zone)
+        choices.append(Crs(EPSG_URI.format(epsg), epsg, northing_first=True, geographic=False))
+    return tuple(choices)
+
+
+def find_crs(parameter: str, value: str, choices: Sequence[Crs]) -> Crs:
+    """The supported CRS named by a URI (also accepted: EPSG:n and OGC URNs)."""
+    text = value.strip()
+    for crs in choices:
+        if text == crs.uri:
+            return crs
+    try:
+        code = parse_crs(text)
+    except ValueError:
+        code = None
+    if code is not None:
+        lowered = text.lower()
+        if code == STORAGE_SRID and "crs84" in lowered:
+            return CRS84
+        for crs in choices:
+            if crs.srid == code and crs is not CRS84:
+                return crs
+    supported = ", ".join(c.uri for c in choices)
+    raise QueryError(
+        parameter,
+        f"{parameter} の座標参照系 {value} には対応していません。対応: {supported}",
+        f"unsupported {parameter} {value!r}; supported: {supported}",
+    )
+
+
+# --- what a caller sees of a layer ----------------------------------------------------------
+
+GEOMETRY = "geometry"  # the queryable name of every layer's geometry column
+
+
+@dataclass(frozen=True)
+class View:
+    """One layer as one caller may see it."""
+
+    layer: Layer
+    row_filter: str | None
+    fields: tuple[Field, ...]
+    # Only the public rows: a layer its curators unpublished (layer_metadata.is_public) is
+    # then withheld altogether.
+    public_only: bool
+
+    def field(self, name: str) -> Field | None:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        return None
+
+    @property
+    def temporal(self) -> Field | None:
+        name = self.layer.temporal_field
+        return self.field(name) if name else None
+
+
+def _reads_nothing(condition: str | None) -> bool:
+    return condition is not None and condition.replace("(", "").replace(")", "") == "false"
+
+
+def view(layer: Layer, actor: Actor) -> View | None:
+    """What ``actor`` may read of ``layer``; None when no row at all."""
+    condition = row_filter(actor, layer)
+    if _reads_nothing(condition):
+        return None
+    fields = layer.fields if private_fields_visible(actor, layer) else layer.public_fields
+    public_only = condition == row_filter(Actor(), layer)
+    return View(layer, condition, fields, public_only)
+
+
+def views(actor: Actor) -> list[View]:
+    return [v for v in (view(layer, actor) for layer in LAYERS) if v is not None]
+
+
+def _where_visible(v: View) -> str:
+    return f"({v.row_filter})" if v.row_filter else "true"
+
+
+def _gate(v: View) -> str:
+    """Condition that the layer is published, for callers who see only public rows. A layer
+    without a metadata row yet is public, as in layers/serving/publishing.py."""
+    if not v.public_only:
+        return "true"
+    return (
+        "NOT EXISTS (SELECT 1 FROM layer_metadata WHERE layer_id = %(layer_id)s AND NOT is_public)"
+    )
+
+
+def published(v: View, metadata: Mapping[str, bool]) -> bool:
+    return not v.public_only or metadata.get(v.layer.id, True)
+
+
+def column(name: str, alias: str = "t") -> str:
+    return f'{alias}."{name}"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# --- extents, cached per layer version ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Extent:
+    bbox: tuple[float, float, float, float] | None
+    interval: tuple[datetime | None, datetime | None] | None
+
+
+_EXTENT_TTL_S = 60.0
+_extents: dict[tuple[str, str, int, str | None], tuple[float, Extent]] = {}
+_extents_lock = threading.Lock()
+
+
+def extent(v: View, version: int) -> Extent:
+    """Spatial (and temporal) extent of the rows ``v`` shows. Cached per layer version; the
+    TTL covers changes the version does not see (a safety map published, a category made
+    sensitive), which only move an extent, never show a row."""
+    engine = get_engine()
+    key = (str(engine.url), v.layer.id, version, v.row_filter)
+    now = time.monotonic()
+    with _extents_lock:
+        hit = _extents.get(key)
+        if hit is not None and now - hit[0] < _EXTENT_TTL_S:
+            return hit[1]
+    temporal = v.temporal
+    tcol = column(temporal.name) if temporal else "NULL::timestamptz"
+    sql = (
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), t0, t1 FROM ("
+        f"SELECT ST_Extent({column(v.layer.geometry_column)}) AS e,"
+        f" min({tcol}) AS t0, max({tcol}) AS t1"
+        f' FROM "{v.layer.table}" t WHERE {_where_visible(v)}) s'
+    )
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql(sql).one()
+    bbox = None if row[0] is None else (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
+    interval = (row[4], row[5]) if temporal and row[4] is not None else None
+    result = Extent(bbox, interval)
+    with _extents_lock:
+        if len(_extents) > 256:
+            _extents.clear()
+        _extents[key] = (now, result)
+    return result
+
+
+def layer_state() -> dict[str, tuple[int, bool]]:
+    """Every layer's (version, is_public) from layer_metadata."""
+    with get_engine().connect() as conn:
+        rows = conn.exec_driver_sql("SELECT layer_id, version, is_public FROM layer_metadata")
+        return {r[0]: (int(r[1]), bool(r[2])) for r in rows}
+
+
+def city_zone() -> int | None:
+    with get_engine().connect() as conn:
+        zone = conn.exec_driver_sql("SELECT plane_zone FROM city WHERE id = 1").scalar()
+    return int(zone) if zone is not None else None
+
+
+# --- bind parameters -----------------------------------------------------------------------
+
+
+@dataclass
+class Params:
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, value: Any, cast: str | None = None) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        ref = f"%({name})s"
+        return f"{ref}::{cast}" if cast else ref
+
+
+# --- parameter parsing that does not depend on the web framework ---------------------------
+
+
+def parse_instant(parameter: str, text: str, *, end: bool = False) -> datetime:
+    """An RFC 3339 date-time (with offset or Z), or a date meaning that day in Japan."""
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            start = datetime(day.year, day.month, day.day, tzinfo=JST)
+            return start + timedelta(days=1, microseconds=-1) if end else start
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise QueryError(
+            parameter,
+            f"{parameter} の日時 {text!r} が読めません"
+            "（RFC 3339、例: 2024-05-01T09:00:00+09:00）。",
+            f"{parameter}: {text!r} is not an RFC 3339 date-time with a time zone "
+            "(e.g. 2024-05-01T09:00:00+09:00) or a date",
+        )
+    return moment
+
+
+Interval = tuple[datetime | None, datetime | None]
+
+
+def parse_datetime(text: str) -> Interval:
+    """The datetime parameter: an instant, or an interval with '..' or empty for open ends."""
+    if "/" not in text:
+        if text.strip() in ("", ".."):
+            raise QueryError("datetime", "datetime が空です。", "datetime is empty")
+        if len(text.strip()) == 10:  # a whole day
+            return (parse_instant("datetime", text), parse_instant("datetime", text, end=True))
+        moment = parse_instant("datetime", text)
+        return (moment, moment)
+    first, _, second = text.partition("/")
+    start = None if first.strip() in ("", "..") else parse_instant("datetime", first)
+    end = None if second.strip() in ("", "..") else parse_instant("datetime", second, end=True)
+    if start is None and end is None:
+        raise QueryError("datetime", "datetime の両端が開いています。", "datetime: both ends open")
+    if start is not None and end is not None and start > end:
+        raise QueryError(
+            "datetime", "datetime の開始が終了より後です。", "datetime: start after end"
+        )
+    return (start, end)
+
+
+@dataclass(frozen=True)
+class BBox:
+    coords: tuple[float, float, float, float]  # as sent, in crs axis order
+    crs: Crs
+
+
+def parse_bbox(text: str, crs: Crs) -> BBox:
+    parts = text.split(",")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        numbers = []
+    if len(numbers) not in (4, 6) or not all(math.isfinite(n) for n in numbers):
+        raise QueryError(
+            "bbox",
+            "bbox は4つ（または6つ）の数値をカンマ区切りで指定してください。",
+            "bbox must be 4 (or 6) comma-separated numbers",
+        )
+    if len(numbers) == 6:  # heights are not stored: drop them
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    x0, y0, x1, y1 = numbers
+    if crs.northing_first:
+        x0, y0, x1, y1 = y0, x0, y1, x1
+    if y0 > y1 or (not crs.geographic and x0 > x1):
+        raise QueryError(
+            "bbox", "bbox の下限が上限より大きくなっています。", "bbox: lower corner above upper"
+        )
+    if crs.geographic and (max(abs(y0), abs(y1)) > 90 or max(abs(x0), abs(x1)) > 180):
+        raise QueryError(
+            "bbox", "bbox の緯度経度が範囲外です。", "bbox: longitude or latitude out of range"
+        )
+    return BBox((x0, y0, x1, y1), crs)  # now east-first
+
+
+def bbox_condition(box: BBox, geom: str, params: Params) -> str:
+    x0, y0, x1, y1 = box.coords
+    if box.crs.geographic:
+        if x0 > x1:  # crosses the antimeridian
+            a = _envelope_4326(x0, y0, 180.0, y1, params)
+            b = _envelope_4326(-180.0, y0, x1, y1, params)
+            return f"(ST_Intersects({geom}, {a}) OR ST_Intersects({geom}, {b}))"
+        return f"ST_Intersects({geom}, {_envelope_4326(x0, y0, x1, y1, params)})"
+    # The envelope is transformed, never the column, so the spatial index serves the query.
+    env = (
+        f"ST_MakeEnvelope({params.add(x0)}, {params.add(y0)}, {params.add(x1)}, "
+        f"{params.add(y1)}, {box.crs.srid})"
+    )
+    seg = segment_length(x0, x1, y0, y1, params)
+    return f"ST_Intersects({geom}, ST_Transform(ST_Segmentize({env}, {seg}), 4326))"
+
+
+def segment_length(x0: float, x1: float, y0: float, y1: float, params: Params) -> str:
+    # Densify the edges so the transformed envelope follows the curved lines.
+    return params.add(max(max(x1 - x0, y1 - y0) / 32.0, 1.0), "float8")
+
+
+def _envelope_4326(x0: float, y0: float, x1: float, y1: float, params: Params) -> str:
+    return (
+        f"ST_MakeEnvelope({params.add(x0)}, {params.add(y0)}, {params.add(x1)}, "
+        f"{params.add(y1)}, 4326)"
+    )
+
+
+def interval_condition(col: str, interval: Interval, params: Params) -> str:
+    start, end = interval
+    if start is not None and start == end:
+        return f"{col} = {params.add(start)}"
+    conditions = []
+    if start is not None:
+        conditions.append(f"{col} >= {params.add(start)}")
+    if end is not None:
+        conditions.append(f"{col} <= {params.add(end)}")
+    return " AND ".join(conditions)
+
+
+def field_value(parameter: str, f: Field, text: str) -> Any:
+    """A query-parameter value as the field's type."""
+    try:
+        if f.type == "integer":
+            return int(text)
+        if f.type == "number":
+            number = float(text)
+            if not math.isfinite(number):
+                raise ValueError(text)
+            return number
+        if f.type == "boolean":
+            if text.lower() not in ("true", "false"):
+                raise ValueError(text)
+            return text.lower() == "true"
+        if f.type == "date":
+            return date.fromisoformat(text)
+        if f.type == "datetime":
+            return parse_instant(parameter, text)
+    except ValueError:
+        raise QueryError(
+            parameter,
+            f"{parameter} の値 {text!r} は {f.title_ja} の型（{f.type}）に合いません。",
+            f"{parameter}: {text!r} is not a valid {f.type}",
+        ) from None
+    return text
+
+
+def field_condition(f: Field, value: Any, params: Params) -> str:
+    if f.type == "string[]":
+        return f"{params.add(value)}::text = ANY({column(f.name)})"
+    return f"{column(f.name)} = {params.add(value, PG_TYPES[f.type])}"
+
+
+# --- the items and item statements ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sort:
+    field: Field
+    descending: bool
+
+
+@dataclass
+class ItemsQuery:
+    view: View
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    crs: Crs = CRS84
+    properties: tuple[Field, ...] | None = None  # None: every visible field
+    sortby: tuple[Sort, ...] = ()
+    # Conditions already compiled against ``params`` (bbox, datetime, filter, field values).
+    conditions: list[str] = field(default_factory=list)
+    params: Params = field(default_factory=Params)
+
+    @property
+    def output_fields(self) -> tuple[Field, ...]:
+        return self.view.fields if self.properties is None else self.properties
+
+
+def geometry_sql(geom: str, crs: Crs) -> str:
+    expr = geom if crs.srid == STORAGE_SRID else f"ST_Transform({geom}, {crs.srid})"
+    if crs.northing_first:
+        expr = f"ST_FlipCoordinates({expr})"
+    return f"coalesce(ST_AsGeoJSON({expr}, {crs.decimals}, 0), 'null')"
+
+
+def properties_sql(fields: Sequence[Field], alias: str) -> str:
+    pairs = ", ".join(f"{_literal(f.name)}, {column(f.name, alias)}" for f in fields)
+    return f"json_build_object({pairs})::text"
+
+
+def feature_sql(layer: Layer, fields: Sequence[Field], crs: Crs, alias: str, links: str) -> str:
+    """One GeoJSON Feature as text; ``links`` is SQL for the text inside its links array."""
+    return (
+        f"""'{{"type":"Feature","id":' || {alias}."id" || ',"geometry":' || """
+        f"{geometry_sql(column(layer.geometry_column, alias), crs)}"
+        f""" || ',"properties":' || {properties_sql(fields, alias)}"""
+        f""" || ',"links":[' || {links} || ']}}'"""
+    )
+
+
+def _order(sortby: Sequence[Sort], alias: str) -> str:
+    keys = [f"{column(s.field.name, alias)} {'DESC' if s.descending else 'ASC'}" for s in sortby]
+    return ", ".join([*keys, f'{alias}."id"'])
+
+
+def items_sql(q: ItemsQuery, estimate: bool) -> str:
+    """The whole FeatureCollection as UTF-8 bytes, or no row when the layer is withheld.
+
+    Parameters the caller fills: limit, offset, layer_id, head (the members before
+    "features", as JSON text ending in a comma-free links list), next (a ',{...}' link or
+    ''), related_head/related_tail (the per-feature records link around its id).
+    ``estimate``: numberMatched may be the planner's estimate (an unfiltered huge layer)."""
+    layer, v = q.view.layer, q.view
+    where = " AND ".join([_where_visible(v), *q.conditions])
+    table = f'"{layer.table}"'
+    columns = {"id", layer.geometry_column, *(f.name for f in q.output_fields)}
+    columns |= {s.field.name for s in q.sortby}
+    selected = ", ".join(column(c) for c in sorted(columns))
+    related = '%(related_head)s || p."id" || %(related_tail)s'
+    if estimate:
+        matched = (
+            "SELECT CASE WHEN r.est > %(estimate_above)s THEN r.est"
+            f" ELSE (SELECT count(*) FROM {table}) END AS n,"
+            " r.est > %(estimate_above)s AS estimated"
+            f" FROM (SELECT reltuples::bigint AS est FROM pg_class"
+            f" WHERE oid = {_literal(table)}::regclass) r"
+        )
+    else:
+        matched = f"SELECT count(*) AS n, false AS estimated FROM {table} t WHERE {where}"
+    return (
+        f"WITH page AS (SELECT {selected} FROM {table} t WHERE {where}"
+        f" ORDER BY {_order(q.sortby, 't')} LIMIT %(limit)s OFFSET %(offset)s)"
+        """ SELECT convert_to('{"type":"FeatureCollection","numberMatched":' || m.n"""
+        """ || ',"numberReturned":' || f.k || ',' || %(head)s"""
+        " || CASE WHEN f.k = %(limit)s AND (m.estimated OR %(offset)s + f.k < m.n)"
+        " THEN %(next)s ELSE '' END"
+        """ || '],"features":[' || coalesce(f.body, '') || ']}', 'UTF8')"""
+        f" FROM (SELECT count(*) AS k, string_agg("
+        f"{feature_sql(layer, q.output_fields, q.crs, 'p', related)}, ','"
+        f" ORDER BY {_order(q.sortby, 'p')}) AS body FROM page p) f,"
+        f" ({matched}) m"
+        f" WHERE {_gate(v)}"
+    )
+
+
+def run_items(q: ItemsQuery, links: ItemsLinks) -> bytes | None:
+    """Run the items statement; None when the layer is withheld from this caller."""
+    estimate = q.view.row_filter is None and not q.conditions
+    values = {
+        **q.params.values,
+        "limit": q.limit,
+        "offset": q.offset,
+        "layer_id": q.view.layer.id,
+        "head": links.head,
+        "next": links.next,
+        "related_head": links.related_head,
+        "related_tail": links.related_tail,
+        "estimate_above": ESTIMATE_ABOVE,
+    }
+    # Planned per request's values (session_options: plan_cache_mode), parsed once.
+    with get_engine().connect() as conn:
+        row = conn.exec_driver_sql(items_sql(q, estimate), values).first()
+    return None if row is None else bytes(row[0])
+
+
+@dataclass(frozen=True)
+class ItemsLinks:
+    """JSON text pieces the statement splices in (built, and so escaped, by json.dumps)."""
+
+    head: str  # '"timeStamp":"...","links":[{self},{alternate},...' (array left open)
+    next: str  # ',{next link}' or ''
+    related_head: str  # '{"rel":"related",...,"href":"https://.../features/'
+    related_tail: str  # '/records"}'
+
+
+def related_link_parts(records_prefix: str, title: str) -> tuple[str, str]:
+    """The per-feature records link split around the feature id."""
+    marker = "\x00ID\x00"
+    text = json.dumps(
+        {
+            "rel": "related",
+            "href": f"{records_prefix}{marker}/records",
+            "type": "application/json",
+            "title": title,
+        },
+        ensure_ascii=False,
+    )
+    head, _, tail = text.partition(json.dumps(marker)[1:-1])
+    return head, tail
+
+
+def run_item(
+    v: View, feature_id: int, crs: Crs, links: Sequence[Mapping[str, Any]], related: tuple[str, str]
+) -> bytes | None:
+    """One feature as UTF-8 GeoJSON bytes, or None when missing or not visible."""
+    head = ",".join(json.dumps(link, ensure_ascii=False) for link in links)
+    links_sql = "%(links)s || ',' || %(related_head)s || t.\"id\" || %(related_tail)s"
+    sql = (
+        f"SELECT convert_to({feature_sql(v.layer, v.fields, crs, 't', links_sql)}, 'UTF8')"
+        f' FROM "{v.layer.table}" t WHERE t."id" = %(id)s AND {_where_visible(v)} AND {_gate(v)}'
+    )
+    values = {
+        "id": feature_id,
+        "links": head,
+        "related_head": related[0],
+        "related_tail": related[1],
+        "layer_id": v.layer.id,
+    }
+    with get_engine().connect() as conn:
+        row = conn.exec_driver_sql(sql, values).first()
+    return None if row is None else bytes(row[0])

@@ -1,0 +1,97 @@
+"""The one typed settings object, read from the environment (prefix ``MACHIMAP_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MACHIMAP_", extra="ignore")
+
+    # Without DATABASE_URL machimap runs its own PostGIS under data_dir.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "MACHIMAP_DATABASE_URL")
+    )
+    data_dir: Path = Path(".machimap")
+    # Debian layout; overridable for other distributions.
+    pg_bindir: Path | None = None
+    # As root, the embedded cluster runs as this unprivileged account (initdb refuses root).
+    pg_user: str = "machimap"
+
+    # How far outside the city boundary a feature may lie and still be accepted
+    # (GPS error along the border, a facility straddling the line).
+    boundary_tolerance_m: float = Field(default=50.0, ge=0)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    statement_timeout_ms: int = Field(default=30_000, ge=0)
+    log_level: str = "info"
+    # The address people use to reach machimap; links in e-mails point here.
+    public_url: str = "http://127.0.0.1:8000"
+    # Behind a reverse proxy: the proxy addresses whose X-Forwarded-For is believed, so rate
+    # limits apply to the real client (uvicorn's forwarded_allow_ips syntax; "*" = any).
+    forwarded_allow_ips: str | None = None
+
+    # Browser sessions.
+    session_max_age_hours: int = Field(default=24 * 14, ge=1)
+    session_idle_minutes: int = Field(default=60 * 24 * 2, ge=5)
+    # Secure cookies are sent over HTTPS only (browsers also treat localhost as secure).
+    cookie_secure: bool = True
+
+    # "log" or "package.module:function"; see layers/accounts/outbox.py.
+    notification_sender: str = "log"
+    # How often the server sends what is waiting in the outbox; 0 leaves it to a cron job
+    # running `machimap outbox send`.
+    outbox_interval_s: float = Field(default=15.0, ge=0)
+
+    # Abuse limits (the `limits` library's syntax, ";" separates tiers). Storage "memory://"
+    # is per process; use "redis://..." when running several workers.
+    rate_limit_enabled: bool = True
+    rate_limit_storage: str = "memory://"
+    rate_limit_sign_in_ip: str = "20/minute;200/hour"
+    # Failed sign-ins per account *from one address*: the back-off grows with the tiers, and
+    # an attacker's failures never lock the owner out from another address.
+    rate_limit_sign_in_failures: str = "5/minute;20/hour;50/day"
+    rate_limit_sign_up_ip: str = "5/hour;20/day"
+    rate_limit_write_ip: str = "60/minute;1000/hour"
+    rate_limit_write_account: str = "120/minute;2000/hour"
+
+    # Where the basemap tiles come from (allowed by the Content-Security-Policy).
+    basemap_origin: str = "https://cyberjapandata.gsi.go.jp"
+
+    # The built web pages (web/, `npm run build`); None means web/dist beside the code.
+    web_dist: Path | None = None
+
+    # Vector tiles (layers/serving/tiles.py). The cache holds gzip-compressed public tiles and
+    # is per process; a write to a layer changes the key, so it never serves a stale tile.
+    tile_cache_bytes: int = Field(default=256 * 1024 * 1024, ge=0)
+    # Features of one layer in one tile; a capped tile keeps the most important ones.
+    tile_feature_limit: int = Field(default=10_000, ge=1)
+    tile_max_zoom: int = Field(default=22, ge=0, le=30)
+    # How long browsers and proxies may reuse a public tile without asking again.
+    tile_max_age_s: int = Field(default=60, ge=0)
+    # Database connections of the tiles' own pool, per process.
+    tile_pool_size: int = Field(default=8, ge=1)
+
+    # Photos (layers/media/photos.py, layers/media/storage.py).
+    # Where photo files live; None keeps them in data_dir/media.
+    media_dir: Path | None = None
+    # Checked before decoding: bytes as sent, and pixels as the header claims (a small file can
+    # claim billions of pixels). Stored photos are downscaled to photo_max_side_px (long side).
+    photo_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    photo_max_pixels: int = Field(default=40_000_000, ge=1)
+    photo_max_side_px: int = Field(default=2560, ge=16)
+    photo_thumbnail_px: int = Field(default=320, ge=16)
+    # Photos per report.
+    photo_max_count: int = Field(default=5, ge=0)
+    # Photos decoded at once per process (decoding a large PNG or WebP takes hundreds of MB).
+    photo_decoders: int = Field(default=2, ge=1)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
