@@ -12,13 +12,13 @@ from fastapi import Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.errors import Problem
 from layers.accounts import api_tokens, sessions
 from layers.accounts.api_tokens import Scope
 from layers.accounts.users import User
 from layers.groups.model import MemberRole, Membership, MembershipStatus
 from layers.policy import Actor
 from layers.store.db import session_scope
+from layers.store.refusals import Refused
 from layers.store.settings import get_settings
 
 SESSION_COOKIE = "mm_session"
@@ -109,11 +109,11 @@ def current_actor(request: Request) -> Actor:
     return identify(request).actor
 
 
-def _bad_token() -> Problem:
-    return Problem(
-        401,
+def _bad_token() -> Refused:
+    return Refused(
         "APIトークンが無効です（失効・期限切れ・形式誤り）。",
         "the API token is invalid, revoked or expired",
+        status=401,
         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
     )
 
@@ -125,10 +125,10 @@ def check_csrf(request: Request, caller: Caller) -> None:
         return
     sent = request.headers.get(CSRF_HEADER, "")
     if not caller.csrf_token or not hmac.compare_digest(sent, caller.csrf_token):
-        raise Problem(
-            403,
+        raise Refused(
             "CSRFトークンがありません、または一致しません。ページを再読み込みしてください。",
             f"missing or wrong {CSRF_HEADER} header for a cookie-authenticated request",
+            status=403,
             type_="/problems/csrf",
         )
 
@@ -140,10 +140,10 @@ def check_origin(request: Request) -> None:
         return
     own = {f"{request.url.scheme}://{request.url.netloc}", get_settings().public_url.rstrip("/")}
     if origin not in own:
-        raise Problem(
-            403,
+        raise Refused(
             "他のサイトからのリクエストは受け付けられません。",
             f"cross-site request from {origin} refused",
+            status=403,
             type_="/problems/csrf",
         )
 

@@ -233,7 +233,7 @@ def import_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Import a file into a layer: all rows or none, unless --skip-invalid."""
-    from layers.importing.load import ImportError_, ImportOptions, import_file
+    from layers.importing.load import ImportOptions, ImportRefused, import_file
 
     url = _url()
     migrate.upgrade(url)
@@ -274,7 +274,7 @@ def import_command(
     )
     try:
         result = import_file(layer, file, options, url)
-    except ImportError_ as exc:
+    except ImportRefused as exc:
         if bar is not None:
             bar.close()
         fail(exc.message_ja, exc.message_en, code=2)

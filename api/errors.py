@@ -1,4 +1,10 @@
-"""The one error format: RFC 9457 problem+json with a Japanese and an English message."""
+"""The one error format: RFC 9457 problem+json with a Japanese and an English message.
+
+Every refusal is a ``Refused`` (layers/store/refusals.py), wherever it was raised; the
+framework's own refusals (unknown route, wrong method, a parameter failing its declared
+type) and the database's rules are translated into one here, in ``refusal_of``. Open311's
+routes answer the same refusals in that standard's format (api/reports/open311/formats.py).
+"""
 
 from __future__ import annotations
 
@@ -40,84 +46,49 @@ GENERIC = {
 }
 
 
-class Problem(Exception):
-    """Raise anywhere in a router to answer with problem+json."""
-
-    def __init__(
-        self,
-        status: int,
-        detail_ja: str,
-        detail_en: str,
-        *,
-        type_: str = "about:blank",
-        headers: dict[str, str] | None = None,
-        **extra: Any,
-    ):
-        super().__init__(detail_en)
-        self.status, self.detail_ja, self.detail_en = status, detail_ja, detail_en
-        self.type, self.extra, self.headers = type_, extra, headers
+def _generic(status: int) -> tuple[str, str]:
+    return GENERIC.get(status, GENERIC[400 if status < 500 else 500])
 
 
-def problem_response(
-    status: int,
-    detail_ja: str,
-    detail_en: str,
-    *,
-    type_: str = "about:blank",
-    instance: str | None = None,
-    headers: dict[str, str] | None = None,
-    **extra: Any,
-) -> JSONResponse:
-    title_ja, title_en = GENERIC.get(status, GENERIC[400 if status < 500 else 500])
-    body: dict[str, Any] = {
-        "type": type_,
-        "title": title_en,
-        "status": status,
-        "detail": detail_en,
-        "detail_ja": detail_ja,
-        "title_ja": title_ja,
-        **({"instance": instance} if instance else {}),
-        **extra,
-    }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+def invalid_input(errors: list[dict[str, Any]]) -> Refused:
+    """The one answer to fields that fail their model or their declared type: which ones,
+    and why. 400, not FastAPI's 422: OGC API and most clients expect 400."""
+    listed = [
+        {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
+        for e in errors
+    ]
+    where = ", ".join(str(e["location"]) for e in listed)
+    return Refused(
+        f"入力に誤りがあります: {where}", f"invalid input: {where}", status=400, errors=listed
+    )
 
 
-def problem_of(exc: Exception) -> Problem | None:
-    """Any refusal, wherever it was raised, as one Problem; None: not the caller's mistake.
-    The problem+json handlers and Open311's error format (api/open311) both answer from it."""
-    if isinstance(exc, Problem):
-        return exc
+def refusal_of(exc: Exception) -> Refused | None:
+    """Any refusal, wherever it was raised, as the one refusal type; None: not the caller's
+    mistake (a server error)."""
     if isinstance(exc, Refused):
-        return Problem(exc.status, exc.message_ja, exc.message_en)
+        return exc
     if isinstance(exc, StarletteHTTPException):
-        ja, en = GENERIC.get(exc.status_code, GENERIC[400 if exc.status_code < 500 else 500])
+        ja, en = _generic(exc.status_code)
         detail_en = exc.detail if isinstance(exc.detail, str) and exc.detail else en
         headers = dict(exc.headers) if exc.headers else None
-        return Problem(exc.status_code, ja, detail_en, headers=headers)
+        return Refused(ja, detail_en, status=exc.status_code, headers=headers)
     if isinstance(exc, RequestValidationError):
-        # 400, not FastAPI's 422: OGC API and most clients expect 400 for bad parameters.
-        errors = [
-            {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
-            for e in exc.errors()
-        ]
-        where = ", ".join(e["location"] for e in errors)
-        return Problem(
-            400, f"入力に誤りがあります: {where}", f"invalid input: {where}", errors=errors
-        )
+        return invalid_input(list(exc.errors()))
     if isinstance(exc, DBAPIError):
         return _database_rule(exc)
     return None
 
 
-def _database_rule(exc: DBAPIError) -> Problem | None:
-    """Rules enforced by the database itself (layers/migrations 0002) are the caller's
-    mistake, not a server error."""
+def _database_rule(exc: DBAPIError) -> Refused | None:
+    """Rules enforced by the database itself (the schema's triggers and constraints) are the
+    caller's mistake, not a server error."""
     state = getattr(exc.orig, "sqlstate", None)
     if state == OUTSIDE_CITY:
-        return Problem(
-            422,
+        return Refused(
             "市の区域外の場所は登録できません。",
             "the location is outside the city boundary",
+            status=422,
             type_="/problems/outside-city",
         )
     # Constraints are the last line of defence behind validation; when one speaks, the
@@ -125,30 +96,39 @@ def _database_rule(exc: DBAPIError) -> Problem | None:
     constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
     if state in CONSTRAINT_PROBLEMS:
         status, ja, en = CONSTRAINT_PROBLEMS[state]
-        return Problem(
-            status,
+        return Refused(
             f"{ja}（{constraint}）",
             f"{en} ({constraint})",
+            status=status,
             type_="/problems/constraint",
             constraint=constraint,
         )
     return None
 
 
+def problem_response(refusal: Refused, instance: str | None = None) -> JSONResponse:
+    title_ja, title_en = _generic(refusal.status)
+    body: dict[str, Any] = {
+        "type": refusal.type,
+        "title": title_en,
+        "status": refusal.status,
+        "detail": refusal.message_en,
+        "detail_ja": refusal.message_ja,
+        "title_ja": title_ja,
+        **({"instance": instance} if instance else {}),
+        **refusal.extra,
+    }
+    return JSONResponse(
+        body, status_code=refusal.status, media_type=PROBLEM, headers=refusal.headers
+    )
+
+
 def install(app: FastAPI) -> None:
     async def answer(request: Request, exc: Exception) -> JSONResponse:
-        problem = problem_of(exc)
-        if problem is None:
+        refusal = refusal_of(exc)
+        if refusal is None:
             raise exc
-        return problem_response(
-            problem.status,
-            problem.detail_ja,
-            problem.detail_en,
-            type_=problem.type,
-            instance=request.url.path,
-            headers=problem.headers,
-            **problem.extra,
-        )
+        return problem_response(refusal, request.url.path)
 
-    for kind in (Problem, Refused, StarletteHTTPException, RequestValidationError, DBAPIError):
+    for kind in (Refused, StarletteHTTPException, RequestValidationError, DBAPIError):
         app.add_exception_handler(kind, answer)

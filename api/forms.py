@@ -4,15 +4,27 @@
 from __future__ import annotations
 
 import json
-from typing import TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, StringConstraints, ValidationError
 from starlette.requests import ClientDisconnect
 
-from api.errors import Problem
+from api.errors import invalid_input
+from layers.store.base import TEXT_MAX
+from layers.store.refusals import Refused
 
 M = TypeVar("M", bound=BaseModel)
+
+# A description, a public text, a comment or a note: the one limit every long text field has.
+LongText = Annotated[str, StringConstraints(max_length=TEXT_MAX)]
+
+
+def validated(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_input([dict(e) for e in exc.errors()]) from None
 
 
 async def json_or_form(request: Request, model: type[M]) -> M:
@@ -24,32 +36,13 @@ async def json_or_form(request: Request, model: type[M]) -> M:
         else:
             data = await request.json()
     except ClientDisconnect:  # the client went away mid-upload: nobody to answer, no error
-        raise Problem(400, "送信が途中で切れました。", "the request body was cut off") from None
+        raise Refused(
+            "送信が途中で切れました。", "the request body was cut off", status=400
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-        raise Problem(
-            400,
+        raise Refused(
             "リクエスト本文を読み取れません。",
             "the request body is not valid JSON or form data",
+            status=400,
         ) from None
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise invalid_input(exc) from None
-
-
-def invalid_input(exc: ValidationError) -> Problem:
-    """The one answer to fields that fail their model: which ones, and why."""
-    where = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
-    return Problem(
-        400,
-        f"入力に誤りがあります: {where}",
-        f"invalid input: {where}",
-        errors=[
-            {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-            for e in exc.errors()
-        ],
-    )
-
-
-def wants_html(request: Request) -> bool:
-    return "text/html" in request.headers.get("accept", "")
+    return validated(model, data)

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
 from api.callers import Caller, check_csrf, check_origin, identify
-from api.errors import Problem
 from api.rate_limits import RateLimits
 from layers.policy import Action, Actor, can
 from layers.store.db import session_scope
+from layers.store.refusals import Refused
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sign-in and sign-up are also refused from other sites' pages (login CSRF).
@@ -62,26 +62,26 @@ def permit(action: Action, resource: Loader | None = None) -> Any:
     return Depends(dependency)
 
 
-def denied(actor: Actor, action: Action) -> Problem:
+def denied(actor: Actor, action: Action) -> Refused:
     if not actor.signed_in:
-        return Problem(
-            401,
+        return Refused(
             "この操作にはログインが必要です。",
             f"sign in to do this ({action})",
+            status=401,
             headers={"WWW-Authenticate": 'Bearer realm="machimap"'},
             action=str(action),
         )
     if action == Action.group_join and not actor.email_verified:
-        return Problem(
-            403,
+        return Refused(
             "グループに参加するには、メールアドレスの確認を済ませてください。",
             "confirm your e-mail address before joining a group",
+            status=403,
             action=str(action),
         )
-    return Problem(
-        403,
+    return Refused(
         "この操作は許可されていません。",
         f"your account may not do this ({action})",
+        status=403,
         action=str(action),
     )
 
@@ -126,7 +126,7 @@ def row_of(model: type[Any], param: str, what_ja: str, what_en: str) -> Loader:
         raw = request.path_params.get(param, "")
         row = db.get(model, int(raw)) if str(raw).isdigit() else None
         if row is None:
-            raise Problem(404, f"{what_ja} {raw} はありません。", f"no {what_en} {raw!r}")
+            raise Refused(f"{what_ja} {raw} はありません。", f"no {what_en} {raw!r}", status=404)
         return row
 
     return load

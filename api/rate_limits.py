@@ -11,7 +11,7 @@ from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from api.errors import Problem
+from layers.store.refusals import Refused
 from layers.store.settings import Settings
 
 Tier = Literal["sign_in_ip", "sign_in_failures", "sign_up_ip", "write_ip", "write_account"]
@@ -59,10 +59,10 @@ class RateLimits:
             if stats.remaining <= 0:
                 wait = max(wait, stats.reset_time - time.time())
         seconds = math.ceil(wait)
-        raise Problem(
-            429,
+        raise Refused(
             f"短時間に多くのリクエストがありました。{seconds}秒後にもう一度お試しください。",
             f"too many requests; try again in {seconds} seconds",
+            status=429,
             type_="/problems/rate-limited",
             headers={"Retry-After": str(seconds)},
             limit=tier,

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from layers.city.editing import EDITABLE
-from layers.city.hazards import POINT_LINE_AREA
 from layers.importing.load import GEOMETRY_FAMILIES
+from layers.store.base import POINT_LINE_AREA
 from tests.conftest import make_person, new_client, signed_in, sql_value
 
 CITY_HALL = [138.3187, 34.8669]  # 焼津市役所

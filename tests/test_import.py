@@ -220,11 +220,11 @@ def test_zipped_shapefile_in_jgd2000_with_shift_jis_attributes(db_url: str) -> N
 
 def test_a_missing_required_column_is_refused_before_reading(db_url: str, tmp_path: Path) -> None:
     path = _write(tmp_path / "x.csv", [STANDARD_HEADER, _row(1, "A", "34.86", "138.32")], "utf-8")
-    from layers.importing.load import ImportError_
+    from layers.importing.load import ImportRefused
 
-    with pytest.raises(ImportError_, match="kind"):
+    with pytest.raises(ImportRefused, match="kind"):
         import_file("facility", path, ImportOptions(), db_url)
-    with pytest.raises(ImportError_, match="unknown value"):
+    with pytest.raises(ImportRefused, match="unknown value"):
         import_file("facility", path, ImportOptions(constants={"kind": "castle"}), db_url)
 
 
@@ -267,9 +267,9 @@ def test_zipped_shapefile_bad_feature_is_named_by_number(db_url: str, tmp_path: 
 
 
 def test_an_unreachable_database_is_a_clear_error() -> None:
-    from layers.importing.load import ImportError_
+    from layers.importing.load import ImportRefused
 
-    with pytest.raises(ImportError_, match="connection failed"):
+    with pytest.raises(ImportRefused, match="connection failed"):
         import_file(
             "facility",
             DEMO_DATA / "aed.csv",

@@ -88,15 +88,6 @@ _ISO_DATETIME = re.compile(
 _BIGINT_MAX = 2**63 - 1
 
 
-class EditRefused(Refused):
-    """An edit refused for the caller's mistake; ``extra`` carries machine-readable detail
-    (the offending member, allowed values, a geometry error code)."""
-
-    def __init__(self, status: int, message_ja: str, message_en: str, **extra: Any) -> None:
-        super().__init__(message_ja, message_en, status=status)
-        self.extra = extra
-
-
 @dataclass(frozen=True)
 class Issue:
     member: str  # where in the Feature: "properties.kind", "geometry", "type" ...
@@ -106,7 +97,7 @@ class Issue:
     allowed: tuple[str, ...] = ()  # the vocabulary of a choice field
 
 
-def _refusal(issues: list[Issue]) -> EditRefused:
+def _refusal(issues: list[Issue]) -> Refused:
     """One 400 naming every mistake in the body, so a form can mark all fields at once."""
     errors = [
         {
@@ -119,11 +110,11 @@ def _refusal(issues: list[Issue]) -> EditRefused:
         for i in issues
     ]
     if len(issues) == 1:
-        return EditRefused(400, issues[0].ja, issues[0].en, errors=errors)
-    return EditRefused(
-        400,
+        return Refused(issues[0].ja, issues[0].en, status=400, errors=errors)
+    return Refused(
         f"{len(issues)}件の誤りがあります: " + "／".join(i.ja for i in issues),
         f"{len(issues)} problems: " + "; ".join(i.en for i in issues),
+        status=400,
         errors=errors,
     )
 
@@ -133,10 +124,10 @@ def editable_layer(layer_id: str) -> Layer:
     layer = _EDITABLE_BY_ID.get(layer_id)
     if layer is None:
         names = ", ".join(_EDITABLE_BY_ID)
-        raise EditRefused(
-            404,
+        raise Refused(
             f"レイヤ {layer_id} は編集できません（編集できるレイヤ: {names}）。",
             f"no editable layer {layer_id!r} (editable layers: {names})",
+            status=404,
             editable=list(_EDITABLE_BY_ID),
         )
     return layer
@@ -153,11 +144,11 @@ def _table(layer: Layer) -> Table:
     return table
 
 
-def _not_found(layer: Layer, feature_id: int) -> EditRefused:
-    return EditRefused(
-        404,
+def _not_found(layer: Layer, feature_id: int) -> Refused:
+    return Refused(
         f"レイヤ「{layer.title_ja}」に地物 {feature_id} はありません。",
         f"layer {layer.id} has no feature {feature_id}",
+        status=404,
     )
 
 
@@ -343,15 +334,15 @@ class Edit:
 
 def parse_feature(layer: Layer, body: Any, *, feature_id: int | None = None) -> Edit:
     """A new feature (feature_id None: every required property and a geometry) or a partial
-    update of one (any properties and/or the geometry). Raises EditRefused naming every
+    update of one (any properties and/or the geometry). Raises Refused naming every
     mistake."""
     creating = feature_id is None
     if not isinstance(body, dict):
         kind = "null" if body is None else type(body).__name__
-        raise EditRefused(
-            400,
+        raise Refused(
             f"本文はGeoJSONのFeature（オブジェクト）にしてください（{kind}）。",
             f"the body must be a GeoJSON Feature object (got {kind})",
+            status=400,
         )
     issues: list[Issue] = []
     for name in body:
@@ -501,44 +492,47 @@ def _constraint(table: Table, name: str | None) -> Any:
     return None
 
 
-def _integrity_refusal(layer: Layer, error: psycopg.Error) -> EditRefused:
+def _integrity_refusal(layer: Layer, error: psycopg.Error) -> Refused:
     # Statuses and problem type as api/errors.py gives any constraint violation; the text
     # here names the rule or key in the layer's terms.
     diag = error.diag
     found = _constraint(_table(layer), diag.constraint_name)
-    same_shape = {"type_": "/problems/constraint", "constraint": diag.constraint_name}
     if isinstance(error, psycopg.errors.UniqueViolation):
         key = (
             ", ".join(c.name for c in found.columns)
             if isinstance(found, UniqueConstraint)
             else str(diag.constraint_name)
         )
-        return EditRefused(
-            409,
+        return Refused(
             f"レイヤ「{layer.title_ja}」に同じ（{key}）の地物が既にあります。",
             f"layer {layer.id} already has a feature with the same ({key})",
-            **same_shape,
+            status=409,
+            type_="/problems/constraint",
+            constraint=diag.constraint_name,
         )
     if isinstance(error, psycopg.errors.CheckViolation):
         rule = str(found.sqltext) if isinstance(found, CheckConstraint) else diag.constraint_name
-        return EditRefused(
-            422,
+        return Refused(
             f"値がデータベースの規則に合いません: {rule}",
             f"a value breaks the layer's rule: {rule}",
-            **same_shape,
+            status=422,
+            type_="/problems/constraint",
+            constraint=diag.constraint_name,
         )
     if isinstance(error, psycopg.errors.ForeignKeyViolation):
-        return EditRefused(
-            422,
+        return Refused(
             f"ほかのデータ（{diag.table_name}）がこの地物を参照しているため削除できません。",
             f"other rows ({diag.table_name}) still refer to this feature",
-            **same_shape,
+            status=422,
+            type_="/problems/constraint",
+            constraint=diag.constraint_name,
         )
-    return EditRefused(
-        422,
+    return Refused(
         f"データベースの制約に違反しました: {diag.message_primary}",
         f"a database rule refused the edit: {diag.message_primary}",
-        **same_shape,
+        status=422,
+        type_="/problems/constraint",
+        constraint=diag.constraint_name,
     )
 
 

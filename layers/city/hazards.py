@@ -21,9 +21,15 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from layers.store.base import Base, Entity, allowed_geometry_types, choice, geometry, valid_geometry
-
-POINT_LINE_AREA = ("Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
+from layers.store.base import (
+    POINT_LINE_AREA,
+    Base,
+    Entity,
+    allowed_geometry_types,
+    choice,
+    geometry,
+    valid_geometry,
+)
 
 
 class HazardKind(enum.StrEnum):

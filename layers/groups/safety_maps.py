@@ -22,8 +22,15 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from layers.city.hazards import POINT_LINE_AREA
-from layers.store.base import Base, Entity, allowed_geometry_types, choice, geometry, valid_geometry
+from layers.store.base import (
+    POINT_LINE_AREA,
+    Base,
+    Entity,
+    allowed_geometry_types,
+    choice,
+    geometry,
+    valid_geometry,
+)
 
 
 class SafetyMap(Entity, Base):

@@ -38,19 +38,15 @@ from geo.geometry import JAPAN_BOUNDS, GeometryError, check_lonlat, validate_man
 from layers.city.locating import Locator
 from layers.registry import PG_TYPES, Field, Layer, get_layer
 from layers.store.db import psycopg_connect
+from layers.store.refusals import Refused
 
 TRUTHY = {"○", "◯", "〇", "1", "有", "あり", "true", "yes", "y", "t", "✓", "●"}
 EXCEL_EPOCH = date(1899, 12, 30)
 JST = timedelta(hours=9)
 
 
-class ImportError_(Exception):
+class ImportRefused(Refused):
     """The import as a whole is refused (bad options, unreadable file); nothing changed."""
-
-    def __init__(self, message_ja: str, message_en: str):
-        super().__init__(message_en)
-        self.message_ja = message_ja
-        self.message_en = message_en
 
 
 @dataclass
@@ -229,7 +225,7 @@ def make_plan(
     known = {f.name for f in fields}
     for name in [*constants, *column_map.values()]:
         if name not in known:
-            raise ImportError_(
+            raise ImportRefused(
                 f"レイヤ {layer.id} に項目 {name} はありません（{', '.join(sorted(known))}）",
                 f"layer {layer.id} has no field {name} (fields: {', '.join(sorted(known))})",
             )
@@ -248,7 +244,7 @@ def make_plan(
             None,
         )
         if f.name in by_field and index is None:
-            raise ImportError_(
+            raise ImportRefused(
                 f"列 {by_field[f.name]} がファイルにありません",
                 f"column {by_field[f.name]} is not in the file",
             )
@@ -270,7 +266,7 @@ def make_plan(
     if missing:
         names = ", ".join(f.name for f in missing)
         hint = " ".join(f"--set {f.name}=..." for f in missing)
-        raise ImportError_(
+        raise ImportRefused(
             f"必須項目 {names} に当たる列がありません。"
             f"{hint} で値を指定するか --map で列を指定してください",
             f"no column for required field(s) {names}; give a value with {hint} or map a column "
@@ -286,7 +282,7 @@ def make_plan(
     try:
         checked = {name: convert(layer.field(name), value) for name, value in constants.items()}
     except RowError as exc:
-        raise ImportError_(exc.ja, exc.en) from None
+        raise ImportRefused(exc.ja, exc.en) from None
     extra = [(i, header[i]) for i in range(len(header)) if i not in used] if layer.has_extra else []
     return Plan(fields, sources, checked, flags, extra)
 
@@ -313,13 +309,13 @@ def import_file(
     try:
         layer = get_layer(layer_id)
     except KeyError as exc:
-        raise ImportError_(f"レイヤ {layer_id} はありません", str(exc.args[0])) from None
+        raise ImportRefused(f"レイヤ {layer_id} はありません", str(exc.args[0])) from None
     if not layer.importable:
-        raise ImportError_(
+        raise ImportRefused(
             f"レイヤ {layer.id} は取り込みできません", f"layer {layer.id} cannot be imported"
         )
     if not path.exists():
-        raise ImportError_(f"ファイル {path} がありません", f"file {path} does not exist")
+        raise ImportRefused(f"ファイル {path} がありません", f"file {path} does not exist")
     result = ImportResult(layer.id, path, "line" if is_csv(path) else "feature")
     try:
         with psycopg_connect(url) as conn:
@@ -334,18 +330,18 @@ def import_file(
             conn.commit()
             result.committed = True
     except FormatError as exc:
-        raise ImportError_(exc.message_ja, exc.message_en) from None
+        raise ImportRefused(exc.message_ja, exc.message_en) from None
     except psycopg.errors.IntegrityError as exc:
         # A database rule the row checks above do not know about: say which, change nothing.
         diag = exc.diag
-        raise ImportError_(
+        raise ImportRefused(
             f"データベースの制約に違反したため何も取り込みませんでした: {diag.message_primary}",
             f"nothing imported, a database rule refused the data: {diag.message_primary}"
             + (f" ({diag.message_detail})" if diag.message_detail else ""),
         ) from None
     except psycopg.OperationalError as exc:
         # Lost connection, cancelled statement, server shut down: the transaction is gone.
-        raise ImportError_(
+        raise ImportRefused(
             f"データベースとの接続でエラーが発生し、何も取り込みませんでした: {exc}",
             f"nothing imported, the database connection failed: {exc}",
         ) from None
@@ -412,7 +408,7 @@ def _load(
     elif is_vector(path):
         rows = _vector_rows(layer, path, options, result)
     else:
-        raise ImportError_(
+        raise ImportRefused(
             f"{path.suffix} 形式には対応していません（CSV, GeoJSON, GeoPackage, Shapefile の zip）",
             f"unsupported format {path.suffix} (CSV, GeoJSON, GeoPackage, zipped Shapefile)",
         )
@@ -575,7 +571,7 @@ def _csv_rows(
     lat_i = source.column_index(LATITUDE_NAMES)
     lon_i = source.column_index(LONGITUDE_NAMES)
     if lat_i is None or lon_i is None:
-        raise ImportError_(
+        raise ImportRefused(
             "緯度・経度の列が見つかりません（列名: 緯度, 経度 / latitude, longitude）",
             "no latitude/longitude columns found (expected 緯度/経度 or latitude/longitude)",
         )
@@ -630,7 +626,7 @@ def _vector_rows(
     source = open_vector(path, encoding=options.encoding)
     src_epsg = source.src_epsg or options.src_epsg
     if src_epsg is None:
-        raise ImportError_(
+        raise ImportRefused(
             "ファイルに座標参照系がありません。--crs EPSG:6668 のように指定してください",
             "the file has no coordinate reference system; give one with --crs (e.g. EPSG:6668)",
         )

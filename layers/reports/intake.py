@@ -16,7 +16,6 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from geo.geometry import GeometryError, validate_lonlat
-from layers.city.hazards import POINT_LINE_AREA
 from layers.media.attachments import Attachment
 from layers.media.photos import CleanPhoto, clean_photo
 from layers.media.storage import MediaStore
@@ -31,12 +30,12 @@ from layers.reports.model import (
     ReportStatusChange,
 )
 from layers.reports.tracking import token_hash, tracking_token
+from layers.store.base import POINT_LINE_AREA, TEXT_MAX
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
 
 # Unambiguous on a phone call or a paper form: no 0/O, 1/I/L.
 _ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-DESCRIPTION_MAX = 4000
 
 
 @dataclass(frozen=True)
@@ -248,7 +247,7 @@ class Prepared:
 def prepare(new: NewReport, store: MediaStore) -> Prepared:
     """Everything that needs no database, done before a connection is taken: checking the
     text, place and contact, and decoding, stripping and writing the photos."""
-    description = _checked_text(new.description, "通報内容", "description", DESCRIPTION_MAX)
+    description = _checked_text(new.description, "通報内容", "description", TEXT_MAX)
     geometry = checked_geometry(new.geometry)
     contact = checked_contact(new.contact)
     if new.accuracy_m is not None and not 0 <= new.accuracy_m <= 100_000:

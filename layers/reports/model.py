@@ -23,8 +23,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from layers.city.hazards import POINT_LINE_AREA
-from layers.store.base import Base, Entity, allowed_geometry_types, choice, geometry, valid_geometry
+from layers.store.base import (
+    POINT_LINE_AREA,
+    Base,
+    Entity,
+    allowed_geometry_types,
+    choice,
+    geometry,
+    valid_geometry,
+)
 
 
 class ReportCategory(Entity, Base):
@@ -73,7 +80,6 @@ REOPENABLE_STATUSES = frozenset({ReportStatus.resolved, ReportStatus.closed_no_a
 
 # Lengths the report forms and the API enforce; the pages read them from
 # GET /api/reports/vocabulary rather than keeping copies.
-TEXT_MAX = 4000  # a description, a public text, a comment or a note
 CONTACT_NAME_MAX = 100
 CONTACT_EMAIL_MAX = 254
 CONTACT_PHONE_MAX = 40

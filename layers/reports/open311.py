@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from layers.city.identity import get_city
 from layers.policy import Actor, row_filter
 from layers.registry import get_layer
-from layers.reports.intake import DESCRIPTION_MAX, Contact, NewReport
+from layers.reports.intake import Contact, NewReport
 from layers.reports.model import (
     OPEN_STATUSES,
     LocationSource,
@@ -33,6 +33,7 @@ from layers.reports.model import (
     ReportStatus,
 )
 from layers.reports.tracking import REOPEN_COMMENT
+from layers.store.base import TEXT_MAX
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
 
@@ -583,10 +584,10 @@ def new_report(
     lat = _coordinate(form.get("lat"), "lat", 90)
     lon = _coordinate(form.get("long"), "long", 180)
     description = plain_text(form.get("description") or "")
-    if len(description) > DESCRIPTION_MAX:
+    if len(description) > TEXT_MAX:
         raise Refused(
-            f"description は{DESCRIPTION_MAX}文字以内にしてください（{len(description)}文字）。",
-            f"description is longer than {DESCRIPTION_MAX} characters ({len(description)})",
+            f"description は{TEXT_MAX}文字以内にしてください（{len(description)}文字）。",
+            f"description is longer than {TEXT_MAX} characters ({len(description)})",
             status=400,
         )
     # The spec makes description optional; the report then says what kind it is.
@@ -594,7 +595,7 @@ def new_report(
     address = plain_text(form.get("address_string") or "")[:200]
     if address:
         with_address = f"{description}\n\n場所の説明: {address}"
-        if len(with_address) <= DESCRIPTION_MAX:
+        if len(with_address) <= TEXT_MAX:
             description = with_address
     name = " ".join(
         part for part in (form.get("last_name"), form.get("first_name")) if part and part.strip()

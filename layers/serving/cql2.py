@@ -27,13 +27,13 @@ from layers.serving.features import (
     GEOMETRY,
     Crs,
     Params,
-    QueryError,
     View,
     column,
     parse_bbox,
     parse_instant,
     segment_length,
 )
+from layers.store.refusals import ParameterRefused
 
 FILTER_MAX_CHARS = 20_000
 FILTER_MAX_NODES = 1_000
@@ -91,8 +91,8 @@ class _Compiler:
         self.view, self.crs, self.params = v, crs, params
         self.nodes = 0
 
-    def fail(self, ja: str, en: str) -> QueryError:
-        return QueryError("filter", ja, en)
+    def fail(self, ja: str, en: str) -> ParameterRefused:
+        return ParameterRefused("filter", ja, en)
 
     def predicate(self, node: Any) -> str:
         self._count()
@@ -318,13 +318,13 @@ class _Compiler:
 def parse_filter(text: str, lang: str) -> Any:
     """CQL2 text or JSON to its JSON form (cql2, the Rust parser, does the parsing)."""
     if len(text) > FILTER_MAX_CHARS:
-        raise QueryError("filter", "filter が長すぎます。", "filter too long")
+        raise ParameterRefused("filter", "filter が長すぎます。", "filter too long")
     try:
         expr = cql2.parse_text(text) if lang == "cql2-text" else cql2.parse_json(text)
         return expr.to_json()
     except Exception as exc:  # cql2 raises ParseError / ValueError with a readable message
         message = " ".join(str(exc).split())[:300]
-        raise QueryError(
+        raise ParameterRefused(
             "filter", f"filter を解釈できません: {message}", f"cannot parse filter: {message}"
         ) from None
 

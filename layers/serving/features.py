@@ -14,15 +14,19 @@ import json
 import math
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
+
+from sqlalchemy.exc import DBAPIError
 
 from geo.crs import JGD2011_GEOGRAPHIC, STORAGE_SRID, WEB_MERCATOR, parse_crs, plane_zone_epsg
 from layers.policy import Actor, private_fields_visible, row_filter
 from layers.registry import LAYERS, PG_TYPES, Field, Layer
 from layers.store.db import get_engine
+from layers.store.refusals import ParameterRefused
 
 CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
@@ -33,14 +37,6 @@ MAX_LIMIT = 10_000
 # Above this many rows an unfiltered page reports the planner's row estimate as numberMatched
 # instead of counting the whole table on every page.
 ESTIMATE_ABOVE = 200_000
-
-
-class QueryError(ValueError):
-    """A request parameter the query cannot honour: the caller's mistake (400)."""
-
-    def __init__(self, parameter: str, message_ja: str, message_en: str):
-        super().__init__(message_en)
-        self.parameter, self.message_ja, self.message_en = parameter, message_ja, message_en
 
 
 # --- coordinate reference systems ----------------------------------------------------------
@@ -93,7 +89,7 @@ def find_crs(parameter: str, value: str, choices: Sequence[Crs]) -> Crs:
             if crs.srid == code and crs is not CRS84:
                 return crs
     supported = ", ".join(c.uri for c in choices)
-    raise QueryError(
+    raise ParameterRefused(
         parameter,
         f"{parameter} の座標参照系 {value} には対応していません。対応: {supported}",
         f"unsupported {parameter} {value!r}; supported: {supported}",
@@ -259,7 +255,7 @@ def parse_instant(parameter: str, text: str, *, end: bool = False) -> datetime:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise QueryError(
+        raise ParameterRefused(
             parameter,
             f"{parameter} の日時 {text!r} が読めません"
             "（RFC 3339、例: 2024-05-01T09:00:00+09:00）。",
@@ -276,7 +272,7 @@ def parse_datetime(text: str) -> Interval:
     """The datetime parameter: an instant, or an interval with '..' or empty for open ends."""
     if "/" not in text:
         if text.strip() in ("", ".."):
-            raise QueryError("datetime", "datetime が空です。", "datetime is empty")
+            raise ParameterRefused("datetime", "datetime が空です。", "datetime is empty")
         if len(text.strip()) == 10:  # a whole day
             return (parse_instant("datetime", text), parse_instant("datetime", text, end=True))
         moment = parse_instant("datetime", text)
@@ -285,9 +281,11 @@ def parse_datetime(text: str) -> Interval:
     start = None if first.strip() in ("", "..") else parse_instant("datetime", first)
     end = None if second.strip() in ("", "..") else parse_instant("datetime", second, end=True)
     if start is None and end is None:
-        raise QueryError("datetime", "datetime の両端が開いています。", "datetime: both ends open")
+        raise ParameterRefused(
+            "datetime", "datetime の両端が開いています。", "datetime: both ends open"
+        )
     if start is not None and end is not None and start > end:
-        raise QueryError(
+        raise ParameterRefused(
             "datetime", "datetime の開始が終了より後です。", "datetime: start after end"
         )
     return (start, end)
@@ -306,7 +304,7 @@ def parse_bbox(text: str, crs: Crs) -> BBox:
     except ValueError:
         numbers = []
     if len(numbers) not in (4, 6) or not all(math.isfinite(n) for n in numbers):
-        raise QueryError(
+        raise ParameterRefused(
             "bbox",
             "bbox は4つ（または6つ）の数値をカンマ区切りで指定してください。",
             "bbox must be 4 (or 6) comma-separated numbers",
@@ -317,11 +315,11 @@ def parse_bbox(text: str, crs: Crs) -> BBox:
     if crs.northing_first:
         x0, y0, x1, y1 = y0, x0, y1, x1
     if y0 > y1 or (not crs.geographic and x0 > x1):
-        raise QueryError(
+        raise ParameterRefused(
             "bbox", "bbox の下限が上限より大きくなっています。", "bbox: lower corner above upper"
         )
     if crs.geographic and (max(abs(y0), abs(y1)) > 90 or max(abs(x0), abs(x1)) > 180):
-        raise QueryError(
+        raise ParameterRefused(
             "bbox", "bbox の緯度経度が範囲外です。", "bbox: longitude or latitude out of range"
         )
     return BBox((x0, y0, x1, y1), crs)  # now east-first
@@ -387,7 +385,7 @@ def field_value(parameter: str, f: Field, text: str) -> Any:
         if f.type == "datetime":
             return parse_instant(parameter, text)
     except ValueError:
-        raise QueryError(
+        raise ParameterRefused(
             parameter,
             f"{parameter} の値 {text!r} は {f.title_ja} の型（{f.type}）に合いません。",
             f"{parameter}: {text!r} is not a valid {f.type}",
@@ -494,6 +492,23 @@ def items_sql(q: ItemsQuery, estimate: bool) -> str:
     )
 
 
+@contextmanager
+def _evaluable() -> Iterator[None]:
+    """Data exceptions (SQLSTATE class 22) and PostGIS/GEOS errors come from values in the
+    request, e.g. coordinates outside what a projection can take: the caller's to fix."""
+    try:
+        yield
+    except DBAPIError as exc:
+        state = getattr(exc.orig, "sqlstate", None) or ""
+        if state.startswith("22") or state == "XX000":
+            raise ParameterRefused(
+                "filter",
+                "この条件では検索できません（座標や値を確認してください）。",
+                "the query cannot be evaluated with these values (check coordinates and values)",
+            ) from None
+        raise
+
+
 def run_items(q: ItemsQuery, links: ItemsLinks) -> bytes | None:
     """Run the items statement; None when the layer is withheld from this caller."""
     estimate = q.view.row_filter is None and not q.conditions
@@ -509,7 +524,7 @@ def run_items(q: ItemsQuery, links: ItemsLinks) -> bytes | None:
         "estimate_above": ESTIMATE_ABOVE,
     }
     # Planned per request's values (session_options: plan_cache_mode), parsed once.
-    with get_engine().connect() as conn:
+    with _evaluable(), get_engine().connect() as conn:
         row = conn.exec_driver_sql(items_sql(q, estimate), values).first()
     return None if row is None else bytes(row[0])
 
@@ -557,6 +572,6 @@ def run_item(
         "related_tail": related[1],
         "layer_id": v.layer.id,
     }
-    with get_engine().connect() as conn:
+    with _evaluable(), get_engine().connect() as conn:
         row = conn.exec_driver_sql(sql, values).first()
     return None if row is None else bytes(row[0])

@@ -54,12 +54,6 @@ SIMPLIFY_UNITS = 4  # tile units; MapLibre draws a tile at 512 px, 8 units per p
 ADVERTISED_MAX_ZOOM = 16
 
 
-class TileRefused(Refused):
-    def __init__(self, status: int, message_ja: str, message_en: str, **extra: Any) -> None:
-        super().__init__(message_ja, message_en, status=status)
-        self.extra = extra
-
-
 # --- what was asked, and may the caller see it ----------------------------------------------
 
 
@@ -71,18 +65,18 @@ def parse_layers(spec: str, actor: Actor) -> tuple[tuple[Layer, ...], tuple[str 
     visible = [layer.id for layer in LAYERS if not _shows_nothing(row_filter(actor, layer))]
     known = ", ".join(visible)
     if any(not n for n in names) or len(set(names)) != len(names):
-        raise TileRefused(
-            400,
+        raise Refused(
             f"レイヤの指定 '{spec}' が正しくありません。重複や空の名前は使えません（{known}）。",
             f"bad layer list {spec!r}: names must be unique and non-empty (known: {known})",
+            status=400,
             known_layers=visible,
         )
     unknown = [n for n in names if n not in visible]
     if unknown:
-        raise TileRefused(
-            404,
+        raise Refused(
             f"レイヤ '{unknown[0]}' はありません。使えるレイヤ: {known}",
             f"no layer {unknown[0]!r}; known layers: {known}",
+            status=404,
             known_layers=visible,
         )
     layers = tuple(get_layer(n) for n in names)
@@ -92,18 +86,18 @@ def parse_layers(spec: str, actor: Actor) -> tuple[tuple[Layer, ...], tuple[str 
 def check_tile(z: int, x: int, y: int) -> None:
     max_zoom = get_settings().tile_max_zoom
     if not 0 <= z <= max_zoom:
-        raise TileRefused(
-            400,
+        raise Refused(
             f"ズームレベル z={z} は 0〜{max_zoom} の範囲で指定してください。",
             f"zoom z={z} must be between 0 and {max_zoom}",
+            status=400,
         )
     last = 2**z - 1
     for name, value in (("x", x), ("y", y)):
         if not 0 <= value <= last:
-            raise TileRefused(
-                400,
+            raise Refused(
                 f"ズーム {z} のタイル番号 {name}={value} は 0〜{last} の範囲で指定してください。",
                 f"tile {name}={value} is outside 0..{last} at zoom {z}",
+                status=400,
             )
 
 

@@ -12,6 +12,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from geo.crs import STORAGE_SRID
 
+# The longest free text a person may write in one field: a report's description, a public
+# text, a comment, a note (Open311's description limit, which every client already honours).
+TEXT_MAX = 4000
+# The geometry kinds a drawn place may be: "this whole stretch of road" or an area.
+POINT_LINE_AREA = ("Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
+
 # Stable constraint names so Alembic migrations can refer to them.
 NAMING = {
     "ix": "ix_%(column_0_label)s",

@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 
 from api.accounts.routes.auth import account_json
-from api.errors import Problem
 from api.pagination import Page, page_body, page_params
 from api.permissions import Authorized, permit, row_of
 from layers.accounts import lifecycle as accounts
@@ -20,6 +19,7 @@ from layers.accounts.audit import AuditEntry
 from layers.accounts.users import Department, Role, User
 from layers.policy import Action
 from layers.store.db import session_scope
+from layers.store.refusals import Refused
 
 router = APIRouter(tags=["admin"])
 
@@ -72,10 +72,10 @@ def add_department(
 ) -> dict[str, Any]:
     with session_scope(auth.actor.audit) as db:
         if db.scalar(select(Department).where(Department.code == body.code)):
-            raise Problem(
-                409,
+            raise Refused(
                 f"部署コード {body.code} は使われています。",
                 f"department code {body.code!r} exists",
+                status=409,
             )
         dept = Department(code=body.code, name=body.name, name_en=body.name_en)
         db.add(dept)
@@ -149,10 +149,10 @@ def edit_user(
     if auth.resource.id == auth.actor.user_id and (
         changes.get("is_active") is False or changes.get("role", Role.admin) != Role.admin
     ):
-        raise Problem(
-            409,
+        raise Refused(
             "自分自身の管理者権限は外せません。",
             "you cannot remove your own administrator access",
+            status=409,
         )
     with session_scope(auth.actor.audit) as db:
         user = db.get(User, auth.resource.id)

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.callers import clear_session_cookies, identify, set_session_cookies
-from api.errors import Problem
-from api.forms import json_or_form, wants_html
+from api.forms import json_or_form
+from api.negotiation import wants_html
 from api.pages import message, page
 from api.permissions import Authorized, permit, rate_limits
 from layers.accounts import audit, sessions
@@ -130,10 +130,10 @@ def login(
             audit.record(db, "auth.sign_in", actor=AuditActor(user.id, ip))
     if user is None:
         limits.hit("sign_in_failures", email, key)
-        raise Problem(
-            401,
+        raise Refused(
             "メールアドレスまたはパスワードが正しくありません。",
             "wrong e-mail address or password",
+            status=401,
             type_="/problems/sign-in-failed",
         )
     limits.clear("sign_in_failures", email, key)

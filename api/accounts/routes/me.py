@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select, update
 
 from api.accounts.routes.auth import account_json
-from api.errors import Problem
 from api.pagination import Page, page_body, page_params
 from api.permissions import Authorized, permit
 from layers.accounts import api_tokens
@@ -20,6 +19,7 @@ from layers.groups.model import Group, Membership
 from layers.policy import Action
 from layers.reports.model import Report, ReportCategory
 from layers.store.db import session_scope
+from layers.store.refusals import Refused
 
 router = APIRouter(prefix="/api/me", tags=["account"])
 
@@ -109,10 +109,10 @@ def create_token(
     body: TokenRequest, auth: Authorized = permit(Action.account_security)
 ) -> dict[str, Any]:
     if Scope.admin in body.scopes and auth.actor.role != Role.admin:
-        raise Problem(
-            403,
+        raise Refused(
             "admin スコープは管理者だけが発行できます。",
             "only administrators may create tokens with the admin scope",
+            status=403,
         )
     expires = (
         datetime.now(UTC) + timedelta(days=body.expires_in_days) if body.expires_in_days else None
@@ -143,4 +143,4 @@ def revoke_token(token_id: int, auth: Authorized = permit(Action.account_securit
             .values(revoked_at=func.now())
         )
         if done.rowcount == 0:  # type: ignore[attr-defined]
-            raise Problem(404, f"トークン {token_id} はありません。", f"no token {token_id}")
+            raise Refused(f"トークン {token_id} はありません。", f"no token {token_id}", status=404)

@@ -5,14 +5,11 @@ who changed which feature, before and after. The checks live in layers/city/edit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 
-from api.errors import Problem
 from api.permissions import Authorized, permit
 from layers.city import editing
 from layers.policy import Action
@@ -46,17 +43,8 @@ PatchBody = Annotated[
 ]
 
 
-@contextmanager
-def _problems() -> Iterator[None]:
-    try:
-        yield
-    except editing.EditRefused as exc:
-        raise Problem(exc.status, exc.message_ja, exc.message_en, **exc.extra) from None
-
-
 def _layer(layer_id: str) -> Layer:
-    with _problems():
-        return editing.editable_layer(layer_id)
+    return editing.editable_layer(layer_id)
 
 
 def _answer(feature: dict[str, Any], edit: editing.Edit, **kwargs: Any) -> JSONResponse:
@@ -71,7 +59,7 @@ def create_feature(
     layer_id: str, body: FeatureBody, auth: Authorized = permit(Action.layer_edit)
 ) -> JSONResponse:
     layer = _layer(layer_id)
-    with _problems(), session_scope(auth.actor.audit) as db:
+    with session_scope(auth.actor.audit) as db:
         feature_id, edit = editing.create_feature(db, layer, body)
         feature = editing.feature_json(db, layer, feature_id)
     location = f"{router.prefix.format(layer_id=layer.id)}/{feature_id}"
@@ -83,7 +71,7 @@ def edit_feature(
     layer_id: str, feature_id: int, body: PatchBody, auth: Authorized = permit(Action.layer_edit)
 ) -> JSONResponse:
     layer = _layer(layer_id)
-    with _problems(), session_scope(auth.actor.audit) as db:
+    with session_scope(auth.actor.audit) as db:
         edit = editing.update_feature(db, layer, feature_id, body)
         feature = editing.feature_json(db, layer, feature_id)
     return _answer(feature, edit)
@@ -94,6 +82,6 @@ def delete_feature(
     layer_id: str, feature_id: int, auth: Authorized = permit(Action.layer_edit)
 ) -> Response:
     layer = _layer(layer_id)
-    with _problems(), session_scope(auth.actor.audit) as db:
+    with session_scope(auth.actor.audit) as db:
         editing.delete_feature(db, layer, feature_id)
     return Response(status_code=204)

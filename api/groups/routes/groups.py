@@ -13,7 +13,6 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.errors import Problem
 from api.pagination import Page, page_body, page_params
 from api.permissions import Authorized, permit, row_of
 from layers.accounts import lifecycle as accounts
@@ -22,6 +21,7 @@ from layers.city.districts import District
 from layers.groups.model import Group, GroupKind, MemberRole, Membership, MembershipStatus
 from layers.policy import Action, Actor, can
 from layers.store.db import session_scope
+from layers.store.refusals import Refused
 
 router = APIRouter(tags=["groups"])
 
@@ -128,19 +128,19 @@ def create_group(body: NewGroup, auth: Authorized = permit(Action.group_create))
         if db.scalar(select(Group.id).where(Group.name == body.name)) is not None:
             raise _duplicate(body.name)
         if body.district_id is not None and db.get(District, body.district_id) is None:
-            raise Problem(
-                422,
+            raise Refused(
                 f"地区 {body.district_id} はありません。",
                 f"no district {body.district_id}",
+                status=422,
             )
         leader = None
         if body.leader_email:
             leader = accounts.find_user(db, body.leader_email)
             if leader is None or not leader.is_active:
-                raise Problem(
-                    422,
+                raise Refused(
                     "代表者のメールアドレスに該当するアカウントがありません。",
                     "no active account with the leader's e-mail address",
+                    status=422,
                 )
         group = Group(
             name=body.name,
@@ -167,9 +167,9 @@ def create_group(body: NewGroup, auth: Authorized = permit(Action.group_create))
         return group_json(group, 1 if leader is not None else 0)
 
 
-def _duplicate(name: str) -> Problem:
-    return Problem(
-        409, f"グループ名「{name}」は既に使われています。", f"a group named {name!r} exists"
+def _duplicate(name: str) -> Refused:
+    return Refused(
+        f"グループ名「{name}」は既に使われています。", f"a group named {name!r} exists", status=409
     )
 
 
@@ -225,10 +225,10 @@ def join_group(auth: Authorized = permit(Action.group_join, group_row)) -> dict[
         }
 
 
-def _already(status: MembershipStatus) -> Problem:
+def _already(status: MembershipStatus) -> Refused:
     if status == MembershipStatus.requested:
-        return Problem(409, "既に参加を申請しています。", "you have already asked to join")
-    return Problem(409, "既にこのグループのメンバーです。", "you are already a member")
+        return Refused("既に参加を申請しています。", "you have already asked to join", status=409)
+    return Refused("既にこのグループのメンバーです。", "you are already a member", status=409)
 
 
 @router.get("/api/groups/{group_id}/members", summary="メンバー一覧 / Members")
@@ -267,7 +267,7 @@ def _lock_group(db: Session, group_id: int) -> Group:
     other at the same moment cannot leave the group without any leader."""
     group = db.get(Group, group_id, with_for_update=True)
     if group is None:
-        raise Problem(404, f"グループ {group_id} はありません。", f"no group {group_id}")
+        raise Refused(f"グループ {group_id} はありません。", f"no group {group_id}", status=404)
     return group
 
 
@@ -293,10 +293,10 @@ def _refuse_if_last_leader(db: Session, m: Membership) -> None:
         and m.status == MembershipStatus.active
         and _other_leaders(db, m.group_id, m.user_id) == 0
     ):
-        raise Problem(
-            409,
+        raise Refused(
             "最後の代表者は外せません。先に別のメンバーを代表者にしてください。",
             "the group's last leader cannot be removed; make another member a leader first",
+            status=409,
         )
 
 
@@ -314,7 +314,7 @@ def set_member(
         _lock_group(db, group.id)
         user = db.get(User, user_id)
         if user is None or not user.is_active:
-            raise Problem(404, f"利用者 {user_id} はいません。", f"no active user {user_id}")
+            raise Refused(f"利用者 {user_id} はいません。", f"no active user {user_id}", status=404)
         m = db.scalar(
             select(Membership).where(Membership.group_id == group.id, Membership.user_id == user_id)
         )
@@ -322,10 +322,10 @@ def set_member(
             # Membership needs the person's own request; only an administrator, who manages
             # accounts anyway, may enrol someone directly.
             if not can(auth.actor, Action.account_manage):
-                raise Problem(
-                    403,
+                raise Refused(
                     "参加申請のない人をメンバーにはできません（管理者のみ可能）。",
                     "this person has not asked to join; only an administrator may add them",
+                    status=403,
                 )
             m = Membership(group_id=group.id, user_id=user_id)
             db.add(m)
@@ -348,10 +348,10 @@ def _membership_row(db: Session, request: Request) -> Membership:
             )
         )
     if m is None:
-        raise Problem(
-            404,
+        raise Refused(
             f"グループ {raw_group} に利用者 {raw_user} のメンバー登録はありません。",
             f"user {raw_user!r} has no membership in group {raw_group!r}",
+            status=404,
         )
     return m
 

@@ -15,17 +15,17 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
-from api.errors import Problem
 from api.groups.routes.groups import group_row, vary_by_caller
 from api.pagination import Page, page_body, page_params
 from api.permissions import Authorized, permit, row_of
 from geo.crs import STORAGE_SRID
 from geo.geometry import GeometryError, parse_geojson_geometry, validate_lonlat
-from layers.city.hazards import POINT_LINE_AREA
 from layers.groups.model import Group
 from layers.groups.safety_maps import SafetyFeatureKind, SafetyMap, SafetyMapFeature
 from layers.policy import Action, can
+from layers.store.base import POINT_LINE_AREA
 from layers.store.db import session_scope
+from layers.store.refusals import Refused
 
 router = APIRouter(tags=["safety maps"])
 
@@ -40,10 +40,10 @@ def geometry_input(obj: dict[str, Any], allowed: tuple[str, ...]) -> shapely.Geo
     try:
         return validate_lonlat(parse_geojson_geometry(obj), allowed=set(allowed))
     except GeometryError as exc:
-        raise Problem(
-            422,
+        raise Refused(
             exc.message_ja,
             exc.message_en,
+            status=422,
             type_="/problems/invalid-geometry",
             code=exc.code,
         ) from None
@@ -178,7 +178,7 @@ def get_map(auth: Authorized = permit(Action.safety_map_read, map_row)) -> dict[
 def _locked_map(db: Session, map_id: int) -> SafetyMap:
     m = db.get(SafetyMap, map_id, with_for_update=True)
     if m is None:  # deleted since permit() loaded it
-        raise Problem(404, f"安全マップ {map_id} はありません。", f"no safety map {map_id}")
+        raise Refused(f"安全マップ {map_id} はありません。", f"no safety map {map_id}", status=404)
     return m
 
 
@@ -255,9 +255,9 @@ def delete_feature(
             )
         )
         if feature is None:
-            raise Problem(
-                404,
+            raise Refused(
                 f"この安全マップに地点 {feature_id} はありません。",
                 f"no feature {feature_id} on safety map {auth.resource.id}",
+                status=404,
             )
         db.delete(feature)

@@ -18,8 +18,9 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from api.errors import Problem, problem_of
+from api.errors import refusal_of
 from layers.reports import open311
+from layers.store.refusals import Refused
 
 FORMATS = open311.FORMATS
 MEDIA_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
@@ -38,20 +39,6 @@ ITEMS = {
 # XML 1.0 cannot carry these characters, escaped or not.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 PASSED_THROUGH = frozenset({400, 401, 403, 404, 405, 413, 429})
-
-
-class Open311Error(Exception):
-    def __init__(
-        self,
-        status: int,
-        description_ja: str,
-        description_en: str,
-        headers: dict[str, str] | None = None,
-    ):
-        super().__init__(description_en)
-        self.status = status
-        self.descriptions = [f"{description_ja} / {description_en}"]
-        self.headers = headers
 
 
 def spec_status(status: int) -> int:
@@ -89,32 +76,23 @@ def reply(
     return Response(body, status_code=status, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
-def error_response(error: Open311Error, fmt: str) -> Response:
-    errors = [{"code": error.status, "description": d} for d in error.descriptions]
-    headers = {"Cache-Control": "no-store", **(error.headers or {})}
-    return reply(document("errors", errors, fmt), fmt, status=error.status, headers=headers)
-
-
-def _from_problem(exc: Problem) -> Open311Error:
-    error = Open311Error(spec_status(exc.status), exc.detail_ja, exc.detail_en, exc.headers)
-    listed = exc.extra.get("errors")
+def error_response(refusal: Refused, fmt: str) -> Response:
+    """A refusal as the spec's error list: one {code, description} per mistake (every field
+    of a form that failed, or the one reason), each description in Japanese and English."""
+    status = spec_status(refusal.status)
+    listed = refusal.extra.get("errors")
     if isinstance(listed, list) and listed:
-        error.descriptions = [
+        descriptions = [
             f"入力に誤りがあります（{e.get('location')}） / "
             f"invalid input ({e.get('location')}): {e.get('message')}"
             for e in listed
             if isinstance(e, dict)
         ]
-    return error
-
-
-def as_open311(exc: Exception) -> Open311Error | None:
-    """Any refusal raised while answering, in the spec's terms; None: not a refusal. The
-    refusals are the same ones the rest of the API answers (api/errors.problem_of)."""
-    if isinstance(exc, Open311Error):
-        return exc
-    problem = problem_of(exc)
-    return None if problem is None else _from_problem(problem)
+    else:
+        descriptions = [f"{refusal.message_ja} / {refusal.message_en}"]
+    errors = [{"code": status, "description": d} for d in descriptions]
+    headers = {"Cache-Control": "no-store", **(refusal.headers or {})}
+    return reply(document("errors", errors, fmt), fmt, status=status, headers=headers)
 
 
 def requested_format(request: Request) -> str:
@@ -133,9 +111,9 @@ class Open311Route(APIRoute):
             try:
                 return await handler(request)
             except Exception as exc:
-                error = as_open311(exc)
-                if error is None:
+                refusal = refusal_of(exc)
+                if refusal is None:
                     raise
-                return error_response(error, requested_format(request))
+                return error_response(refusal, requested_format(request))
 
         return open311_handler

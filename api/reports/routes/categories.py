@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from api.errors import Problem
 from api.forms import json_or_form
 from api.permissions import Authorized, permit
 from layers.accounts import lifecycle as accounts
@@ -28,11 +27,12 @@ from layers.reports.model import (
     REOPENABLE_STATUSES,
     RESPONSIBLE_PARTY_MAX,
     STATUS_LABELS,
-    TEXT_MAX,
     ReportCategory,
     ReportStatus,
 )
+from layers.store.base import TEXT_MAX
 from layers.store.db import session_scope
+from layers.store.refusals import Refused
 from layers.store.settings import get_settings
 
 router = APIRouter(tags=["reports"])
@@ -124,7 +124,7 @@ def _apply(db: Session, category: ReportCategory, body: CategoryFields) -> None:
         category.department_id = accounts.department_by_code(db, code).id if code else None
     for name, value in changes.items():
         if value is None:
-            raise Problem(400, f"{name} を空にはできません。", f"{name} cannot be null")
+            raise Refused(f"{name} を空にはできません。", f"{name} cannot be null", status=400)
         setattr(category, name, value)
 
 
@@ -142,10 +142,10 @@ async def add_category(
     body = await json_or_form(request, NewCategory)
     with session_scope(auth.actor.audit) as db:
         if db.scalar(select(ReportCategory).where(ReportCategory.code == body.code)):
-            raise Problem(
-                409,
+            raise Refused(
                 f"通報の種類「{body.code}」は既にあります。",
                 f"report category {body.code!r} exists",
+                status=409,
             )
         category = ReportCategory(code=body.code, name_ja=body.name_ja, name_en=body.name_en)
         _apply(db, category, body)
@@ -163,8 +163,8 @@ async def change_category(
     with session_scope(auth.actor.audit) as db:
         category = db.scalar(select(ReportCategory).where(ReportCategory.code == code))
         if category is None:
-            raise Problem(
-                404, f"通報の種類「{code}」はありません。", f"no report category {code!r}"
+            raise Refused(
+                f"通報の種類「{code}」はありません。", f"no report category {code!r}", status=404
             )
         _apply(db, category, body)
         return _answer(db, code)

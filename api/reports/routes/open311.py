@@ -27,7 +27,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from api.permissions import Authorized, permit, rate_limits
-from api.reports.open311.formats import FORMATS, Open311Error, Open311Route, document, reply
+from api.reports.open311.formats import FORMATS, Open311Route, document, reply
 from api.reports.routes.submission import intake, run_intake
 from layers.accounts import api_tokens
 from layers.accounts.api_tokens import Scope
@@ -35,6 +35,7 @@ from layers.city.identity import get_city
 from layers.policy import Action, Actor, can
 from layers.reports import open311
 from layers.store.db import session_scope
+from layers.store.refusals import Refused
 from layers.store.settings import get_settings
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
@@ -55,20 +56,20 @@ NOTICE = (
 
 def _format(fmt: str) -> str:
     if fmt not in FORMATS:
-        raise Open311Error(
-            404,
+        raise Refused(
             f"形式「{fmt}」には対応していません（xml か json）。",
             f"format {fmt!r} is not served; use .xml or .json",
+            status=404,
         )
     return fmt
 
 
 def _jurisdiction(db: Session, value: str | None) -> None:
     if not open311.jurisdiction_known(db, value):
-        raise Open311Error(
-            404,
+        raise Refused(
             f"jurisdiction_id「{value}」は見つかりません。",
             f"jurisdiction_id not found: {value!r}",
+            status=404,
         )
 
 
@@ -145,10 +146,10 @@ def service_definition(
         _jurisdiction(db, jurisdiction_id)
         category = open311.active_service(db, service_code)
     if category is None:
-        raise Open311Error(
-            404,
+        raise Refused(
             f"service_code「{service_code}」が不明です。",
             f"unknown service_code {service_code!r}",
+            status=404,
         )
     body = open311.service_definition(category.code, lang == "en")
     return reply(document("service_definition", body, fmt), fmt, headers=_cache(auth))
@@ -161,24 +162,24 @@ def _token_actor(request: Request, api_key: str | None, auth: Authorized) -> Act
     """The account behind api_key, as the policy sees a caller using that token."""
     key = (api_key or "").strip()
     if not key and "api_key" in request.query_params:
-        raise Open311Error(
-            403,
+        raise Refused(
             "api_key は URL ではなくフォームの本文で送ってください（URL はログに残ります）。",
             "send api_key in the form body, not in the URL (URLs end up in logs)",
+            status=403,
         )
     if not key:
-        raise Open311Error(
-            403,
+        raise Refused(
             "api_key がありません。write 権限の API トークンを api_key で送ってください。",
             "api_key is missing; send an API token with the write scope as api_key",
+            status=403,
         )
     with session_scope() as db:
         found = api_tokens.find(db, key)
         if found is None:
-            raise Open311Error(
-                403,
+            raise Refused(
                 "api_key が無効です（失効・期限切れ・形式誤り）。",
                 "invalid api_key (unknown, revoked or expired)",
+                status=403,
             )
         token, user = found
         actor = Actor(
@@ -190,10 +191,10 @@ def _token_actor(request: Request, api_key: str | None, auth: Authorized) -> Act
             ip=auth.actor.ip,
         )
     if not can(actor, Action.report_submit):
-        raise Open311Error(
-            403,
+        raise Refused(
             "この api_key には write 権限がありません。",
             "this api_key lacks the write scope",
+            status=403,
         )
     rate_limits(request).hit("write_account", str(user.id))
     return actor
@@ -202,25 +203,25 @@ def _token_actor(request: Request, api_key: str | None, auth: Authorized) -> Act
 async def _form(request: Request) -> list[tuple[str, str]]:
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        raise Open311Error(
-            400,
+        raise Refused(
             "本文は application/x-www-form-urlencoded で送ってください。",
             "send the fields as application/x-www-form-urlencoded",
+            status=400,
         )
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > FORM_MAX_BYTES:
-        raise Open311Error(
-            413,
+        raise Refused(
             f"送信データが大きすぎます（上限 {FORM_MAX_BYTES // 1000} kB）。",
             f"the request body is larger than {FORM_MAX_BYTES // 1000} kB",
+            status=413,
         )
     try:
         form = await request.form(max_files=0, max_fields=200)
     except Exception as exc:  # python-multipart's limits (files are refused) and bad bodies
-        raise Open311Error(
-            400,
+        raise Refused(
             "フォームの内容を読み取れません（ファイルは送れません）。",
             f"unreadable form: {exc}",
+            status=400,
         ) from None
     return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
 
@@ -293,10 +294,10 @@ def service_requests(
     fmt = _format(fmt)
     ids = open311.comma_list(service_request_id)
     if len(ids) > open311.IDS_MAX:
-        raise Open311Error(
-            400,
+        raise Refused(
             f"service_request_id は{open311.IDS_MAX}件までです。",
             f"at most {open311.IDS_MAX} service_request_id values",
+            status=400,
         )
     with session_scope() as db:
         _jurisdiction(db, jurisdiction_id)
@@ -340,10 +341,10 @@ def service_request(
         query = open311.RequestQuery(ids=[service_request_id], page_size=1)
         found = open311.service_requests(db, auth.actor, query, fmt, lang == "en")
     if found.count == 0:
-        raise Open311Error(
-            404,
+        raise Refused(
             f"service_request_id「{service_request_id}」は見つかりません。",
             f"service_request_id not found: {service_request_id!r}",
+            status=404,
         )
     return reply(found.body, fmt, headers=_cache(auth))
 
@@ -362,11 +363,11 @@ def token(
     _format(fmt)
     with session_scope() as db:
         _jurisdiction(db, jurisdiction_id)
-    raise Open311Error(
-        404,
+    raise Refused(
         "トークンは発行していません。受付番号（service_request_id）は送信時に返しています。",
         "token not found: this server never issues tokens; POST requests answers with the "
         "service_request_id",
+        status=404,
     )
 
 

@@ -15,19 +15,17 @@ from urllib.parse import quote
 import shapely
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.errors import Problem
-from api.forms import invalid_input, json_or_form
+from api.forms import json_or_form, validated
 from api.groups.routes.safety_maps import geometry_input
 from api.pages import page
 from api.permissions import Authorized, permit
 from layers.accounts.audit import AuditActor
-from layers.city.hazards import POINT_LINE_AREA
 from layers.media.photos import photo_gps
 from layers.media.storage import media_store
 from layers.policy import Action, is_reporter
@@ -45,6 +43,7 @@ from layers.reports.intake import (
 )
 from layers.reports.model import LocationSource, Report, ReportAccess, ReportCategory, ReportSource
 from layers.reports.view import Audience, report_json
+from layers.store.base import POINT_LINE_AREA
 from layers.store.db import session_scope
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
@@ -101,16 +100,16 @@ async def read_photo_form(
     ceiling = settings.photo_max_count * settings.photo_max_bytes + 1_000_000
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > ceiling:
-        raise Problem(
-            413,
+        raise Refused(
             f"送信データが大きすぎます（上限 {ceiling // 1_000_000} MB）。",
             f"the upload is larger than {ceiling // 1_000_000} MB",
+            status=413,
         )
     try:
         form = await request.form(max_files=max_files, max_fields=max_fields)
     except Exception as exc:  # python-multipart's own limits and malformed bodies
-        raise Problem(
-            400, "フォームの内容を読み取れません。", f"unreadable form data: {exc}"
+        raise Refused(
+            "フォームの内容を読み取れません。", f"unreadable form data: {exc}", status=400
         ) from None
     fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     photos = []
@@ -134,10 +133,7 @@ async def read_submission(request: Request) -> tuple[Submission, list[bytes]]:
     # One file more than allowed still parses, so the answer can say how many are allowed.
     allowed = get_settings().photo_max_count
     fields, photos = await read_photo_form(request, "photos", allowed + 1, max_fields=50)
-    try:
-        return Submission.model_validate(fields), photos
-    except ValidationError as exc:
-        raise invalid_input(exc) from None
+    return validated(Submission, fields), photos
 
 
 def _location(body: Submission, photos: list[bytes]) -> tuple[shapely.Geometry, LocationSource]:
@@ -149,15 +145,15 @@ def _location(body: Submission, photos: list[bytes]) -> tuple[shapely.Geometry, 
         found = photo_gps(photos[0])
         if found is not None:
             return shapely.Point(*found), LocationSource.photo
-        raise Problem(
-            422,
+        raise Refused(
             "写真に位置情報がありません。地図で場所を指定してください。",
             "the photo carries no GPS position; place the report on the map",
+            status=422,
         )
-    raise Problem(
-        400,
+    raise Refused(
         "場所を指定してください（lat と lon、または geometry）。",
         "give the location: lat and lon, or a GeoJSON geometry",
+        status=400,
     )
 
 
@@ -193,10 +189,10 @@ async def submit_report(
     body, photos = await read_submission(request)
     key = request.headers.get("idempotency-key") or body.idempotency_key
     if key is not None and not 8 <= len(key) <= 200:
-        raise Problem(
-            400,
+        raise Refused(
             "Idempotency-Key は8〜200文字にしてください。",
             "Idempotency-Key must be 8–200 characters",
+            status=400,
         )
     geometry, source = _location(body, photos)
     new = NewReport(
@@ -256,7 +252,7 @@ async def photo_location(
     the report's location; the photo is not stored."""
     photos = (await read_photo_form(request, "photo", 1, max_fields=5))[1]
     if not photos:
-        raise Problem(400, "写真（photo）を添付してください。", "attach one file as `photo`")
+        raise Refused("写真（photo）を添付してください。", "attach one file as `photo`", status=400)
     found = await run_in_threadpool(photo_gps, photos[0])
     if found is None:
         return {"found": False}
@@ -291,7 +287,7 @@ def report_access(db: Session, request: Request) -> ReportAccess:
         .where(Report.public_id == public_id)
     ).first()
     if found is None:
-        raise Problem(404, f"通報 {public_id} はありません。", f"no report {public_id!r}")
+        raise Refused(f"通報 {public_id} はありません。", f"no report {public_id!r}", status=404)
     report, sensitive = found
     token = request.headers.get(TOKEN_HEADER) or request.query_params.get("token")
     access = ReportAccess(report, sensitive, report_tracking.token_matches(report, token))
@@ -308,9 +304,9 @@ def audience(auth: Authorized) -> Audience:
     return Audience.public
 
 
-def _not_found(auth: Authorized) -> Problem:
+def _not_found(auth: Authorized) -> Refused:
     public_id = auth.resource.report.public_id
-    return Problem(404, f"通報 {public_id} はありません。", f"no report {public_id!r}")
+    return Refused(f"通報 {public_id} はありません。", f"no report {public_id!r}", status=404)
 
 
 def view_response(auth: Authorized, status: int = 200) -> Response:
@@ -348,10 +344,10 @@ async def support(
         auth.actor.user_id, request.headers.get(DEVICE_HEADER) or body.device_id
     )
     if key is None:
-        raise Problem(
-            400,
+        raise Refused(
             "ログインするか、端末ID（X-Device-Id）を送ってください。",
             "sign in, or send a device id (X-Device-Id header or device_id)",
+            status=400,
         )
     count, added = await run_in_threadpool(_support, auth, key)
     return {"public_id": auth.resource.report.public_id, "supporter_count": count, "added": added}
@@ -373,7 +369,7 @@ async def add_photos(
     allowed = get_settings().photo_max_count
     raw = (await read_photo_form(request, "photos", allowed + 1, max_fields=10))[1]
     if not raw:
-        raise Problem(400, "写真（photos）を添付してください。", "attach files as `photos`")
+        raise Refused("写真（photos）を添付してください。", "attach files as `photos`", status=400)
     await run_intake(_add_photos, raw, auth)
     return await run_in_threadpool(view_response, auth, 201)
 

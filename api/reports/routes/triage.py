@@ -14,7 +14,6 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import Problem
 from api.forms import json_or_form
 from api.pagination import Page, page_params
 from api.permissions import Authorized, permit
@@ -26,6 +25,7 @@ from layers.reports import triage as report_triage
 from layers.reports.model import Report, ReportStatus
 from layers.reports.triage import PhotoDecision
 from layers.store.db import session_scope
+from layers.store.refusals import Refused
 
 router = APIRouter(prefix="/api/triage", tags=["triage"])
 
@@ -113,10 +113,10 @@ def queue(
     statuses = _list(status)
     unknown = [s for s in statuses or () if s not in ReportStatus.__members__]
     if unknown:
-        raise Problem(
-            400,
+        raise Refused(
             f"状態 {unknown} はありません。",
             f"unknown status {unknown}; use {', '.join(ReportStatus)}",
+            status=400,
         )
     if department is None:
         department = _own_department(auth.actor.department_id)
@@ -293,8 +293,8 @@ async def hazard(
             auth,
             lambda db, row: report_triage.create_hazard(db, row, kind, body.severity, body.title),
         )
-    raise Problem(
-        400,
+    raise Refused(
         "hazard_id（既存の危険箇所）か kind（新しく作る）のどちらか一方を指定してください。",
         "give either hazard_id (an existing hazard) or kind (to create one)",
+        status=400,
     )

@@ -5,19 +5,14 @@ Every parameter is checked here; an unknown or malformed one is a 400 problem na
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 
 from fastapi import Request
 
-from api.errors import Problem
-from api.negotiation import qualities
 from layers.registry import Field
 from layers.serving import features as fq
 from layers.serving.cql2 import compile_filter, parse_filter
-
-INVALID_PARAMETER = "/problems/invalid-parameter"
-JSON_TYPES = ("application/json", "application/geo+json", "application/schema+json")
+from layers.store.refusals import ParameterRefused
 
 ITEMS_PARAMETERS = frozenset(
     {
@@ -37,54 +32,20 @@ ITEMS_PARAMETERS = frozenset(
 )
 
 
-def bad_parameter(parameter: str, ja: str, en: str) -> Problem:
-    return Problem(400, ja, en, type_=INVALID_PARAMETER, parameter=parameter)
-
-
-@contextmanager
-def query_errors() -> Iterator[None]:
-    try:
-        yield
-    except fq.QueryError as exc:
-        raise bad_parameter(exc.parameter, exc.message_ja, exc.message_en) from None
-
-
 def check_parameters(request: Request, allowed: Iterable[str]) -> None:
     known = set(allowed)
     for name in request.query_params:
         if name not in known:
             listed = ", ".join(sorted(known)) or "(なし / none)"
-            raise bad_parameter(
+            raise ParameterRefused(
                 name,
                 f"不明なパラメータ {name} です。使えるもの: {listed}",
                 f"unknown query parameter {name!r}; allowed: {listed}",
             )
         if len(request.query_params.getlist(name)) > 1:
-            raise bad_parameter(
+            raise ParameterRefused(
                 name, f"パラメータ {name} が複数あります。", f"parameter {name!r} given twice"
             )
-
-
-def _quality(accept: str, media_types: Iterable[str]) -> float:
-    offered = qualities(accept)
-    return max((offered.get(m, 0.0) for m in media_types), default=0.0)
-
-
-def wants_html(request: Request) -> bool:
-    """f=html|json decides; otherwise the Accept header (JSON unless HTML is preferred)."""
-    f = request.query_params.get("f")
-    if f is not None:
-        if f.lower() == "html":
-            return True
-        if f.lower() in ("json", "geojson"):
-            return False
-        raise bad_parameter(
-            "f",
-            f"f={f} には対応していません（json / html）。",
-            f"unsupported f={f!r}; use json or html",
-        )
-    accept = request.headers.get("accept", "")
-    return _quality(accept, ("text/html",)) > _quality(accept, JSON_TYPES)
 
 
 def english(request: Request) -> bool:
@@ -103,39 +64,38 @@ def parse_items(request: Request, v: fq.View, zone: int | None) -> fq.ItemsQuery
     check_parameters(request, ITEMS_PARAMETERS | by_field.keys())
     q = fq.ItemsQuery(v)
     choices = fq.crs_choices(zone)
-    with query_errors():
-        q.limit = _limit(_one(request, "limit"))
-        q.offset = _offset(_one(request, "offset"))
-        crs = _one(request, "crs")
-        if crs is not None:
-            q.crs = fq.find_crs("crs", crs, choices)
-        geom = fq.column(v.layer.geometry_column)
-        bbox = _one(request, "bbox")
-        bbox_crs = _one(request, "bbox-crs")
-        if bbox_crs is not None and bbox is None:
-            raise fq.QueryError(
-                "bbox-crs", "bbox-crs には bbox が必要です。", "bbox-crs without bbox"
-            )
-        if bbox is not None:
-            crs_of_box = fq.find_crs("bbox-crs", bbox_crs, choices) if bbox_crs else fq.CRS84
-            q.conditions.append(fq.bbox_condition(fq.parse_bbox(bbox, crs_of_box), geom, q.params))
-        when = _one(request, "datetime")
-        if when is not None:
-            interval = fq.parse_datetime(when)
-            temporal = v.temporal
-            # A collection without a time of its own ignores datetime (OGC API - Features
-            # Part 1, 7.15.4); the value is still checked, so a typo is not silently lost.
-            if temporal is not None:
-                column = fq.column(temporal.name)
-                q.conditions.append(fq.interval_condition(column, interval, q.params))
-        q.properties = _properties(_one(request, "properties"), v)
-        q.sortby = _sortby(_one(request, "sortby"), v)
-        for name, f in by_field.items():
-            value = _one(request, name)
-            if value is not None:
-                typed = fq.field_value(name, f, value)
-                q.conditions.append(fq.field_condition(f, typed, q.params))
-        _filter(request, q, choices)
+    q.limit = _limit(_one(request, "limit"))
+    q.offset = _offset(_one(request, "offset"))
+    crs = _one(request, "crs")
+    if crs is not None:
+        q.crs = fq.find_crs("crs", crs, choices)
+    geom = fq.column(v.layer.geometry_column)
+    bbox = _one(request, "bbox")
+    bbox_crs = _one(request, "bbox-crs")
+    if bbox_crs is not None and bbox is None:
+        raise ParameterRefused(
+            "bbox-crs", "bbox-crs には bbox が必要です。", "bbox-crs without bbox"
+        )
+    if bbox is not None:
+        crs_of_box = fq.find_crs("bbox-crs", bbox_crs, choices) if bbox_crs else fq.CRS84
+        q.conditions.append(fq.bbox_condition(fq.parse_bbox(bbox, crs_of_box), geom, q.params))
+    when = _one(request, "datetime")
+    if when is not None:
+        interval = fq.parse_datetime(when)
+        temporal = v.temporal
+        # A collection without a time of its own ignores datetime (OGC API - Features
+        # Part 1, 7.15.4); the value is still checked, so a typo is not silently lost.
+        if temporal is not None:
+            column = fq.column(temporal.name)
+            q.conditions.append(fq.interval_condition(column, interval, q.params))
+    q.properties = _properties(_one(request, "properties"), v)
+    q.sortby = _sortby(_one(request, "sortby"), v)
+    for name, f in by_field.items():
+        value = _one(request, name)
+        if value is not None:
+            typed = fq.field_value(name, f, value)
+            q.conditions.append(fq.field_condition(f, typed, q.params))
+    _filter(request, q, choices)
     return q
 
 
@@ -143,7 +103,7 @@ def _filter(request: Request, q: fq.ItemsQuery, choices: tuple[fq.Crs, ...]) -> 
     text = _one(request, "filter")
     lang = _one(request, "filter-lang") or "cql2-text"
     if lang not in ("cql2-text", "cql2-json"):
-        raise fq.QueryError(
+        raise ParameterRefused(
             "filter-lang",
             f"filter-lang={lang} には対応していません（cql2-text / cql2-json）。",
             f"unsupported filter-lang {lang!r}; use cql2-text or cql2-json",
@@ -162,7 +122,7 @@ def _limit(text: str | None) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise fq.QueryError(
+        raise ParameterRefused(
             "limit", f"limit={text} は整数ではありません。", f"limit {text!r} is not an integer"
         ) from None
     # Out-of-range limits are clamped, not refused (OGC API - Features 7.15.3).
@@ -177,7 +137,7 @@ def _offset(text: str | None) -> int:
     except ValueError:
         value = -1
     if value < 0:
-        raise fq.QueryError(
+        raise ParameterRefused(
             "offset",
             f"offset={text} は0以上の整数で指定してください。",
             f"offset {text!r} must be an integer >= 0",
@@ -194,7 +154,7 @@ def _properties(text: str | None, v: fq.View) -> tuple[Field, ...] | None:
             continue
         f = v.field(name)
         if f is None:
-            raise fq.QueryError(
+            raise ParameterRefused(
                 "properties",
                 f"properties の {name} はこのコレクションの項目ではありません。",
                 f"properties: {name!r} is not a property of this collection",
@@ -215,7 +175,7 @@ def _sortby(text: str | None, v: fq.View) -> tuple[fq.Sort, ...]:
         name = key.lstrip("+-").strip()
         f = v.field(name) if name else None
         if f is None:
-            raise fq.QueryError(
+            raise ParameterRefused(
                 "sortby",
                 f"sortby の {name or raw!r} はこのコレクションの項目ではありません。",
                 f"sortby: {name or raw!r} is not a property of this collection",

@@ -6,11 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.errors import Problem
 from api.permissions import permit
 from layers.policy import Action
 from layers.serving.publishing import layer_summaries
 from layers.store.db import session_scope
+from layers.store.refusals import Refused
 
 router = APIRouter(prefix="/api", tags=["layers"])
 
@@ -35,4 +35,6 @@ def get_layer(layer_id: str) -> dict[str, Any]:
         for summary in layer_summaries(session):
             if summary["id"] == layer_id:
                 return summary
-    raise Problem(404, f"レイヤ {layer_id} はありません。", f"no published layer {layer_id!r}")
+    raise Refused(
+        f"レイヤ {layer_id} はありません。", f"no published layer {layer_id!r}", status=404
+    )

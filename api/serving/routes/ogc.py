@@ -13,26 +13,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 
-from api.errors import Problem
+from api.negotiation import wants_html
 from api.pagination import Page, next_url, prev_url
 from api.permissions import Authorized, permit
 from api.serving.ogc import documents as docs
 from api.serving.ogc import html
 from api.serving.ogc.openapi import document as openapi_document
-from api.serving.ogc.requests import (
-    bad_parameter,
-    check_parameters,
-    english,
-    parse_items,
-    wants_html,
-)
+from api.serving.ogc.requests import check_parameters, english, parse_items
 from layers.city.identity import City
 from layers.policy import Action, Actor
 from layers.serving import features as fq
 from layers.serving.layer_metadata import LayerMetadata
 from layers.store.db import session_scope
+from layers.store.refusals import Refused
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 
@@ -61,12 +55,12 @@ def _visible(actor: Actor, meta: dict[str, LayerMetadata]) -> list[fq.View]:
     return [v for v in fq.views(actor) if fq.published(v, published)]
 
 
-def _not_found(collection_id: str) -> Problem:
+def _not_found(collection_id: str) -> Refused:
     # A collection the caller may not read answers exactly as a missing one.
-    return Problem(
-        404,
+    return Refused(
         f"コレクション {collection_id} はありません。",
         f"no collection {collection_id!r}",
+        status=404,
     )
 
 
@@ -183,23 +177,6 @@ def _items_links(request: Request, v: fq.View, q: fq.ItemsQuery) -> fq.ItemsLink
     )
 
 
-def _run(run: Any, *args: Any) -> bytes | None:
-    try:
-        result: bytes | None = run(*args)
-    except DBAPIError as exc:
-        state = getattr(exc.orig, "sqlstate", None) or ""
-        # Data exceptions (class 22) and PostGIS/GEOS errors come from values in the request,
-        # e.g. coordinates outside what a projection can take.
-        if state.startswith("22") or state == "XX000":
-            raise bad_parameter(
-                "filter",
-                "この条件では検索できません（座標や値を確認してください）。",
-                "the query cannot be evaluated with these values (check coordinates and values)",
-            ) from None
-        raise
-    return result
-
-
 @router.get(
     "/collections/{collectionId}/items",
     summary="地物 / features",
@@ -212,7 +189,7 @@ def items(
     v = _view(collection_id, auth.actor)
     as_html = wants_html(request)
     q = parse_items(request, v, _zone_if_needed(request))
-    body = _run(fq.run_items, q, _items_links(request, v, q))
+    body = fq.run_items(q, _items_links(request, v, q))
     if body is None:
         raise _not_found(collection_id)
     if as_html:
@@ -245,14 +222,11 @@ def item(
     crs = fq.CRS84
     if "crs" in request.query_params:
         choices = fq.crs_choices(_zone_if_needed(request))
-        try:
-            crs = fq.find_crs("crs", request.query_params["crs"], choices)
-        except fq.QueryError as exc:
-            raise bad_parameter(exc.parameter, exc.message_ja, exc.message_en) from None
-    missing = Problem(
-        404,
+        crs = fq.find_crs("crs", request.query_params["crs"], choices)
+    missing = Refused(
         f"{v.layer.title_ja} {feature_id} はありません。",
         f"no feature {feature_id!r} in {v.layer.id}",
+        status=404,
     )
     if not feature_id.isdigit() or len(feature_id) > 18:
         raise missing
@@ -262,7 +236,7 @@ def item(
         docs.link(str(request.url.include_query_params(f="html")), "alternate", docs.HTML),
         docs.link(url, "collection", docs.JSON, "コレクション / the collection"),
     ]
-    body = _run(fq.run_item, v, int(feature_id), crs, links, _related(request, v))
+    body = fq.run_item(v, int(feature_id), crs, links, _related(request, v))
     if body is None:
         raise missing  # also when the caller may not see it: the same answer as missing
     if as_html:

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.errors import Problem
 from api.permissions import Authorized, permit
 from layers.policy import Action
 from layers.serving import places
 from layers.store.db import session_scope
+from layers.store.refusals import Refused
 
 router = APIRouter(prefix="/api", tags=["places"])
 
@@ -30,10 +30,10 @@ def find_places(
     auth: Authorized = permit(Action.public_read),
 ) -> dict[str, Any]:
     if not places.normalise(q).words:
-        raise Problem(
-            422,
+        raise Refused(
             "探す場所の名前か住所を入力してください。",
             "type a place name or an address to search for",
+            status=422,
         )
     with session_scope() as db:
         return places.search(db, auth.actor, q, limit)

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from api.errors import Problem
 from api.groups.routes.groups import vary_by_caller
 from api.pagination import Page, page_body, page_params
 from api.permissions import Authorized, permit
@@ -15,6 +14,7 @@ from layers.policy import Action
 from layers.registry import Layer, get_layer, layer_ids
 from layers.serving.records import feature_records
 from layers.store.db import session_scope
+from layers.store.refusals import Refused
 
 router = APIRouter(tags=["records"])
 
@@ -26,10 +26,10 @@ def _layer(layer_id: str) -> Layer:
         return get_layer(layer_id)
     except KeyError:
         known = layer_ids()
-        raise Problem(
-            404,
+        raise Refused(
             f"レイヤ {layer_id} はありません（{'、'.join(known)}）。",
             f"no layer {layer_id!r}; known: {', '.join(known)}",
+            status=404,
             known=known,
         ) from None
 
@@ -51,10 +51,10 @@ def list_records(
         found = feature_records(db, auth.actor, layer, feature_id, page.limit, page.offset)
     if found is None:
         # The same answer for a feature that is hidden from the caller and one that is gone.
-        raise Problem(
-            404,
+        raise Refused(
             f"{layer.title_ja}（{layer.id}）に地物 {feature_id} はありません。",
             f"no feature {feature_id} in layer {layer.id!r}",
+            status=404,
         )
     # Members, staff and the public get different records from the same URL.
     vary_by_caller(response, auth.actor)

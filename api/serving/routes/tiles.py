@@ -7,14 +7,12 @@ per request. The work is in layers/serving/tiles.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.errors import Problem
 from api.negotiation import qualities
 from api.permissions import Authorized, permit
 from layers.policy import Action
@@ -27,17 +25,8 @@ router = APIRouter(prefix="/tiles", tags=["tiles"])
 TILEJSON = "application/json"
 
 
-@contextmanager
-def _problems() -> Iterator[None]:
-    try:
-        yield
-    except tiles.TileRefused as exc:
-        raise Problem(exc.status, exc.message_ja, exc.message_en, **exc.extra) from None
-
-
 def _chosen(spec: str, auth: Authorized) -> tuple[tuple[Layer, ...], tuple[str | None, ...]]:
-    with _problems():
-        return tiles.parse_layers(spec, auth.actor)
+    return tiles.parse_layers(spec, auth.actor)
 
 
 def _caching(layers: Sequence[Layer], public: bool) -> dict[str, str]:
@@ -111,8 +100,7 @@ def tile(
     auth: Authorized = permit(Action.public_read),
 ) -> Response:
     chosen, filters = _chosen(layers, auth)
-    with _problems():
-        tiles.check_tile(z, x, y)
+    tiles.check_tile(z, x, y)
     public = tiles.is_public(chosen, filters)
     gzipped = _accepts_gzip(request.headers.get("accept-encoding", ""))
     headers = _caching(chosen, public)

@@ -15,9 +15,9 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
-from api.errors import Problem
 from api.permissions import permit
 from layers.policy import Action
+from layers.store.refusals import Refused
 from layers.store.settings import get_settings
 
 router = APIRouter(tags=["web"], include_in_schema=False)
@@ -68,11 +68,11 @@ def _serve(request: Request, path: Path, cache_control: str) -> Response:
     return FileResponse(path, media_type=media_type, headers=headers)
 
 
-def _not_built() -> Problem:
-    return Problem(
-        503,
+def _not_built() -> Refused:
+    return Refused(
         "画面がまだビルドされていません。`make install` を実行してください。",
         "The web pages are not built: run `make install` (npm run build in web/).",
+        status=503,
     )
 
 
@@ -103,5 +103,5 @@ def asset(request: Request, name: str) -> Response:
     path = (root / name).resolve()
     # Only files inside assets/, never a precompressed copy asked for by name.
     if not path.is_relative_to(root) or not path.is_file() or path.suffix in (".br", ".gz"):
-        raise Problem(404, f"{name} はありません。", f"no asset {name!r}")
+        raise Refused(f"{name} はありません。", f"no asset {name!r}", status=404)
     return _serve(request, path, IMMUTABLE)
