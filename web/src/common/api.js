@@ -2,14 +2,17 @@
 // and problem+json errors turned into an ApiError whose message is in the page's language.
 import { lang, t } from "./i18n.js";
 
+/** A problem+json body's explanation in the page's current language (a page that keeps an
+ * error across a language switch asks again). */
+export function problemMessage(problem) {
+  return lang() === "ja"
+    ? problem.detail_ja || problem.title_ja || problem.detail
+    : problem.detail || problem.title;
+}
+
 export class ApiError extends Error {
   constructor(status, problem) {
-    const message = problem
-      ? lang() === "ja"
-        ? problem.detail_ja || problem.title_ja || problem.detail
-        : problem.detail || problem.title
-      : t("error.unexpected");
-    super(message);
+    super(problem ? problemMessage(problem) : t("error.unexpected"));
     this.status = status;
     this.problem = problem;
   }
@@ -69,4 +72,21 @@ export const api = {
 export async function whoAmI() {
   const { account } = await api.get("/auth/session");
   return account;
+}
+
+const loaded = new Map();
+
+/** The promise of `load()`, made once per visit under `key` (lists the server owns change
+ * between releases, not while a page is open). A failed load is tried again next time. */
+export function once(key, load) {
+  if (!loaded.has(key)) {
+    loaded.set(
+      key,
+      load().catch((error) => {
+        loaded.delete(key);
+        throw error;
+      }),
+    );
+  }
+  return loaded.get(key);
 }

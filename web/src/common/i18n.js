@@ -43,6 +43,12 @@ export function t(key, params = {}) {
   );
 }
 
+/** The message for key, or `fallback` where no catalogue has one: names the server owns
+ * (a status added there before the catalogues know it) still read as something. */
+export function tOr(key, fallback) {
+  return key in catalogue[current] || key in catalogue.ja ? t(key) : fallback;
+}
+
 /** A {ja, en} pair (as the API gives titles) in the current language. */
 export function pick(pair) {
   if (pair == null) return "";

@@ -15,6 +15,7 @@ export default {
     "start.continue": "入力の続きから",
     "start.start_over": "最初からやり直す",
     "start.categories_failed": "通報の種類を読み込めませんでした。通信状態を確認してください。",
+    "start.vocabulary_failed": "通報の入力に必要な情報（写真の枚数などの上限）を読み込めませんでした。通信状態を確認してください。",
     "start.retry": "もう一度読み込む",
     "start.draft_sent": "端末に保存していた通報を送信しました。受付番号は {id} です。",
     "start.supported_notice":
@@ -213,6 +214,7 @@ export default {
     "start.continue": "Continue where you left off",
     "start.start_over": "Start again",
     "start.categories_failed": "The report categories could not be loaded. Please check your connection.",
+    "start.vocabulary_failed": "What the report form needs (such as how many photos it takes) could not be loaded. Please check your connection.",
     "start.retry": "Try again",
     "start.draft_sent": "The report kept on this device has been sent. Its reference is {id}.",
     "start.supported_notice":

@@ -1,14 +1,19 @@
 // What the report flow keeps on this device: drafts that could not be sent yet (IndexedDB,
-// because they hold the photos as Blobs), the reports sent from here and a device id for
-// 「私も困っています」 (localStorage). Storage can be disabled or full: every function
-// here fails soft, and the flow still works while the page is open.
+// because they hold the photos as Blobs), the reports sent from here, a device id for
+// 「私も困っています」 and the last copies of the server's lists (localStorage). Storage can
+// be disabled or full: every function here fails soft, and the flow still works while the
+// page is open.
 
 const DB_NAME = "machimap-report";
 const DB_VERSION = 1;
 const DRAFTS = "drafts";
 const MY_REPORTS = "machimap.myReports";
 const DEVICE = "machimap.deviceId";
-const CATEGORIES = "machimap.reportCategories";
+// The last copy of each list the server owns (lists.js), by name.
+const COPIES = {
+  categories: "machimap.reportCategories",
+  vocabulary: "machimap.reportVocabulary",
+};
 
 let opening = null;
 
@@ -113,12 +118,12 @@ export function deviceId() {
   return id;
 }
 
-/** The last category list seen, so a draft can still be started while offline. */
-export function cachedCategories() {
-  const list = readJson(CATEGORIES, null);
-  return Array.isArray(list) ? list : null;
+/** The last copy seen of a list the server owns ("categories", "vocabulary"), so a report
+ * can still be started while offline. */
+export function keptCopy(name) {
+  return readJson(COPIES[name], null);
 }
 
-export function cacheCategories(list) {
-  writeJson(CATEGORIES, list);
+export function keepCopy(name, value) {
+  writeJson(COPIES[name], value);
 }

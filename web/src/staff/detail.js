@@ -3,27 +3,13 @@
 // another department, tie it to a hazard. Each action is a small form; the answer of every
 // action is the report as it now is, so the page redraws from it.
 import { ApiError, api } from "../common/api.js";
-import { formatDateTime, formatNumber, pick, t } from "../common/i18n.js";
+import { formatDateTime, formatNumber, pick, t, tOr } from "../common/i18n.js";
 import { symbolSvg } from "../common/symbols.js";
 import { clear, field, fromSvg, h, select, uid } from "../common/dom.js";
+import { statusName, vocabulary } from "../common/vocabulary.js";
 import { categoryByCode, categoryName, departmentName, departments } from "./lookups.js";
 import { queueHash, reportHash } from "./route.js";
-import { STATUSES, statusTag } from "./status.js";
-
-const HAZARD_KINDS = [
-  "road_damage",
-  "waterside",
-  "streetlight_out",
-  "blind_corner",
-  "vacant_house",
-  "illegal_dumping",
-  "school_route",
-  "traffic_accident",
-  "underpass",
-  "flood_history",
-  "landslide",
-  "other",
-];
+import { statusTag } from "./status.js";
 
 /** Staff act on reports of their own department (or of none); admins on all. The server
  * decides the same way, so the page never offers an action it would refuse. */
@@ -68,7 +54,7 @@ function location(report) {
   return parts.join(t("detail.separator"));
 }
 
-function info(report, category) {
+function info(report, category, statuses) {
   const heading = h(
     "h1",
     { tabindex: "-1", class: "with-symbol" },
@@ -85,7 +71,7 @@ function info(report, category) {
     h(
       "p",
       { class: "detail-status" },
-      statusTag(report.status),
+      statusTag(report.status, statuses),
       " ",
       category ? categoryName(category) : report.category.code,
     ),
@@ -100,7 +86,7 @@ function info(report, category) {
             ? categoryName(category)
             : pick({ ja: report.category.name_ja, en: report.category.name_en }),
         ],
-        [t("detail.status"), t(`status.${report.status}`)],
+        [t("detail.status"), statusName(report.status, statuses)],
         [
           t("detail.department"),
           report.department ? departmentName(report.department) : t("list.no_department"),
@@ -287,13 +273,13 @@ function actionSection(titleKey, form, { open = true } = {}) {
   );
 }
 
-function publishForm(report, run) {
+function publishForm(report, limits, run) {
   const text = textarea(
     "public_description",
     report.public_description || report.description || "",
     {
       rows: 5,
-      maxlength: 4000,
+      maxlength: limits.text,
     },
   );
   const photoChoices = [];
@@ -377,23 +363,25 @@ function unpublishForm(run) {
   return actionSection("unpublish.title", form, { open: false });
 }
 
-function statusForm(report, run) {
-  const choices = STATUSES.filter((s) => s !== "submitted" && s !== report.status);
-  const status = select(
-    "status",
-    [["", t("status_form.choose")], ...choices.map((s) => [s, t(`status.${s}`)])],
-    "",
-  );
+function statusForm(report, { statuses, limits }, run) {
+  // Every report starts as "submitted"; staff move it on from there, never back.
+  const choices = statuses
+    .filter((s) => s.code !== "submitted" && s.code !== report.status)
+    .map((s) => [s.code, statusName(s.code, statuses)]);
+  const status = select("status", [["", t("status_form.choose")], ...choices], "");
   status.required = true;
   const duplicate = h("input", {
     type: "text",
     name: "duplicate_of",
-    maxlength: 20,
+    maxlength: limits.public_id,
     autocomplete: "off",
   });
-  const party = h("input", { type: "text", name: "responsible_party", maxlength: 200 });
-  const comment = textarea("public_comment", "", { maxlength: 4000 });
-  const note = textarea("internal_note", "", { maxlength: 4000 });
+  const party = h("input", {
+    type: "text",
+    name: "responsible_party",
+    maxlength: limits.responsible_party,
+  });
+  const [comment, note] = commentFields(limits);
   const duplicateField = field(t("status_form.duplicate_of"), duplicate, {
     hint: t("status_form.duplicate_hint"),
   });
@@ -434,14 +422,22 @@ function statusForm(report, run) {
     if (note.value.trim()) body.internal_note = note.value;
     if (status.value === "closed_duplicate") body.duplicate_of = duplicate.value.trim();
     if (status.value === "closed_not_responsible") body.responsible_party = party.value.trim();
-    run(form, "status", body, t("status_form.done", { status: t(`status.${status.value}`) }));
+    const done = t("status_form.done", { status: statusName(status.value, statuses) });
+    run(form, "status", body, done);
   });
   return actionSection("status_form.title", form);
 }
 
-function commentForm(run, showError) {
-  const comment = textarea("public_comment", "", { maxlength: 4000 });
-  const note = textarea("internal_note", "", { maxlength: 4000 });
+/** The public comment and the internal note a status change or a comment carries. */
+function commentFields(limits) {
+  return [
+    textarea("public_comment", "", { maxlength: limits.text }),
+    textarea("internal_note", "", { maxlength: limits.text }),
+  ];
+}
+
+function commentForm(limits, run, showError) {
+  const [comment, note] = commentFields(limits);
   const form = h(
     "form",
     { class: "action-form" },
@@ -490,7 +486,7 @@ function assignForm(report, depts, run) {
   return actionSection("assign.title", form, { open: false });
 }
 
-function hazardForm(report, run) {
+function hazardForm(report, { hazard_kinds: kinds, limits }, run) {
   const mode = uid("mode");
   const radio = (value) => {
     const input = h("input", {
@@ -509,15 +505,15 @@ function hazardForm(report, run) {
   };
   const kind = select(
     "kind",
-    HAZARD_KINDS.map((k) => [k, t(`hazard.kind_${k}`)]),
-    HAZARD_KINDS.includes(report.category.code) ? report.category.code : "other",
+    kinds.map((k) => [k, tOr(`hazard.kind_${k}`, k)]),
+    kinds.includes(report.category.code) ? report.category.code : "other",
   );
   const severity = select(
     "severity",
     [1, 2, 3, 4].map((n) => [n, t(`hazard.severity_${n}`)]),
     2,
   );
-  const title = h("input", { type: "text", name: "title", maxlength: 200 });
+  const title = h("input", { type: "text", name: "title", maxlength: limits.hazard_title });
   const hazardId = h("input", {
     type: "number",
     name: "hazard_id",
@@ -597,7 +593,7 @@ export async function render(container, { account, route, focus }) {
     if (focus) container.querySelector("h1").focus();
     return;
   }
-  const depts = await departments();
+  const [depts, vocab] = await Promise.all([departments(), vocabulary()]);
 
   function showError(message) {
     statusRegion.textContent = "";
@@ -636,7 +632,7 @@ export async function render(container, { account, route, focus }) {
 
   async function draw() {
     const category = await categoryByCode(report.category.code);
-    clear(infoHost).append(...info(report, category).filter(Boolean));
+    clear(infoHost).append(...info(report, category, vocab.statuses).filter(Boolean));
     clear(formsHost);
     if (!canAct(account, report)) {
       formsHost.append(
@@ -656,12 +652,12 @@ export async function render(container, { account, route, focus }) {
       return;
     }
     const forms = [
-      publishForm(report, run),
-      statusForm(report, run),
-      commentForm(run, showError),
+      publishForm(report, vocab.limits, run),
+      statusForm(report, vocab, run),
+      commentForm(vocab.limits, run, showError),
       report.is_public ? unpublishForm(run) : null,
       assignForm(report, depts, run),
-      hazardForm(report, run),
+      hazardForm(report, vocab, run),
     ];
     formsHost.append(...forms.filter(Boolean));
   }

@@ -1,22 +1,7 @@
 // The lists the filters and forms choose from, fetched once per visit.
-import { api } from "../common/api.js";
+import { api, once } from "../common/api.js";
 import { pick } from "../common/i18n.js";
 import { symbolFor } from "../common/symbols.js";
-
-const cache = new Map();
-
-function once(key, load) {
-  if (!cache.has(key)) {
-    cache.set(
-      key,
-      load().catch((error) => {
-        cache.delete(key); // a failed load is tried again next time
-        throw error;
-      }),
-    );
-  }
-  return cache.get(key);
-}
 
 /** Report categories (also the inactive ones: old reports still carry them), each with the
  * symbol the map and the list draw. */

@@ -5,6 +5,8 @@ import { api } from "../common/api.js";
 import { formatDate, formatNumber, t } from "../common/i18n.js";
 import { symbolSvg } from "../common/symbols.js";
 import { clear, field, fromSvg, h, select, uid } from "../common/dom.js";
+import { excerpt } from "../common/text.js";
+import { statusName, vocabulary } from "../common/vocabulary.js";
 import {
   categories,
   categoryName,
@@ -14,11 +16,9 @@ import {
   districts,
 } from "./lookups.js";
 import { hashFor, replaceHash, reportHash } from "./route.js";
-import { STATUSES, statusTag } from "./status.js";
+import { statusCodes, statusTag } from "./status.js";
 
 const PAGE = 100;
-const OPEN = ["submitted", "accepted", "in_progress"];
-const CLOSED = STATUSES.filter((s) => !OPEN.includes(s));
 // Age buckets as on the figures page; neighbouring buckets share their boundary day.
 const AGES = {
   "0-7": [null, 7],
@@ -55,17 +55,17 @@ function filterHash(filters, account) {
   return hashFor("queue", params);
 }
 
-function apiQuery(filters) {
+function apiQuery(filters, statuses) {
   const q = new URLSearchParams({ department: filters.department, sort: filters.sort });
-  const statuses =
+  const chosen =
     filters.status === "open"
-      ? OPEN
+      ? statusCodes(statuses, true)
       : filters.status === "closed"
-        ? CLOSED
+        ? statusCodes(statuses, false)
         : filters.status === "any"
           ? []
           : [filters.status];
-  if (statuses.length) q.set("status", statuses.join(","));
+  if (chosen.length) q.set("status", chosen.join(","));
   if (filters.category) q.set("category", filters.category);
   if (filters.district) q.set("district", filters.district);
   if (filters.age) {
@@ -79,7 +79,7 @@ function apiQuery(filters) {
   return q;
 }
 
-function filterForm(filters, { account, cats, depts }, onChange) {
+function filterForm(filters, { account, cats, depts, statuses }, onChange) {
   const own = account.department?.code;
   const controls = {
     status: select(
@@ -88,7 +88,7 @@ function filterForm(filters, { account, cats, depts }, onChange) {
         ["open", t("filter.status_open")],
         ["closed", t("filter.status_closed")],
         ["any", t("filter.status_any")],
-        ...STATUSES.map((s) => [s, t(`status.${s}`)]),
+        ...statuses.map((s) => [s.code, statusName(s.code, statuses)]),
       ],
       filters.status,
     ),
@@ -176,12 +176,7 @@ function days(value) {
   return t("unit.days", { n: formatNumber(Math.floor(value)) });
 }
 
-function snippet(text) {
-  const clean = (text || "").replace(/\s+/g, " ").trim();
-  return clean.length > 60 ? `${clean.slice(0, 60)}…` : clean;
-}
-
-function table(collection, catsByCode, deptsByCode, captionText) {
+function table(collection, { catsByCode, deptsByCode, statuses }, captionText) {
   const headers = [
     "list.id",
     "list.category",
@@ -213,7 +208,7 @@ function table(collection, catsByCode, deptsByCode, captionText) {
           category ? categoryName(category) : p.category,
         ),
       ),
-      h("td", {}, statusTag(p.status)),
+      h("td", {}, statusTag(p.status, statuses)),
       h(
         "td",
         { class: "num" },
@@ -237,7 +232,7 @@ function table(collection, catsByCode, deptsByCode, captionText) {
         department ? departmentName(department) : p.department_name || t("list.no_department"),
       ),
       h("td", {}, p.district || ""),
-      h("td", { class: "desc" }, snippet(p.description)),
+      h("td", { class: "desc" }, excerpt(p.description)),
     );
   });
   const captionId = uid("caption");
@@ -295,9 +290,14 @@ let ticket = 0;
 
 export async function render(container, { account, route, focus }) {
   let filters = readFilters(route.params, account);
-  const [cats, depts] = await Promise.all([categories(), departments()]);
+  const [cats, depts, { statuses }] = await Promise.all([
+    categories(),
+    departments(),
+    vocabulary(),
+  ]);
   const catsByCode = new Map(cats.map((c) => [c.code, c]));
   const deptsByCode = new Map(depts.map((d) => [d.code, d]));
+  const lookups = { catsByCode, deptsByCode, statuses };
 
   const heading = h("h1", { tabindex: "-1" }, t("queue.title"));
   // Past the map to the list, without the hash (which names the view) changing.
@@ -326,7 +326,7 @@ export async function render(container, { account, route, focus }) {
     alert.classList.remove("notice", "error");
     let collection;
     try {
-      collection = await api.get(`/api/triage/reports?${apiQuery(filters)}`);
+      collection = await api.get(`/api/triage/reports?${apiQuery(filters, statuses)}`);
     } catch (error) {
       if (mine !== ticket) return;
       count.textContent = "";
@@ -349,7 +349,7 @@ export async function render(container, { account, route, focus }) {
               to: formatNumber(filters.offset + shown),
             });
     clear(listSlot);
-    if (shown) listSlot.append(table(collection, catsByCode, deptsByCode, t("queue.caption")));
+    if (shown) listSlot.append(table(collection, lookups, t("queue.caption")));
     else listSlot.append(h("p", { class: "empty" }, t("queue.empty")));
     const more = pager(filters, matched, account);
     if (more) listSlot.append(more);
@@ -362,7 +362,7 @@ export async function render(container, { account, route, focus }) {
       .catch((error) => console.warn(error));
   }
 
-  const form = filterForm(filters, { account, cats, depts }, (next) => {
+  const form = filterForm(filters, { account, cats, depts, statuses }, (next) => {
     filters = next;
     replaceHash(filterHash(filters, account));
     load({ moveMap: true });

@@ -1,25 +1,19 @@
-// Report states as staff read them: a word (never colour alone) in a tag.
-import { t } from "../common/i18n.js";
+// Report states as staff read them: a word (never colour alone) in a tag. Which states there
+// are, in which order, and which of them are open is the server's (common/vocabulary.js);
+// `statuses` below is its list.
 import { h } from "../common/dom.js";
+import { statusName } from "../common/vocabulary.js";
 
-export const STATUSES = [
-  "submitted",
-  "accepted",
-  "in_progress",
-  "resolved",
-  "closed_duplicate",
-  "closed_not_responsible",
-  "closed_no_action",
-  "rejected",
-];
+/** The codes of the open (or, with open=false, the closed) statuses, in the server's order. */
+export function statusCodes(statuses, open) {
+  return statuses.filter((s) => s.open === open).map((s) => s.code);
+}
 
-export const OPEN_STATUSES = ["submitted", "accepted", "in_progress"];
-
-export function statusTag(status) {
-  const open = OPEN_STATUSES.includes(status);
+export function statusTag(status, statuses) {
+  const open = statusCodes(statuses, true).includes(status);
   return h(
     "span",
     { class: `tag status status-${open ? status : "closed"}` },
-    t(`status.${status}`),
+    statusName(status, statuses),
   );
 }
