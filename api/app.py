@@ -17,7 +17,7 @@ from api.city.routes import editing
 from api.groups.routes import groups, patrols, safety_maps
 from api.permissions import check_every_route_has_a_rule
 from api.rate_limits import RateLimits
-from api.reports.routes import categories, figures, open311, submission, triage
+from api.reports.routes import categories, figures, open311, submission, tracking, triage
 from api.security_headers import SecurityHeaders, public_read_paths
 from api.serving.routes import layers, ogc, places, records, tiles
 from api.store.routes import health
@@ -70,6 +70,7 @@ def create_app() -> FastAPI:
         figures,
         categories,
         submission,
+        tracking,
         triage,
         layers,
         auth,

@@ -9,13 +9,10 @@ import ipaddress
 from dataclasses import dataclass
 
 from fastapi import Request, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from layers.accounts import api_tokens, sessions
+from layers.accounts.actors import actor_of
 from layers.accounts.api_tokens import Scope
-from layers.accounts.users import User
-from layers.groups.model import MemberRole, Membership, MembershipStatus
 from layers.policy import Actor
 from layers.store.db import session_scope
 from layers.store.refusals import Refused
@@ -47,29 +44,6 @@ def client_ip(request: Request) -> str | None:
         return None
 
 
-def _memberships(session: Session, user_id: int) -> dict[int, MemberRole]:
-    rows = session.execute(
-        select(Membership.group_id, Membership.role).where(
-            Membership.user_id == user_id, Membership.status == MembershipStatus.active
-        )
-    )
-    return {group_id: role for group_id, role in rows}
-
-
-def _actor(
-    user: User, memberships: dict[int, MemberRole], ip: str | None, scopes: frozenset[Scope] | None
-) -> Actor:
-    return Actor(
-        user_id=user.id,
-        role=user.role,
-        department_id=user.department_id,
-        memberships=memberships,
-        scopes=scopes,
-        email_verified=user.email_verified_at is not None,
-        ip=ip,
-    )
-
-
 def identify(request: Request) -> Caller:
     """The caller of this request, resolved once and kept on request.state."""
     cached: Caller | None = getattr(request.state, "caller", None)
@@ -81,22 +55,17 @@ def identify(request: Request) -> Caller:
     cookie = request.cookies.get(SESSION_COOKIE)
     if authorization:
         scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        found = token_caller(token.strip(), ip) if scheme.lower() == "bearer" else None
+        if found is None:
             raise _bad_token()
-        with session_scope() as db:
-            found = api_tokens.find(db, token.strip())
-            if found is None:
-                raise _bad_token()
-            row, user = found
-            scopes = frozenset(Scope(s) for s in row.scopes)
-            caller = Caller(_actor(user, _memberships(db, user.id), ip, scopes), "token")
+        caller = found
     elif cookie:
         with session_scope() as db:
             live = sessions.find(db, cookie)
             if live is not None:
                 auth, user = live
                 caller = Caller(
-                    _actor(user, _memberships(db, user.id), ip, None),
+                    actor_of(db, user, ip, None),
                     "session",
                     csrf_token=auth.csrf_token,
                     session_token=cookie,
@@ -105,8 +74,18 @@ def identify(request: Request) -> Caller:
     return caller
 
 
-def current_actor(request: Request) -> Actor:
-    return identify(request).actor
+def token_caller(token: str, ip: str | None) -> Caller | None:
+    """The caller behind a personal API token (a Bearer header, Open311's api_key); None when
+    the token is unknown, revoked or expired."""
+    if not token:
+        return None
+    with session_scope() as db:
+        found = api_tokens.find(db, token)
+        if found is None:
+            return None
+        row, user = found
+        scopes = frozenset(Scope(s) for s in row.scopes)
+        return Caller(actor_of(db, user, ip, scopes), "token")
 
 
 def _bad_token() -> Refused:

@@ -1,12 +1,18 @@
 """`permit(action, resource)`: the dependency every route declares. It identifies the caller,
 applies CSRF protection and the write rate limits, loads the resource the action is about,
-and asks the policy (layers/policy.py). A route without it makes create_app() fail."""
+and asks the policy (layers/policy.py). A route without it makes create_app() fail.
+
+That first answer is given on what was committed when the request arrived. A state-changing
+route then runs its unit of work through `acting()`, which locks the rows the action changes,
+reads the caller again as they are now, and asks the policy once more: that decision is the
+one that counts, so a reassignment, a demotion or a removal committed in between is obeyed."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
@@ -15,21 +21,25 @@ from starlette.routing import BaseRoute
 
 from api.callers import Caller, check_csrf, check_origin, identify
 from api.rate_limits import RateLimits
+from layers.accounts.actors import as_now
 from layers.policy import Action, Actor, can
 from layers.store.db import session_scope
 from layers.store.refusals import Refused
+from layers.store.sql import find_row
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sign-in and sign-up are also refused from other sites' pages (login CSRF).
 _ORIGIN_CHECKED = frozenset({Action.sign_in, Action.sign_up})
 
 Loader = Callable[[Session, Request], Any]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Authorized:
     actor: Actor
     caller: Caller
+    action: Action
     resource: Any = None
 
 
@@ -56,7 +66,7 @@ def permit(action: Action, resource: Loader | None = None) -> Any:
                 loaded = resource(db, request)
         if not can(actor, action, loaded):
             raise denied(actor, action)
-        return Authorized(actor, caller, loaded)
+        return Authorized(actor, caller, action, loaded)
 
     dependency.action = action  # type: ignore[attr-defined]
     return Depends(dependency)
@@ -123,10 +133,21 @@ def row_of(model: type[Any], param: str, what_ja: str, what_en: str) -> Loader:
     """A loader for permit(): the row whose id is in the path parameter ``param``."""
 
     def load(db: Session, request: Request) -> Any:
-        raw = request.path_params.get(param, "")
-        row = db.get(model, int(raw)) if str(raw).isdigit() else None
-        if row is None:
-            raise Refused(f"{what_ja} {raw} はありません。", f"no {what_en} {raw!r}", status=404)
-        return row
+        return find_row(db, model, request.path_params.get(param, ""), what_ja, what_en)
 
     return load
+
+
+@contextmanager
+def acting(auth: Authorized, lock: Callable[[Session], T]) -> Iterator[tuple[Session, T]]:
+    """The unit of work of a state-changing action, decided on the row as locked: ``lock``
+    locks (FOR UPDATE) and returns what the action changes (None when it creates something
+    from nothing), the caller is read again with their account and memberships locked
+    (layers/accounts/actors.as_now), and the policy decides on both. Everything the action
+    writes is audited under the caller."""
+    with session_scope(auth.actor.audit) as db:
+        row = lock(db)
+        actor = as_now(db, auth.actor)
+        if not can(actor, auth.action, row):
+            raise denied(actor, auth.action)
+        yield db, row

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from layers.accounts.api_tokens import Scope
-from layers.accounts.audit import AuditActor
 from layers.accounts.users import Role
 from layers.groups.model import Group, MemberRole
-from layers.registry import Layer
+from layers.registry import NO_PUBLIC_ROWS, Layer
+from layers.store.audited import AuditActor
 
 
 class Action(enum.StrEnum):
@@ -214,9 +214,23 @@ def can(actor: Actor, action: Action, resource: Any = None) -> bool:
     return rule.check(actor, resource)
 
 
-def row_filter(actor: Actor, layer: Layer) -> str | None:
-    """SQL condition (on the layer's table, unaliased) selecting the rows this caller may
-    read; None means every row. Group ids are integers from the database, never input."""
+class RowFilter(str):
+    """SQL condition (on a layer's table, unaliased) selecting the rows a caller may read.
+
+    ``reads_nothing`` is decided where the filter is made, from the registry's declaration,
+    so nobody has to read the SQL text to know that a caller sees no row at all."""
+
+    reads_nothing: bool
+
+    def __new__(cls, sql: str, *, reads_nothing: bool = False) -> RowFilter:
+        made = super().__new__(cls, sql)
+        made.reads_nothing = reads_nothing
+        return made
+
+
+def row_filter(actor: Actor, layer: Layer) -> RowFilter | None:
+    """The rows of ``layer`` this caller may read; None means every row. Group ids are
+    integers from the database, never input."""
     if not layer.public_filter and not layer.group_filter:
         return None  # a fully public layer
     reads = actor.scopes is None or Scope.read in actor.scopes
@@ -226,7 +240,14 @@ def row_filter(actor: Actor, layer: Layer) -> str | None:
     if layer.group_filter and actor.memberships and reads:
         ids = ",".join(str(int(g)) for g in sorted(actor.memberships))
         conditions.append(layer.group_filter.format(groups=ids))
-    return " OR ".join(f"({c})" for c in conditions) if conditions else "false"
+    if not conditions:
+        return RowFilter("false", reads_nothing=True)
+    nothing = all(c == NO_PUBLIC_ROWS for c in conditions)
+    return RowFilter(" OR ".join(f"({c})" for c in conditions), reads_nothing=nothing)
+
+
+def reads_nothing(condition: RowFilter | None) -> bool:
+    return condition is not None and condition.reads_nothing
 
 
 def private_fields_visible(actor: Actor, layer: Layer) -> bool:

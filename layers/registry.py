@@ -22,8 +22,7 @@ from layers.city.facilities import (
     Structure,
 )
 from layers.city.hazards import Hazard, HazardKind, HazardSource, HazardStatus
-from layers.groups.patrols import Patrol
-from layers.groups.safety_maps import SafetyFeatureKind, SafetyMapFeature
+from layers.groups.model import Patrol, SafetyFeatureKind, SafetyMapFeature
 from layers.reports.model import Report
 from layers.store.base import Base
 
@@ -41,6 +40,8 @@ PG_TYPES: dict[str, str] = {
 Access = Literal["public", "staff", "group"]
 
 PDL = "公共データ利用規約（第1.0版）/ CC BY 4.0 互換"
+# The public_filter of a layer whose rows only their groups read (patrols): no row passes.
+NO_PUBLIC_ROWS = "false"
 
 
 @dataclass(frozen=True)
@@ -365,7 +366,7 @@ LAYERS: tuple[Layer, ...] = (
             Field("participants", "integer", "参加者数", "Participants"),
         ),
         access="group",
-        public_filter="false",
+        public_filter=NO_PUBLIC_ROWS,
         group_filter="group_id IN ({groups})",
         style={"color": "#e69f00", "width": 3},
         owner_department="市民協働課",

@@ -3,14 +3,14 @@ API can rewrite history."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, DateTime, Identity, String, event, text
+from sqlalchemy import BigInteger, DateTime, Identity, String, text
 from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from layers.store.audited import ACTOR_KEY, AuditActor
 from layers.store.base import Base
 
 
@@ -30,37 +30,6 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     ip: Mapped[str | None] = mapped_column(INET)
-
-
-# Writes made through a session carrying an actor are logged by the machimap_audit()
-# trigger (migration 0003), which reads these two settings; they are set at the start of
-# every transaction, so no write path can forget them.
-ACTOR_KEY = "audit_actor"
-
-
-@dataclass(frozen=True)
-class AuditActor:
-    user_id: int
-    ip: str | None = None
-
-
-def bind(session: Session, actor: AuditActor | None) -> Session:
-    if actor is not None:
-        session.info[ACTOR_KEY] = actor
-    return session
-
-
-@event.listens_for(Session, "after_begin")
-def _set_actor(session: Session, transaction: Any, connection: Connection) -> None:
-    actor: AuditActor | None = session.info.get(ACTOR_KEY)
-    if actor is not None:
-        connection.execute(
-            text(
-                "SELECT set_config('machimap.actor_id', :uid, true),"
-                " set_config('machimap.actor_ip', :ip, true)"
-            ),
-            {"uid": str(actor.user_id), "ip": actor.ip or ""},
-        )
 
 
 def record(

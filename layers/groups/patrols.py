@@ -1,75 +1,95 @@
-"""防犯パトロール / 地域安全診断: safety walks and patrols with their route, and the
-observations made on the way, attached to the features they concern."""
+"""A group's patrols (防犯パトロール, 地域安全診断, 登下校の見守り): private to the group, with
+the route walked and the observations made on the way. Answers are built by PostGIS, route
+and observations included, in one query."""
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    text,
+import shapely
+from geoalchemy2.shape import from_shape
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from geo.crs import STORAGE_SRID
+from layers.groups.model import Patrol, PatrolKind
+from layers.store.sql import Page
+
+SUMMARY_SQL = """json_build_object(
+    'id', p.id, 'group_id', p.group_id, 'kind', p.kind, 'title', p.title,
+    'started_at', p.started_at, 'ended_at', p.ended_at, 'participants', p.participants,
+    'notes', p.notes, 'synthetic', p.synthetic,
+    'recorded_by', CASE WHEN u.id IS NULL THEN NULL
+        ELSE json_build_object('user_id', u.id, 'display_name', u.display_name) END,
+    'route_length_m', round(ST_Length(p.route::geography)::numeric, 1),
+    'observation_count',
+        (SELECT count(*) FROM patrol_observation o WHERE o.patrol_id = p.id),
+    'created_at', p.created_at, 'updated_at', p.updated_at)"""
+
+OBSERVATIONS_SQL = """(SELECT json_build_object('type', 'FeatureCollection', 'features',
+    coalesce(json_agg(json_build_object(
+        'type', 'Feature', 'id', o.id,
+        'geometry', ST_AsGeoJSON(o.geom, 7)::json,
+        'properties', json_build_object(
+            'note', o.note, 'subject_layer', o.subject_layer, 'subject_id', o.subject_id,
+            'district_id', o.district_id, 'created_at', o.created_at)) ORDER BY o.id),
+        '[]'::json))
+    FROM patrol_observation o WHERE o.patrol_id = p.id)"""
+
+FROM_SQL = "FROM patrol p LEFT JOIN user_account u ON u.id = p.recorded_by_user_id"
+
+LIST = text(
+    f"SELECT {SUMMARY_SQL} {FROM_SQL} WHERE p.group_id = :group_id "
+    "ORDER BY p.started_at DESC, p.id DESC LIMIT :limit OFFSET :offset"
 )
-from sqlalchemy.orm import Mapped, mapped_column
-
-from layers.store.base import Base, Entity, allowed_geometry_types, choice, geometry, valid_geometry
-
-
-class PatrolKind(enum.StrEnum):
-    patrol = "patrol"  # 防犯パトロール
-    safety_walk = "safety_walk"  # 地域安全診断 / まち歩き
-    school_watch = "school_watch"  # 登下校の見守り
+ONE = text(
+    f"SELECT ({SUMMARY_SQL})::jsonb || jsonb_build_object("
+    f"'route', ST_AsGeoJSON(p.route, 7)::jsonb, 'observations', {OBSERVATIONS_SQL}) "
+    f"{FROM_SQL} WHERE p.id = :patrol_id"
+)
 
 
-class Patrol(Entity, Base):
-    __tablename__ = "patrol"
-    __table_args__ = (
-        valid_geometry("route"),
-        allowed_geometry_types(("LineString", "MultiLineString"), "route"),
-        CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="time_order"),
-        CheckConstraint("participants >= 1", name="participants_positive"),
+def patrol_json(session: Session, patrol_id: int) -> dict[str, Any]:
+    body: dict[str, Any] = session.execute(ONE, {"patrol_id": patrol_id}).scalar_one()
+    return body
+
+
+def group_patrols(session: Session, group_id: int, limit: int, offset: int) -> Page[Any]:
+    """Newest first, each with its route length and number of observations."""
+    matched = (
+        session.scalar(select(func.count()).select_from(Patrol).where(Patrol.group_id == group_id))
+        or 0
     )
-
-    group_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("community_group.id", ondelete="CASCADE"), nullable=False, index=True
+    items = list(
+        session.execute(LIST, {"group_id": group_id, "limit": limit, "offset": offset}).scalars()
     )
-    kind: Mapped[PatrolKind] = choice(PatrolKind, default="patrol")
-    title: Mapped[str] = mapped_column(String(200), nullable=False)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    participants: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
-    notes: Mapped[str | None] = mapped_column(Text)
-    recorded_by_user_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("user_account.id", ondelete="SET NULL")
-    )
-    synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
-    route = geometry("GEOMETRY", nullable=True)
+    return Page(items, matched)
 
 
-class PatrolObservation(Entity, Base):
-    __tablename__ = "patrol_observation"
-    # A feature's history (layers/serving/records.py) finds observations by their subject.
-    __table_args__ = (
-        valid_geometry(),
-        Index("ix_patrol_observation_subject", "subject_layer", "subject_id"),
+def record_patrol(
+    session: Session,
+    group_id: int,
+    kind: PatrolKind,
+    title: str,
+    started_at: datetime,
+    ended_at: datetime | None,
+    participants: int,
+    notes: str | None,
+    recorded_by: int | None,
+    route: shapely.Geometry | None,
+) -> int:
+    patrol = Patrol(
+        group_id=group_id,
+        kind=kind,
+        title=title,
+        started_at=started_at,
+        ended_at=ended_at,
+        participants=participants,
+        notes=notes,
+        recorded_by_user_id=recorded_by,
+        route=from_shape(route, srid=STORAGE_SRID) if route is not None else None,
     )
-
-    patrol_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("patrol.id", ondelete="CASCADE"), nullable=False, index=True
-    )
-    note: Mapped[str] = mapped_column(Text, nullable=False)
-    # The feature this observation is about, in any layer (registry id + feature id).
-    subject_layer: Mapped[str | None] = mapped_column(String(40))
-    subject_id: Mapped[int | None] = mapped_column(BigInteger)
-    district_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("district.id", ondelete="SET NULL"), index=True
-    )
-    geom = geometry("POINT", nullable=True)
+    session.add(patrol)
+    session.flush()
+    return patrol.id

@@ -1,90 +1,156 @@
-"""防犯マップ / 地域安全マップ: maps a group (or the city) builds of places that are
-入りやすい / 見えにくい, and of safe havens such as こども110番の家. Places, never people
-(DOMAIN.md §4)."""
+"""A group's safety maps (防犯マップ / 地域安全マップ) and their places: private to the group
+until a leader publishes them. Features are places, never people; the database assigns each
+its district and refuses places outside the city. GeoJSON is assembled by PostGIS."""
 
 from __future__ import annotations
 
-import enum
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    DateTime,
-    ForeignKey,
-    String,
-    Text,
-    UniqueConstraint,
-    text,
+import shapely
+from geoalchemy2.shape import from_shape
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from geo.crs import STORAGE_SRID
+from layers.groups.model import SafetyFeatureKind, SafetyMap, SafetyMapFeature
+from layers.store.refusals import Refused
+from layers.store.sql import Page, counted_page, find_row
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def map_json(m: SafetyMap, feature_count: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": m.id,
+        "title": m.title,
+        "description": m.description,
+        "group_id": m.group_id,
+        "department_id": m.department_id,
+        "is_published": m.is_published,
+        "published_at": _iso(m.published_at),
+        "created_at": _iso(m.created_at),
+        "updated_at": _iso(m.updated_at),
+    }
+    if feature_count is not None:
+        body["feature_count"] = feature_count
+    return body
+
+
+# One query whatever the number of features.
+FEATURE_SQL = """json_build_object(
+    'type', 'Feature',
+    'id', f.id,
+    'geometry', ST_AsGeoJSON(f.geom, 7)::json,
+    'properties', json_build_object(
+        'kind', f.kind, 'title', f.title, 'note', f.note, 'district_id', f.district_id,
+        'created_at', f.created_at, 'updated_at', f.updated_at))"""
+
+COLLECTION = text(
+    "SELECT json_build_object('type', 'FeatureCollection', 'features', "
+    f"coalesce(json_agg({FEATURE_SQL} ORDER BY f.id), '[]'::json)) "
+    "FROM safety_map_feature f WHERE f.safety_map_id = :map_id"
 )
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
-
-from layers.store.base import (
-    POINT_LINE_AREA,
-    Base,
-    Entity,
-    allowed_geometry_types,
-    choice,
-    geometry,
-    valid_geometry,
-)
+ONE_FEATURE = text(f"SELECT {FEATURE_SQL} FROM safety_map_feature f WHERE f.id = :feature_id")
 
 
-class SafetyMap(Entity, Base):
-    __tablename__ = "safety_map"
-    __table_args__ = (
-        CheckConstraint("group_id IS NOT NULL OR department_id IS NOT NULL", name="has_owner"),
-        CheckConstraint("NOT is_published OR published_at IS NOT NULL", name="published_at_set"),
+def group_maps(
+    session: Session, group_id: int, with_drafts: bool, limit: int, offset: int
+) -> Page[dict[str, Any]]:
+    """The group's maps, most recently changed first. Drafts are for the group's own
+    members (``with_drafts``); everyone else sees what it has published."""
+    counts = (
+        select(SafetyMapFeature.safety_map_id, func.count().label("n"))
+        .group_by(SafetyMapFeature.safety_map_id)
+        .subquery()
     )
-
-    title: Mapped[str] = mapped_column(String(200), nullable=False)
-    description: Mapped[str | None] = mapped_column(Text)
-    group_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("community_group.id", ondelete="CASCADE"), index=True
+    query = (
+        select(SafetyMap, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.safety_map_id == SafetyMap.id)
+        .where(SafetyMap.group_id == group_id)
     )
-    # Maps the city itself keeps (e.g. the 教育委員会's school-route map).
-    department_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("department.id", ondelete="SET NULL")
-    )
-    is_published: Mapped[bool] = mapped_column(
-        Boolean, nullable=False, server_default=text("false")
-    )
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    if not with_drafts:
+        query = query.where(SafetyMap.is_published)
+    query = query.order_by(SafetyMap.updated_at.desc(), SafetyMap.id.desc())
+    found = counted_page(session, query, limit, offset)
+    return Page([map_json(m, n) for m, n in found.items], found.matched)
 
 
-class SafetyFeatureKind(enum.StrEnum):
-    easy_to_enter = "easy_to_enter"  # 入りやすい
-    hard_to_see = "hard_to_see"  # 見えにくい
-    easy_to_enter_hard_to_see = "easy_to_enter_hard_to_see"
-    safe_haven = "safe_haven"  # こども110番の家 / 子どもを守る家
-    help_place = "help_place"  # 交番, コンビニ, 学校 ...
-    school_route = "school_route"  # 通学路
-    lone_stretch = "lone_stretch"  # 1人区間 / 見守りの空白地帯
-    note = "note"
+def create_map(
+    session: Session, group_id: int, title: str, description: str | None
+) -> dict[str, Any]:
+    m = SafetyMap(title=title, description=description, group_id=group_id)
+    session.add(m)
+    session.flush()
+    session.refresh(m)
+    return map_json(m, 0)
 
 
-class SafetyMapFeature(Entity, Base):
-    __tablename__ = "safety_map_feature"
-    __table_args__ = (
-        valid_geometry(),
-        allowed_geometry_types(POINT_LINE_AREA),
-        UniqueConstraint("safety_map_id", "source_id", name="uq_safety_map_feature_source"),
-    )
+def map_with_features(session: Session, m: SafetyMap) -> dict[str, Any]:
+    collection = session.execute(COLLECTION, {"map_id": m.id}).scalar_one()
+    return {**map_json(m, len(collection["features"])), "feature_collection": collection}
 
-    safety_map_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("safety_map.id", ondelete="CASCADE"), nullable=False, index=True
+
+def lock_map(session: Session, map_id: int) -> SafetyMap:
+    return find_row(session, SafetyMap, map_id, "安全マップ", "safety map", lock=True)
+
+
+def edit_map(session: Session, m: SafetyMap, changes: dict[str, Any]) -> dict[str, Any]:
+    for name, value in changes.items():
+        setattr(m, name, value)
+    session.flush()
+    session.refresh(m)
+    return map_json(m)
+
+
+def publish(session: Session, m: SafetyMap) -> dict[str, Any]:
+    if not m.is_published:  # publishing twice keeps the first publication date
+        m.is_published, m.published_at = True, datetime.now(UTC)
+        session.flush()
+        session.refresh(m)
+    return map_json(m)
+
+
+def unpublish(session: Session, m: SafetyMap) -> dict[str, Any]:
+    m.is_published, m.published_at = False, None
+    session.flush()
+    session.refresh(m)
+    return map_json(m)
+
+
+def add_feature(
+    session: Session,
+    m: SafetyMap,
+    kind: SafetyFeatureKind,
+    title: str | None,
+    note: str | None,
+    geom: shapely.Geometry,
+) -> dict[str, Any]:
+    feature = SafetyMapFeature(
+        safety_map_id=m.id,
+        kind=kind,
+        title=title,
+        note=note,
+        geom=from_shape(geom, srid=STORAGE_SRID),
     )
-    kind: Mapped[SafetyFeatureKind] = choice(SafetyFeatureKind)
-    title: Mapped[str | None] = mapped_column(String(200))
-    note: Mapped[str | None] = mapped_column(Text)
-    extra: Mapped[dict[str, Any]] = mapped_column(
-        JSONB, nullable=False, server_default=text("'{}'")
+    session.add(feature)
+    session.flush()  # the district trigger refuses a place outside the city here (MM001)
+    added: dict[str, Any] = session.execute(ONE_FEATURE, {"feature_id": feature.id}).scalar_one()
+    return added
+
+
+def delete_feature(session: Session, m: SafetyMap, feature_id: int) -> None:
+    feature = session.scalar(
+        select(SafetyMapFeature).where(
+            SafetyMapFeature.id == feature_id, SafetyMapFeature.safety_map_id == m.id
+        )
     )
-    source_id: Mapped[str | None] = mapped_column(String(100))
-    district_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("district.id", ondelete="SET NULL"), index=True
-    )
-    geom = geometry("GEOMETRY")
+    if feature is None:
+        raise Refused(
+            f"この安全マップに地点 {feature_id} はありません。",
+            f"no feature {feature_id} on safety map {m.id}",
+            status=404,
+        )
+    session.delete(feature)

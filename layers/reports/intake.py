@@ -8,7 +8,9 @@ import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+import shapely
 from email_validator import EmailNotValidError, validate_email
 from shapely import wkb
 from shapely.geometry.base import BaseGeometry
@@ -16,9 +18,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from geo.geometry import GeometryError, validate_lonlat
+from layers.city.geometry_input import geometry_input, geometry_refused
 from layers.media.attachments import Attachment
-from layers.media.photos import CleanPhoto, clean_photo
-from layers.media.storage import MediaStore
+from layers.media.photos import CleanPhoto, clean_photo, photo_gps
+from layers.media.storage import MediaStore, media_store
 from layers.reports import notifications as report_notifications
 from layers.reports.model import (
     LocationSource,
@@ -29,8 +32,10 @@ from layers.reports.model import (
     ReportStatus,
     ReportStatusChange,
 )
-from layers.reports.tracking import token_hash, tracking_token
+from layers.reports.tracking import check_photo_room, token_hash, tracking_token
+from layers.store.audited import AuditActor
 from layers.store.base import POINT_LINE_AREA, TEXT_MAX
+from layers.store.db import session_scope
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
 
@@ -126,7 +131,7 @@ def checked_geometry(geometry: BaseGeometry) -> BaseGeometry:
     try:
         return validate_lonlat(geometry, allowed=set(POINT_LINE_AREA), repair=False)
     except GeometryError as exc:
-        raise Refused(exc.message_ja, exc.message_en) from None
+        raise geometry_refused(exc) from None
 
 
 def active_category(session: Session, code: str) -> ReportCategory:
@@ -339,3 +344,53 @@ def _replay(session: Session, first: Report, fingerprint: str) -> Submitted:
         _photo_ids(session, first.id),
         replayed=True,
     )
+
+
+def receive(new: NewReport, audit: AuditActor | None) -> Submitted:
+    """A submission from the web form, the API or Open311 alike: the photos are decoded and
+    written before a connection is taken, then one short transaction."""
+    ready = prepare(new, media_store())
+    with session_scope(audit) as db:
+        return submit(db, ready)
+
+
+def place_of(
+    geometry: dict[str, Any] | None,
+    lat: float | None,
+    lon: float | None,
+    source: LocationSource,
+    use_photo_location: bool,
+    photos: Sequence[bytes],
+) -> tuple[BaseGeometry, LocationSource]:
+    """Where the report is: a drawn line or area (GeoJSON), a point, or, with no pin yet,
+    the first photo's GPS position (read before the photo is stripped)."""
+    if geometry is not None:
+        return geometry_input(geometry, POINT_LINE_AREA), source
+    if lat is not None and lon is not None:
+        return shapely.Point(lon, lat), source
+    if use_photo_location and photos:
+        found = photo_gps(photos[0])
+        if found is not None:
+            return shapely.Point(*found), LocationSource.photo
+        raise Refused(
+            "写真に位置情報がありません。地図で場所を指定してください。",
+            "the photo carries no GPS position; place the report on the map",
+            status=422,
+        )
+    raise Refused(
+        "場所を指定してください（lat と lon、または geometry）。",
+        "give the location: lat and lon, or a GeoJSON geometry",
+        status=400,
+    )
+
+
+def stored_photos(raw: Sequence[bytes]) -> tuple[StoredPhoto, ...]:
+    """Photos the reporter adds later, cleaned and written before their transaction."""
+    return put_files(media_store(), checked_photos(raw, get_settings().photo_max_count))
+
+
+def add_photos(
+    session: Session, report: Report, stored: Sequence[StoredPhoto], uploaded_by: int | None
+) -> tuple[int, ...]:
+    check_photo_room(session, report, len(stored))
+    return attach_photos(session, report.id, stored, uploaded_by)

@@ -4,7 +4,6 @@ category catalogue that routes them."""
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
@@ -221,24 +220,3 @@ class ReportSupporter(Entity, Base):
         BigInteger, ForeignKey("report.id", ondelete="CASCADE"), nullable=False
     )
     supporter_key: Mapped[str] = mapped_column(String(128), nullable=False)
-
-
-@dataclass(frozen=True)
-class ReportAccess:
-    """A report as the permission check sees it (layers/policy.py)."""
-
-    report: Report
-    sensitive: bool  # its category is about people or private property
-    token_ok: bool  # the caller presented the report's tracking token
-
-    @property
-    def is_public(self) -> bool:
-        return self.report.is_public
-
-    @property
-    def reporter_user_id(self) -> int | None:
-        return self.report.reporter_user_id
-
-    @property
-    def department_id(self) -> int | None:
-        return self.report.department_id

@@ -1,5 +1,6 @@
-"""Open311 GeoReport v2 over machimap's reports: the status mapping, the statements that
-build the answers (JSON or XML, both by PostgreSQL) and the checks on what clients send.
+"""Open311 GeoReport v2 over machimap's reports: the status mapping and the statements that
+give the answers' rows (a JSON array built by PostgreSQL; api/reports/open311 writes it as
+the spec's JSON or XML and reads what clients send).
 
 What an Open311 answer may show is decided the same way as everywhere else: the rows come
 through ``row_filter`` of the "report" layer, the text is the moderated public description
@@ -8,39 +9,31 @@ through ``row_filter`` of the "report" layer, the text is the moderated public d
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-import shapely
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from layers.city.identity import get_city
 from layers.policy import Actor, row_filter
 from layers.registry import get_layer
-from layers.reports.intake import Contact, NewReport
 from layers.reports.model import (
     OPEN_STATUSES,
-    LocationSource,
     ReportCategory,
-    ReportSource,
     ReportStatus,
 )
 from layers.reports.tracking import REOPEN_COMMENT
-from layers.store.base import TEXT_MAX
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
+from layers.store.sql import identifier, literal
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When this API last changed in a way clients should notice (discovery's changeset).
 CHANGESET = "2026-11-23T00:00:00+09:00"
-FORMATS = ("xml", "json")
 MAX_WINDOW = timedelta(days=90)
 PAGE_SIZE_MAX = 1000
 IDS_MAX = 1000
@@ -72,7 +65,9 @@ def statuses_for(open311: str) -> list[str]:
 
 def _case(column: str, mapping: Mapping[ReportStatus, str]) -> str:
     """A CASE over our own constants, written into the statement so its text stays fixed."""
-    whens = " ".join(f"WHEN '{status}' THEN '{value}'" for status, value in mapping.items())
+    whens = " ".join(
+        f"WHEN {literal(status)} THEN {literal(value)}" for status, value in mapping.items()
+    )
     return f"(CASE {column} {whens} END)"
 
 
@@ -85,33 +80,18 @@ def _w3(column: str) -> str:
     return f"""to_char({column} AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD"T"HH24:MI:SS"+09:00"')"""
 
 
-# --- rendering rows as JSON or XML, in the database --------------------------------------------
-
-# XML 1.0 cannot carry these control characters at all, escaped or not.
-_XML_INVALID = r"'[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]'"
+# --- rows as one JSON array, built by the database ------------------------------------------
 
 
-def _render(rows: str, fields: Sequence[str], root: str, item: str, fmt: str) -> str:
+def _rows_json(rows: str, fields: Sequence[str]) -> str:
     """A statement answering (body, count, more) for ``rows``, which yields the fields and
-    ``_n``, the row's place in the whole answer: rows up to :last make this page, and
-    ``more`` says that one beyond it exists (a next page)."""
-    if fmt == "json":
-        pairs = ", ".join(f"'{f}', t.\"{f}\"" for f in fields)
-        value = f"json_build_object({pairs})"
-        aggregate = f"json_agg({value} ORDER BY t._n) FILTER (WHERE t._n <= :last)"
-        body = f"coalesce({aggregate}, '[]'::json)::text"
-    else:
-        children = ", ".join(
-            f"xmlelement(name \"{f}\", regexp_replace(t.\"{f}\"::text, {_XML_INVALID}, '', 'g'))"
-            for f in fields
-        )
-        aggregate = (
-            f'xmlagg(xmlelement(name "{item}", {children}) ORDER BY t._n) '
-            "FILTER (WHERE t._n <= :last)"
-        )
-        body = f'xmlelement(name "{root}", {aggregate})::text'
+    ``_n``, the row's place in the whole answer: rows up to :last make this page (a JSON
+    array of objects with the fields in this order), and ``more`` says that one beyond it
+    exists (a next page). The API writes it as Open311 JSON or XML."""
+    pairs = ", ".join(f"{literal(f)}, t.{identifier(f)}" for f in fields)
+    aggregate = f"json_agg(json_build_object({pairs}) ORDER BY t._n) FILTER (WHERE t._n <= :last)"
     return (
-        f"SELECT {body}, count(*) FILTER (WHERE t._n <= :last), "
+        f"SELECT coalesce({aggregate}, '[]'::json)::text, count(*) FILTER (WHERE t._n <= :last), "
         f"coalesce(bool_or(t._n > :last), false) FROM ({rows}) t"
     )
 
@@ -127,18 +107,18 @@ def _condition(actor: Actor) -> str | None:
 
 
 @dataclass(frozen=True)
-class Page:
-    body: str
+class Rows:
+    body: str  # a JSON array of the page's rows
     count: int  # rows in this page
     more: bool  # another page follows
 
 
-def _page(session: Session, sql: str, params: dict[str, object], page: int, size: int) -> Page:
+def _page(session: Session, sql: str, params: dict[str, object], page: int, size: int) -> Rows:
     offset = (page - 1) * size
     row = session.execute(
         text(sql), {**params, "offset": offset, "limit": size + 1, "last": offset + size}
     ).one()
-    return Page(row[0], int(row[1]), bool(row[2]))
+    return Rows(row[0], int(row[1]), bool(row[2]))
 
 
 # --- services ---------------------------------------------------------------------------------
@@ -174,12 +154,10 @@ SERVICES_ROWS = """SELECT row_number() OVER (ORDER BY c.sort_order, c.code) AS _
         CASE WHEN :en THEN coalesce(d.name_en, d.name) ELSE d.name END AS "group"
     FROM report_category c LEFT JOIN department d ON d.id = c.department_id
     WHERE c.active"""
-SERVICES = {
-    fmt: _render(SERVICES_ROWS, SERVICE_FIELDS, "services", "service", fmt) for fmt in FORMATS
-}
+SERVICES = _rows_json(SERVICES_ROWS, SERVICE_FIELDS)
 
 
-def services(session: Session, fmt: str, en: bool) -> str:
+def services(session: Session, en: bool) -> str:
     params = {
         "en": en,
         "public_ja": NOTE_PUBLIC[0],
@@ -187,7 +165,7 @@ def services(session: Session, fmt: str, en: bool) -> str:
         "sensitive_ja": NOTE_SENSITIVE[0],
         "sensitive_en": NOTE_SENSITIVE[1],
     }
-    return _page(session, SERVICES[fmt], params, 1, PAGE_SIZE_MAX).body
+    return _page(session, SERVICES, params, 1, PAGE_SIZE_MAX).body
 
 
 def active_service(session: Session, code: str) -> ReportCategory | None:
@@ -195,37 +173,6 @@ def active_service(session: Session, code: str) -> ReportCategory | None:
         select(ReportCategory).where(ReportCategory.code == code, ReportCategory.active)
     )
     return found
-
-
-CONSENT = "consent_publish"
-TRUE_VALUES, FALSE_VALUES = ("true", "1", "yes"), ("false", "0", "no", "")
-
-
-def service_definition(code: str, en: bool) -> dict[str, object]:
-    """Every service asks the same optional question: may the photos the reporter adds
-    later (through their API token) be published after review."""
-    return {
-        "service_code": code,
-        "attributes": [
-            {
-                "variable": True,
-                "code": CONSENT,
-                "datatype": "singlevaluelist",
-                "required": False,
-                "datatype_description": None,
-                "order": 1,
-                "description": (
-                    "May the city publish the photos you add to this report, after review?"
-                    if en
-                    else "この通報に追加する写真を、市の確認後に公開してよいですか。"
-                ),
-                "values": [
-                    {"key": "true", "name": "Yes" if en else "はい"},
-                    {"key": "false", "name": "No" if en else "いいえ"},
-                ],
-            }
-        ],
-    }
 
 
 # --- the jurisdiction ---------------------------------------------------------------------------
@@ -246,78 +193,10 @@ def jurisdiction_known(session: Session, value: str | None) -> bool:
 # --- query parameters -------------------------------------------------------------------------
 
 
-# "+09:00" written unencoded in a query string arrives as " 09:00".
-_PLUS_AS_SPACE = re.compile(r" (\d\d:?\d\d)$")
-
-
-def w3_datetime(value: str, name: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(_PLUS_AS_SPACE.sub(r"+\1", value.strip()))
-    except ValueError:
-        raise Refused(
-            f"{name} は W3C 形式の日時で指定してください（例: 2010-05-24T00:00:00Z）。",
-            f"{name} must be a W3C datetime, e.g. 2010-05-24T00:00:00Z",
-            status=400,
-        ) from None
-    if parsed.tzinfo is None:
-        raise Refused(
-            f"{name} にはタイムゾーン（Z や +09:00）を付けてください。",
-            f"{name} needs a time zone (Z or +09:00)",
-            status=400,
-        )
-    return parsed
-
-
 @dataclass(frozen=True)
 class Window:
     start: datetime
     end: datetime
-
-
-def window(start: str | None, end: str | None, now: datetime) -> Window:
-    """start_date/end_date: at most 90 days apart; a missing end is 90 days after the start,
-    a missing start 90 days before the end, and neither: the last 90 days."""
-    first = w3_datetime(start, "start_date") if start else None
-    last = w3_datetime(end, "end_date") if end else None
-    if first is None and last is None:
-        last = now
-    if first is None:
-        assert last is not None
-        first = last - MAX_WINDOW
-    if last is None:
-        last = first + MAX_WINDOW
-    if last < first:
-        raise Refused(
-            "end_date が start_date より前です。",
-            "end_date is before start_date",
-            status=400,
-        )
-    if last - first > MAX_WINDOW:
-        raise Refused(
-            "start_date と end_date の間は90日以内にしてください。",
-            "start_date and end_date may be at most 90 days apart",
-            status=400,
-        )
-    return Window(first, last)
-
-
-def comma_list(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
-
-
-def statuses(value: str | None) -> list[str] | None:
-    """Our statuses behind an Open311 status filter (open, closed or both); None: all."""
-    wanted = comma_list(value)
-    unknown = [v for v in wanted if v not in (OPEN, CLOSED)]
-    if unknown:
-        raise Refused(
-            f"status は open か closed で指定してください（{', '.join(unknown)}）。",
-            f"status must be open or closed, not {', '.join(unknown)}",
-            status=400,
-        )
-    if not wanted:
-        return None
-    return [s for o in sorted(set(wanted)) for s in statuses_for(o)]
 
 
 def known_codes(session: Session, codes: list[str]) -> None:
@@ -365,7 +244,7 @@ _UPDATE_TEXT = "CASE WHEN s.by_reporter THEN :reopen ELSE s.public_comment END"
 
 
 @lru_cache(maxsize=32)
-def _requests_sql(condition: str | None, fmt: str) -> str:
+def _requests_sql(condition: str | None) -> str:
     # Only photos staff released and the reporter agreed to publish, as the photo route
     # serves them to anyone; the point of a line or area is a point on it.
     rows = f"""SELECT row_number() OVER (ORDER BY r.created_at DESC, r.id DESC) AS _n,
@@ -410,7 +289,7 @@ def _requests_sql(condition: str | None, fmt: str) -> str:
                 OR r.status = ANY(CAST(:statuses AS text[]))))
     ORDER BY r.created_at DESC, r.id DESC
     OFFSET :offset LIMIT :limit"""
-    return _render(rows, REQUEST_FIELDS, "service_requests", "request", fmt)
+    return _rows_json(rows, REQUEST_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -423,11 +302,9 @@ class RequestQuery:
     page_size: int = PAGE_SIZE_MAX
 
 
-def service_requests(
-    session: Session, actor: Actor, query: RequestQuery, fmt: str, en: bool
-) -> Page:
+def service_requests(session: Session, actor: Actor, query: RequestQuery, en: bool) -> Rows:
     """The reports this caller may read, as Open311 service requests, newest first."""
-    sql = _requests_sql(_condition(actor), fmt)
+    sql = _requests_sql(_condition(actor))
     params: dict[str, object] = {
         "ids": query.ids,
         "codes": query.codes,
@@ -453,7 +330,7 @@ UPDATE_FIELDS = (
 
 
 @lru_cache(maxsize=32)
-def _updates_sql(condition: str | None, fmt: str) -> str:
+def _updates_sql(condition: str | None) -> str:
     # Internal notes are never selected; a change of department alone is no public update.
     rows = f"""SELECT row_number() OVER (ORDER BY s.created_at, s.id) AS _n,
         s.id::text AS update_id,
@@ -468,145 +345,13 @@ def _updates_sql(condition: str | None, fmt: str) -> str:
     WHERE s.created_at >= :start AND s.created_at <= :end AND {_PUBLIC_UPDATE}
     ORDER BY s.created_at, s.id
     OFFSET :offset LIMIT :limit"""
-    return _render(rows, UPDATE_FIELDS, "service_request_updates", "request_update", fmt)
+    return _rows_json(rows, UPDATE_FIELDS)
 
 
 def service_request_updates(
-    session: Session, actor: Actor, span: Window, fmt: str, page: int, page_size: int
-) -> Page:
+    session: Session, actor: Actor, span: Window, page: int, page_size: int
+) -> Rows:
     """FixMyStreet's servicerequestupdates: status changes and public comments, oldest first."""
-    sql = _updates_sql(_condition(actor), fmt)
+    sql = _updates_sql(_condition(actor))
     params: dict[str, object] = {"start": span.start, "end": span.end, "reopen": REOPEN_COMMENT}
     return _page(session, sql, params, page, page_size)
-
-
-# --- POST requests --------------------------------------------------------------------------
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,100})\](\[\])?$")
-
-
-class _PlainText(HTMLParser):
-    """The text of a description that came with markup (the spec allows none)."""
-
-    SKIP = frozenset({"script", "style"})
-    BREAKS = frozenset({"br", "p", "div", "li", "tr"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag in self.BREAKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP and self.skipping:
-            self.skipping -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(data)
-
-
-def plain_text(value: str) -> str:
-    parser = _PlainText()
-    parser.feed(value.replace("\r\n", "\n"))
-    parser.close()
-    return _CONTROL.sub("", "".join(parser.parts)).strip()
-
-
-def attributes(form: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
-    """attribute[code]=v and attribute[code][]=v (several values) from the form."""
-    found: dict[str, list[str]] = {}
-    for key, value in form:
-        match = _ATTRIBUTE.match(key)
-        if match:
-            found.setdefault(match.group(1), []).append(value)
-    return found
-
-
-def _coordinate(value: str | None, name: str, limit: float) -> float:
-    try:
-        number = float(value or "")
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or not -limit <= number <= limit:
-        raise Refused(
-            f"{name} は {-limit:g}〜{limit:g} の数値で指定してください。",
-            f"{name} must be a number from {-limit:g} to {limit:g}",
-            status=400,
-        )
-    return number
-
-
-def _consent(values: list[str] | None) -> bool:
-    value = (values or [""])[-1].strip().lower()
-    if value in TRUE_VALUES:
-        return True
-    if value in FALSE_VALUES:
-        return False
-    raise Refused(
-        f"attribute[{CONSENT}] は true か false で指定してください。",
-        f"attribute[{CONSENT}] must be true or false",
-        status=400,
-    )
-
-
-def new_report(
-    session: Session, form: Mapping[str, str], attrs: Mapping[str, list[str]], reporter: int
-) -> NewReport:
-    """An Open311 POST as machimap's NewReport. The location must be lat/long: machimap does
-    not geocode, so an address alone cannot place the report. media_url is never fetched
-    (the server would fetch any URL a client names), so it is not taken in."""
-    code = (form.get("service_code") or "").strip()
-    if not code:
-        raise Refused("service_code を指定してください。", "service_code is required", status=400)
-    category = active_service(session, code)
-    if category is None:
-        known_codes(session, [code])  # names the code in its refusal
-        raise Refused(
-            f"service_code「{code}」は受け付けていません。",
-            f"service_code {code!r} is not accepted now",
-            status=400,
-        )
-    if not (form.get("lat") or "").strip() or not (form.get("long") or "").strip():
-        raise Refused(
-            "場所は lat と long（緯度・経度）で指定してください。"
-            "住所（address_string / address_id）からの位置の特定には対応していません。",
-            "give the location as lat and long; machimap does not geocode "
-            "address_string or address_id",
-            status=400,
-        )
-    lat = _coordinate(form.get("lat"), "lat", 90)
-    lon = _coordinate(form.get("long"), "long", 180)
-    description = plain_text(form.get("description") or "")
-    if len(description) > TEXT_MAX:
-        raise Refused(
-            f"description は{TEXT_MAX}文字以内にしてください（{len(description)}文字）。",
-            f"description is longer than {TEXT_MAX} characters ({len(description)})",
-            status=400,
-        )
-    # The spec makes description optional; the report then says what kind it is.
-    description = description or category.name_ja
-    address = plain_text(form.get("address_string") or "")[:200]
-    if address:
-        with_address = f"{description}\n\n場所の説明: {address}"
-        if len(with_address) <= TEXT_MAX:
-            description = with_address
-    name = " ".join(
-        part for part in (form.get("last_name"), form.get("first_name")) if part and part.strip()
-    )
-    return NewReport(
-        category=category.code,
-        description=description,
-        geometry=shapely.Point(lon, lat),
-        location_source=LocationSource.other,
-        contact=Contact(name or None, form.get("email"), form.get("phone")),
-        consent_publish=_consent(attrs.get(CONSENT)),
-        source=ReportSource.open311,
-        reporter_user_id=reporter,
-    )

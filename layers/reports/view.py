@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import enum
 import json
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from layers.reports.model import STATUS_LABELS
+from layers.reports.model import STATUS_LABELS, Report, ReportCategory
 from layers.serving.records import label_map
+from layers.store.sql import Page, counted_page
 
 
 class Audience(enum.IntEnum):
@@ -94,3 +97,62 @@ def report_json(session: Session, report_id: int, audience: Audience) -> str:
         {"report_id": report_id, "audience": int(audience), "status_labels": STATUS_LABELS_JSON},
     ).scalar_one()
     return found
+
+
+MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+PHOTO = text(
+    """SELECT a.storage_key, a.thumbnail_key, a.public_key, a.public_thumbnail_key,
+        a.content_type, a.is_public AND r.consent_publish AS released
+    FROM attachment a JOIN report r ON r.id = a.subject_id
+    WHERE a.subject_layer = 'report' AND a.subject_id = :report_id AND a.id = :photo_id"""
+)
+
+
+@dataclass(frozen=True)
+class PhotoFile:
+    key: str  # in the media store
+    media_type: str
+
+
+def photo_file(
+    session: Session, report_id: int, photo_id: int, audience: Audience, thumbnail: bool
+) -> PhotoFile | None:
+    """The file of one photo as this audience gets it: the public only photos staff
+    released (and the reporter agreed to publish), as the blurred copy when staff made one;
+    None when there is nothing this audience may see."""
+    row = session.execute(PHOTO, {"report_id": report_id, "photo_id": photo_id}).first()
+    if row is None or (audience == Audience.public and not row.released):
+        return None
+    if audience == Audience.public:
+        key = (
+            (row.public_thumbnail_key or row.thumbnail_key)
+            if thumbnail
+            else (row.public_key or row.storage_key)
+        )
+    else:
+        key = row.thumbnail_key if thumbnail else row.storage_key
+    return PhotoFile(key, MEDIA_TYPES.get(key.rsplit(".", 1)[-1], row.content_type))
+
+
+def my_reports(session: Session, user_id: int, limit: int, offset: int) -> Page[dict[str, Any]]:
+    """What a signed-in resident sent, newest first."""
+    query = (
+        select(Report, ReportCategory.code, ReportCategory.name_ja, ReportCategory.name_en)
+        .join(ReportCategory, ReportCategory.id == Report.category_id)
+        .where(Report.reporter_user_id == user_id)
+        .order_by(Report.created_at.desc(), Report.id.desc())
+    )
+    found = counted_page(session, query, limit, offset)
+    items = [
+        {
+            "public_id": r.public_id,
+            "status": r.status,
+            "category": {"code": code, "name_ja": ja, "name_en": en},
+            "description": r.description,
+            "is_public": r.is_public,
+            "created_at": r.created_at.isoformat(),
+            "updated_at": r.updated_at.isoformat(),
+        }
+        for r, code, ja, en in found.items
+    ]
+    return Page(items, found.matched)

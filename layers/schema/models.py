@@ -11,9 +11,14 @@ from layers.city.districts import District, DistrictPart, SchoolDistrict
 from layers.city.facilities import Facility
 from layers.city.hazards import Hazard
 from layers.city.identity import City
-from layers.groups.model import Group, Membership
-from layers.groups.patrols import Patrol, PatrolObservation
-from layers.groups.safety_maps import SafetyMap, SafetyMapFeature
+from layers.groups.model import (
+    Group,
+    Membership,
+    Patrol,
+    PatrolObservation,
+    SafetyMap,
+    SafetyMapFeature,
+)
 from layers.inspections.model import Inspection, InspectionPartGrade
 from layers.media.attachments import Attachment
 from layers.reports.model import (

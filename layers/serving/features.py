@@ -23,10 +23,11 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from geo.crs import JGD2011_GEOGRAPHIC, STORAGE_SRID, WEB_MERCATOR, parse_crs, plane_zone_epsg
-from layers.policy import Actor, private_fields_visible, row_filter
+from layers.policy import Actor, RowFilter, private_fields_visible, reads_nothing, row_filter
 from layers.registry import LAYERS, PG_TYPES, Field, Layer
 from layers.store.db import get_engine
 from layers.store.refusals import ParameterRefused
+from layers.store.sql import literal
 
 CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
@@ -106,7 +107,7 @@ class View:
     """One layer as one caller may see it."""
 
     layer: Layer
-    row_filter: str | None
+    row_filter: RowFilter | None
     fields: tuple[Field, ...]
     # Only the public rows: a layer its curators unpublished (layer_metadata.is_public) is
     # then withheld altogether.
@@ -124,14 +125,10 @@ class View:
         return self.field(name) if name else None
 
 
-def _reads_nothing(condition: str | None) -> bool:
-    return condition is not None and condition.replace("(", "").replace(")", "") == "false"
-
-
 def view(layer: Layer, actor: Actor) -> View | None:
     """What ``actor`` may read of ``layer``; None when no row at all."""
     condition = row_filter(actor, layer)
-    if _reads_nothing(condition):
+    if reads_nothing(condition):
         return None
     fields = layer.fields if private_fields_visible(actor, layer) else layer.public_fields
     public_only = condition == row_filter(Actor(), layer)
@@ -162,10 +159,6 @@ def published(v: View, metadata: Mapping[str, bool]) -> bool:
 
 def column(name: str, alias: str = "t") -> str:
     return f'{alias}."{name}"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 # --- extents, cached per layer version ------------------------------------------------------
@@ -433,7 +426,7 @@ def geometry_sql(geom: str, crs: Crs) -> str:
 
 
 def properties_sql(fields: Sequence[Field], alias: str) -> str:
-    pairs = ", ".join(f"{_literal(f.name)}, {column(f.name, alias)}" for f in fields)
+    pairs = ", ".join(f"{literal(f.name)}, {column(f.name, alias)}" for f in fields)
     return f"json_build_object({pairs})::text"
 
 
@@ -472,7 +465,7 @@ def items_sql(q: ItemsQuery, estimate: bool) -> str:
             f" ELSE (SELECT count(*) FROM {table}) END AS n,"
             " r.est > %(estimate_above)s AS estimated"
             f" FROM (SELECT reltuples::bigint AS est FROM pg_class"
-            f" WHERE oid = {_literal(table)}::regclass) r"
+            f" WHERE oid = {literal(table)}::regclass) r"
         )
     else:
         matched = f"SELECT count(*) AS n, false AS estimated FROM {table} t WHERE {where}"

@@ -37,13 +37,14 @@ import psycopg
 from psycopg_pool import ConnectionPool
 from sqlalchemy import Engine
 
-from layers.policy import ANONYMOUS, Actor, row_filter
+from layers.policy import ANONYMOUS, Actor, RowFilter, reads_nothing, row_filter
 from layers.registry import LAYERS, Field, Layer, get_layer
 from layers.serving import versions
 from layers.store.db import libpq_url, session_options
 from layers.store.per_engine import PerEngine
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
+from layers.store.sql import for_pyformat, literal
 
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 EXTENT = 4096
@@ -57,12 +58,12 @@ ADVERTISED_MAX_ZOOM = 16
 # --- what was asked, and may the caller see it ----------------------------------------------
 
 
-def parse_layers(spec: str, actor: Actor) -> tuple[tuple[Layer, ...], tuple[str | None, ...]]:
+def parse_layers(spec: str, actor: Actor) -> tuple[tuple[Layer, ...], tuple[RowFilter | None, ...]]:
     """'hazard,facility' → the registry layers in the order given, with each one's row
     filter for this caller. A layer the caller can see no row of is answered as if it did
     not exist (404), like a private group's data elsewhere."""
     names = spec.split(",")
-    visible = [layer.id for layer in LAYERS if not _shows_nothing(row_filter(actor, layer))]
+    visible = [layer.id for layer in LAYERS if not reads_nothing(row_filter(actor, layer))]
     known = ", ".join(visible)
     if any(not n for n in names) or len(set(names)) != len(names):
         raise Refused(
@@ -101,18 +102,12 @@ def check_tile(z: int, x: int, y: int) -> None:
             )
 
 
-def _shows_nothing(condition: str | None) -> bool:
-    # row_filter answers "false" (parenthesised when it combined conditions) for a caller
-    # who may read no row of the layer.
-    return condition is not None and condition.replace("(", "").replace(")", "").strip() == "false"
-
-
 def anonymous_layer_ids() -> list[str]:
     """The layers anyone may request tiles of."""
-    return [layer.id for layer in LAYERS if not _shows_nothing(row_filter(ANONYMOUS, layer))]
+    return [layer.id for layer in LAYERS if not reads_nothing(row_filter(ANONYMOUS, layer))]
 
 
-def is_public(layers: Sequence[Layer], filters: Sequence[str | None]) -> bool:
+def is_public(layers: Sequence[Layer], filters: Sequence[RowFilter | None]) -> bool:
     """Whether these filters give what every anonymous caller gets (shareable, cacheable)."""
     return tuple(filters) == tuple(row_filter(ANONYMOUS, layer) for layer in layers)
 
@@ -139,21 +134,16 @@ def _attribute(f: Field) -> str:
     return column
 
 
-def _literal(sql: str) -> str:
-    """Trusted SQL from the registry or the policy, with psycopg's % escaped."""
-    return sql.replace("%", "%%")
-
-
 def _points_only(layer: Layer) -> bool:
     return layer.geometry_type in ("Point", "MultiPoint")
 
 
-def _layer_sql(layer: Layer, condition: str | None) -> str:
+def _layer_sql(layer: Layer, condition: RowFilter | None) -> str:
     table, column = f'"{layer.table}"', f'"{layer.geometry_column}"'
     fields = layer.public_fields
     raw = ", ".join(f'{table}."{f.name}"' for f in fields)
     converted = ", ".join(f'{_attribute(f)} AS "{f.name}"' for f in fields)
-    where = f" AND ({_literal(condition)})" if condition else ""
+    where = f" AND ({for_pyformat(condition)})" if condition else ""
     if _points_only(layer):
         shape = "ST_Transform(mm_geom, 3857)"
     else:
@@ -165,26 +155,28 @@ def _layer_sql(layer: Layer, condition: str | None) -> str:
     # naming a field compares values, not their text form); the middle one converts them.
     # ST_AsMVT skips rows whose ST_AsMVTGeom is NULL (nothing left inside the tile), so no
     # outer filter is needed, and none evaluates the geometry twice.
-    return f"""(SELECT coalesce(ST_AsMVT(mvt, '{layer.id}', {EXTENT}, 'geom', 'id'), ''::bytea)
+    name = for_pyformat(literal(layer.id))
+    return f"""(SELECT coalesce(ST_AsMVT(mvt, {name}, {EXTENT}, 'geom', 'id'), ''::bytea)
   FROM (SELECT id, {converted},
           ST_AsMVTGeom({shape}, mm_tile, {EXTENT}, {BUFFER}, true) AS geom
         FROM (SELECT {table}.id, {raw}, {table}.{column} AS mm_geom, mm_tile, mm_area,
                 mm_tolerance
               FROM {table}, mm_env
               WHERE {table}.{column} && mm_area{where}
-              ORDER BY {_literal(layer.tile_order)}
+              ORDER BY {for_pyformat(layer.tile_order)}
               LIMIT %(limit)s) AS picked) AS mvt)"""
 
 
 @lru_cache(maxsize=256)
-def tile_sql(ids: tuple[str, ...], filters: tuple[str | None, ...]) -> str:
+def tile_sql(ids: tuple[str, ...], filters: tuple[RowFilter | None, ...]) -> str:
     """The statement for one layer set and one set of row filters: fixed text with z, x, y
     and the limit as parameters, so the server prepares it once per connection."""
     layers = [get_layer(i) for i in ids]
     margin = BUFFER / EXTENT
     parts = "\n  || ".join(_layer_sql(lay, f) for lay, f in zip(layers, filters, strict=True))
     version_list = ", ".join(
-        f"coalesce((SELECT version FROM layer_metadata WHERE layer_id = '{i}'), 0)" for i in ids
+        f"coalesce((SELECT version FROM layer_metadata WHERE layer_id = {literal(i)}), 0)"
+        for i in ids
     )
     return f"""WITH mm_env AS (
   SELECT mm_tile,
@@ -310,7 +302,7 @@ def tile_etag(
     x: int,
     y: int,
     layer_versions: Sequence[int],
-    filters: Sequence[str | None] | None,
+    filters: Sequence[RowFilter | None] | None,
 ) -> str:
     """A strong validator: the same for the same data; the row filters are part of it for
     tiles that depend on the caller, so one group's tile never validates another's."""
@@ -322,7 +314,7 @@ def tile_etag(
 
 
 def current_etag(
-    layers: Sequence[Layer], z: int, x: int, y: int, filters: Sequence[str | None]
+    layers: Sequence[Layer], z: int, x: int, y: int, filters: Sequence[RowFilter | None]
 ) -> str:
     """The ETag the tile has now, from in-process versions (no query): answers 304s."""
     ids = [layer.id for layer in layers]
@@ -331,7 +323,7 @@ def current_etag(
 
 
 def render(
-    layers: Sequence[Layer], z: int, x: int, y: int, filters: Sequence[str | None]
+    layers: Sequence[Layer], z: int, x: int, y: int, filters: Sequence[RowFilter | None]
 ) -> tuple[bytes, tuple[int, ...]]:
     """The raw MVT and the layers' versions it was read at."""
     sql = tile_sql(tuple(layer.id for layer in layers), tuple(filters))
@@ -341,7 +333,7 @@ def render(
 
 
 def get_tile(
-    layers: Sequence[Layer], z: int, x: int, y: int, filters: Sequence[str | None]
+    layers: Sequence[Layer], z: int, x: int, y: int, filters: Sequence[RowFilter | None]
 ) -> Tile:
     ids = tuple(layer.id for layer in layers)
     public = is_public(layers, filters)
@@ -398,13 +390,13 @@ def _center_zoom(bounds: Sequence[float]) -> int:
 
 
 def tilejson(
-    layers: Sequence[Layer], filters: Sequence[str | None], base_url: str
+    layers: Sequence[Layer], filters: Sequence[RowFilter | None], base_url: str
 ) -> dict[str, Any]:
     """TileJSON 3.0.0 for a layer set as this caller sees it: bounds are those of the rows
     the caller may see (the demo city's, not the world's)."""
     extents = "\n  UNION ALL ".join(
         f'SELECT ST_Extent("{layer.geometry_column}")::geometry AS e FROM "{layer.table}"'
-        + (f" WHERE {_literal(f)}" if f else "")
+        + (f" WHERE {for_pyformat(f)}" if f else "")
         for layer, f in zip(layers, filters, strict=True)
     )
     (box,) = _fetch(

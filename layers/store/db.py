@@ -11,7 +11,7 @@ import psycopg
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from layers.accounts.audit import AuditActor, bind
+from layers.store.audited import AuditActor, bind
 from layers.store.embedded import EmbeddedCluster
 from layers.store.settings import Settings, get_settings
 

@@ -18,9 +18,9 @@ from api.pages import message, page
 from api.permissions import Authorized, permit, rate_limits
 from layers.accounts import audit, sessions
 from layers.accounts import lifecycle as accounts
-from layers.accounts.audit import AuditActor
 from layers.accounts.users import Department, User
 from layers.policy import Action
+from layers.store.audited import AuditActor
 from layers.store.db import session_scope
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings

@@ -19,10 +19,10 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from api.errors import refusal_of
-from layers.reports import open311
 from layers.store.refusals import Refused
 
-FORMATS = open311.FORMATS
+FORMATS = ("xml", "json")
+CONSENT = "consent_publish"  # the one attribute every service asks (see service_definition)
 MEDIA_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 # The element of each item of a list, by the list's element (the spec's XML).
@@ -65,6 +65,41 @@ def document(root: str, value: object, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(value, ensure_ascii=False)
     return XML_DECLARATION + ET.tostring(_element(root, value), encoding="unicode")
+
+
+def rows_document(root: str, rows: str, fmt: str) -> str:
+    """Rows the database gave as a JSON array: passed through as Open311 JSON, or written
+    as the spec's XML under ``root`` (one element per row, one child per field)."""
+    if fmt == "json":
+        return rows
+    return document(root, json.loads(rows), fmt)
+
+
+def service_definition(code: str, en: bool) -> dict[str, object]:
+    """Every service asks the same optional question: may the photos the reporter adds
+    later (through their API token) be published after review."""
+    return {
+        "service_code": code,
+        "attributes": [
+            {
+                "variable": True,
+                "code": CONSENT,
+                "datatype": "singlevaluelist",
+                "required": False,
+                "datatype_description": None,
+                "order": 1,
+                "description": (
+                    "May the city publish the photos you add to this report, after review?"
+                    if en
+                    else "この通報に追加する写真を、市の確認後に公開してよいですか。"
+                ),
+                "values": [
+                    {"key": "true", "name": "Yes" if en else "はい"},
+                    {"key": "false", "name": "No" if en else "いいえ"},
+                ],
+            }
+        ],
+    }
 
 
 def reply(

@@ -26,14 +26,24 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from api.callers import token_caller
 from api.permissions import Authorized, permit, rate_limits
-from api.reports.open311.formats import FORMATS, Open311Route, document, reply
-from api.reports.routes.submission import intake, run_intake
-from layers.accounts import api_tokens
-from layers.accounts.api_tokens import Scope
+from api.reports.open311 import requests as parse
+from api.reports.open311.formats import (
+    FORMATS,
+    Open311Route,
+    document,
+    reply,
+    rows_document,
+)
+from api.reports.open311.formats import (
+    service_definition as definition_document,
+)
+from api.reports.uploads import run_intake
 from layers.city.identity import get_city
 from layers.policy import Action, Actor, can
 from layers.reports import open311
+from layers.reports.intake import receive
 from layers.store.db import session_scope
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
@@ -126,8 +136,8 @@ def services(
     fmt = _format(fmt)
     with session_scope() as db:
         _jurisdiction(db, jurisdiction_id)
-        body = open311.services(db, fmt, lang == "en")
-    return reply(body, fmt, headers=_cache(auth))
+        rows = open311.services(db, lang == "en")
+    return reply(rows_document("services", rows, fmt), fmt, headers=_cache(auth))
 
 
 @router.get(
@@ -151,7 +161,7 @@ def service_definition(
             f"unknown service_code {service_code!r}",
             status=404,
         )
-    body = open311.service_definition(category.code, lang == "en")
+    body = definition_document(category.code, lang == "en")
     return reply(document("service_definition", body, fmt), fmt, headers=_cache(auth))
 
 
@@ -173,30 +183,21 @@ def _token_actor(request: Request, api_key: str | None, auth: Authorized) -> Act
             "api_key is missing; send an API token with the write scope as api_key",
             status=403,
         )
-    with session_scope() as db:
-        found = api_tokens.find(db, key)
-        if found is None:
-            raise Refused(
-                "api_key が無効です（失効・期限切れ・形式誤り）。",
-                "invalid api_key (unknown, revoked or expired)",
-                status=403,
-            )
-        token, user = found
-        actor = Actor(
-            user_id=user.id,
-            role=user.role,
-            department_id=user.department_id,
-            scopes=frozenset(Scope(s) for s in token.scopes),
-            email_verified=user.email_verified_at is not None,
-            ip=auth.actor.ip,
+    caller = token_caller(key, auth.actor.ip)
+    if caller is None:
+        raise Refused(
+            "api_key が無効です（失効・期限切れ・形式誤り）。",
+            "invalid api_key (unknown, revoked or expired)",
+            status=403,
         )
+    actor = caller.actor
     if not can(actor, Action.report_submit):
         raise Refused(
             "この api_key には write 権限がありません。",
             "this api_key lacks the write scope",
             status=403,
         )
-    rate_limits(request).hit("write_account", str(user.id))
+    rate_limits(request).hit("write_account", str(actor.user_id))
     return actor
 
 
@@ -242,8 +243,8 @@ async def create_request(
     actor = _token_actor(request, single.get("api_key"), auth)
     assert actor.user_id is not None
     with session_scope() as db:
-        new = open311.new_report(db, single, open311.attributes(fields), actor.user_id)
-    result = await run_intake(intake, new, actor.audit)
+        new = parse.new_report(db, single, parse.attributes(fields), actor.user_id)
+    result = await run_intake(receive, new, actor.audit)
     ja, en = NOTICE
     if (single.get("media_url") or "").strip():
         ja += (
@@ -292,7 +293,7 @@ def service_requests(
     by default), of the given service_code(s) and status (open, closed), newest first,
     ``page_size`` (≤ 1000) at a time; a ``Link: rel="next"`` header names the next page."""
     fmt = _format(fmt)
-    ids = open311.comma_list(service_request_id)
+    ids = parse.comma_list(service_request_id)
     if len(ids) > open311.IDS_MAX:
         raise Refused(
             f"service_request_id は{open311.IDS_MAX}件までです。",
@@ -304,22 +305,22 @@ def service_requests(
         if ids:
             query = open311.RequestQuery(ids=ids, page=page, page_size=page_size)
         else:
-            codes = open311.comma_list(service_code)
+            codes = parse.comma_list(service_code)
             if codes:
                 open311.known_codes(db, codes)
             query = open311.RequestQuery(
                 codes=codes or None,
-                statuses=open311.statuses(status),
-                window=open311.window(start_date, end_date, datetime.now(UTC)),
+                statuses=parse.statuses(status),
+                window=parse.window(start_date, end_date, datetime.now(UTC)),
                 page=page,
                 page_size=page_size,
             )
-        found = open311.service_requests(db, auth.actor, query, fmt, lang == "en")
+        found = open311.service_requests(db, auth.actor, query, lang == "en")
     headers = _cache(auth)
     if found.more:
         following = request.url.include_query_params(page=page + 1)
         headers["Link"] = f'<{following}>; rel="next"'
-    return reply(found.body, fmt, headers=headers)
+    return reply(rows_document("service_requests", found.body, fmt), fmt, headers=headers)
 
 
 @router.get(
@@ -339,14 +340,14 @@ def service_request(
     with session_scope() as db:
         _jurisdiction(db, jurisdiction_id)
         query = open311.RequestQuery(ids=[service_request_id], page_size=1)
-        found = open311.service_requests(db, auth.actor, query, fmt, lang == "en")
+        found = open311.service_requests(db, auth.actor, query, lang == "en")
     if found.count == 0:
         raise Refused(
             f"service_request_id「{service_request_id}」は見つかりません。",
             f"service_request_id not found: {service_request_id!r}",
             status=404,
         )
-    return reply(found.body, fmt, headers=_cache(auth))
+    return reply(rows_document("service_requests", found.body, fmt), fmt, headers=_cache(auth))
 
 
 @router.get(
@@ -387,8 +388,9 @@ def service_request_updates(
     """Status changes and public comments on the reports this caller may read, oldest
     first; internal notes never."""
     fmt = _format(fmt)
-    span = open311.window(start_date, end_date, datetime.now(UTC))
+    span = parse.window(start_date, end_date, datetime.now(UTC))
     with session_scope() as db:
         _jurisdiction(db, jurisdiction_id)
-        found = open311.service_request_updates(db, auth.actor, span, fmt, page, page_size)
-    return reply(found.body, fmt, headers=_cache(auth))
+        found = open311.service_request_updates(db, auth.actor, span, page, page_size)
+    body = rows_document("service_request_updates", found.body, fmt)
+    return reply(body, fmt, headers=_cache(auth))

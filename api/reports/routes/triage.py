@@ -10,19 +10,25 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.forms import json_or_form
+from api.forms import LongText, json_or_form
 from api.pagination import Page, page_params
-from api.permissions import Authorized, permit
-from api.reports.routes.submission import report_access, view_response
+from api.permissions import Authorized, acting, permit
+from api.reports.access import lock, report_access, view_response
 from layers.city.hazards import HazardKind
 from layers.media.storage import media_store
 from layers.policy import Action
 from layers.reports import triage as report_triage
-from layers.reports.model import Report, ReportStatus
+from layers.reports.model import (
+    HAZARD_TITLE_MAX,
+    PUBLIC_ID_MAX,
+    RESPONSIBLE_PARTY_MAX,
+    Report,
+    ReportStatus,
+)
+from layers.reports.queue import QueueFilter, own_department, queue_json
 from layers.reports.triage import PhotoDecision
 from layers.store.db import session_scope
 from layers.store.refusals import Refused
@@ -30,61 +36,6 @@ from layers.store.refusals import Refused
 router = APIRouter(prefix="/api/triage", tags=["triage"])
 
 GEOJSON = "application/geo+json"
-
-# One statement: the page as a GeoJSON FeatureCollection (map and list from the same
-# answer), with the count. Filters are parameters; a NULL parameter leaves a filter off.
-QUEUE = text(
-    """WITH matched AS (
-        SELECT r.* FROM report r
-        JOIN report_category c ON c.id = r.category_id
-        LEFT JOIN department d ON d.id = r.department_id
-        WHERE (CAST(:statuses AS text[]) IS NULL OR r.status = ANY(CAST(:statuses AS text[])))
-          AND (CAST(:categories AS text[]) IS NULL OR c.code = ANY(CAST(:categories AS text[])))
-          AND (CAST(:department AS text) IS NULL OR d.code = :department
-               OR (:department = 'none' AND r.department_id IS NULL))
-          AND (CAST(:district AS bigint) IS NULL OR r.district_id = :district
-               OR r.district_id IN (SELECT id FROM district WHERE parent_id = :district))
-          AND (CAST(:min_age AS int) IS NULL
-               OR r.created_at <= now() - make_interval(days => :min_age))
-          AND (CAST(:max_age AS int) IS NULL
-               OR r.created_at >= now() - make_interval(days => :max_age))
-          AND (CAST(:public AS boolean) IS NULL OR r.is_public = :public)
-    ), page AS (
-        SELECT * FROM matched
-        ORDER BY
-            CASE WHEN :sort = 'supporters' THEN supporter_count END DESC,
-            CASE WHEN :sort = 'newest' THEN created_at END DESC,
-            created_at, id
-        LIMIT :limit OFFSET :offset)
-    SELECT json_build_object(
-        'type', 'FeatureCollection',
-        'numberMatched', (SELECT count(*) FROM matched),
-        'features', coalesce(json_agg(json_build_object(
-            'type', 'Feature', 'id', p.public_id,
-            'geometry', ST_AsGeoJSON(p.geom, 7)::json,
-            'properties', json_build_object(
-                'public_id', p.public_id, 'status', p.status,
-                'category', c.code, 'category_name_ja', c.name_ja,
-                'category_name_en', c.name_en, 'icon', c.icon, 'sensitive', c.sensitive,
-                'department', d.code, 'department_name', d.name,
-                'district', dist.name, 'description', p.description,
-                'public_description', p.public_description, 'is_public', p.is_public,
-                'supporter_count', p.supporter_count, 'photo_count',
-                (SELECT count(*) FROM attachment a
-                  WHERE a.subject_layer = 'report' AND a.subject_id = p.id),
-                'reopened', EXISTS (SELECT 1 FROM report_status_change s
-                  WHERE s.report_id = p.id AND s.by_reporter),
-                'age_days', round((extract(epoch FROM now() - p.created_at) / 86400)::numeric, 1),
-                'created_at', p.created_at, 'updated_at', p.updated_at))
-            ORDER BY
-                CASE WHEN :sort = 'supporters' THEN p.supporter_count END DESC,
-                CASE WHEN :sort = 'newest' THEN p.created_at END DESC,
-                p.created_at, p.id), '[]'::json))::text
-    FROM page p
-    JOIN report_category c ON c.id = p.category_id
-    LEFT JOIN department d ON d.id = p.department_id
-    LEFT JOIN district dist ON dist.id = p.district_id"""
-)
 
 
 def _list(value: str | None) -> list[str] | None:
@@ -110,55 +61,26 @@ def queue(
 ) -> Response:
     """Oldest first by default, so nothing waits forever; staff see their own department's
     reports unless they ask for ``department=all``."""
-    statuses = _list(status)
-    unknown = [s for s in statuses or () if s not in ReportStatus.__members__]
-    if unknown:
-        raise Refused(
-            f"状態 {unknown} はありません。",
-            f"unknown status {unknown}; use {', '.join(ReportStatus)}",
-            status=400,
+    with session_scope() as db:
+        if department is None:
+            department = own_department(db, auth.actor.department_id)
+        wanted = QueueFilter(
+            statuses=_list(status),
+            categories=_list(category),
+            department=None if department == "all" else department,
+            district=district,
+            min_age_days=min_age_days,
+            max_age_days=max_age_days,
+            published=published,
+            sort=sort,
         )
-    if department is None:
-        department = _own_department(auth.actor.department_id)
-    with session_scope() as db:
-        body = db.execute(
-            QUEUE,
-            {
-                "statuses": statuses,
-                "categories": _list(category),
-                "department": None if department == "all" else department,
-                "district": district,
-                "min_age": min_age_days,
-                "max_age": max_age_days,
-                "public": published,
-                "sort": sort,
-                "limit": page.limit,
-                "offset": page.offset,
-            },
-        ).scalar_one()
+        body = queue_json(db, wanted, page.limit, page.offset)
     return Response(body, media_type=GEOJSON, headers={"Cache-Control": "private, no-store"})
-
-
-def _own_department(department_id: int | None) -> str:
-    if department_id is None:
-        return "all"
-    with session_scope() as db:
-        code = db.execute(
-            text("SELECT code FROM department WHERE id = :id"), {"id": department_id}
-        ).scalar()
-    return str(code) if code else "all"
 
 
 @router.get("/reports/{public_id}", summary="通報の詳細（職員） / A report, as staff see it")
 def detail(auth: Authorized = permit(Action.report_read_all, report_access)) -> Response:
     return view_response(auth)
-
-
-def _locked(db: Session, auth: Authorized) -> Report:
-    """The report row, locked: two staff acting at once are applied one after the other."""
-    row = db.get(Report, auth.resource.report.id, with_for_update=True)
-    assert row is not None
-    return row
 
 
 class PhotoChoice(BaseModel):
@@ -169,13 +91,15 @@ class PhotoChoice(BaseModel):
 
 
 class PublishBody(BaseModel):
-    public_description: str | None = Field(default=None, max_length=4000)
+    public_description: LongText | None = None
     photos: list[PhotoChoice] = Field(default_factory=list, max_length=50)
 
 
 def _apply(auth: Authorized, step: Callable[[Session, Report], object]) -> Response:
-    with session_scope(auth.actor.audit) as db:
-        step(db, _locked(db, auth))
+    """The step runs on the report as locked, once the policy has decided on it as it is
+    now: a reassignment committed meanwhile takes the report from the old department."""
+    with acting(auth, lock(auth)) as (db, found):
+        step(db, found.report)
     return view_response(auth)
 
 
@@ -208,10 +132,10 @@ async def unpublish(auth: Authorized = permit(Action.report_triage, report_acces
 
 class StatusBody(BaseModel):
     status: ReportStatus
-    public_comment: str | None = Field(default=None, max_length=4000)
-    internal_note: str | None = Field(default=None, max_length=4000)
-    responsible_party: str | None = Field(default=None, max_length=200)
-    duplicate_of: str | None = Field(default=None, max_length=20)
+    public_comment: LongText | None = None
+    internal_note: LongText | None = None
+    responsible_party: str | None = Field(default=None, max_length=RESPONSIBLE_PARTY_MAX)
+    duplicate_of: str | None = Field(default=None, max_length=PUBLIC_ID_MAX)
 
 
 @router.post("/reports/{public_id}/status", summary="状態を変える / Change the status")
@@ -238,8 +162,8 @@ async def change_status(
 
 
 class CommentBody(BaseModel):
-    public_comment: str | None = Field(default=None, max_length=4000)
-    internal_note: str | None = Field(default=None, max_length=4000)
+    public_comment: LongText | None = None
+    internal_note: LongText | None = None
 
 
 @router.post("/reports/{public_id}/comment", summary="コメントする / Comment")
@@ -276,7 +200,7 @@ class HazardBody(BaseModel):
     hazard_id: int | None = Field(default=None, ge=1)
     kind: HazardKind | None = None
     severity: int = Field(default=2, ge=1, le=4)
-    title: str | None = Field(default=None, max_length=200)
+    title: str | None = Field(default=None, max_length=HAZARD_TITLE_MAX)
 
 
 @router.post("/reports/{public_id}/hazard", summary="危険箇所にする / Link or create a hazard")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from api.groups.routes.groups import vary_by_caller
+from api.caching import vary_by_caller
 from api.pagination import Page, page_body, page_params
 from api.permissions import Authorized, permit
 from layers.policy import Action

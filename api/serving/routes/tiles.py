@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 
 from api.negotiation import qualities
 from api.permissions import Authorized, permit
-from layers.policy import Action
+from layers.policy import Action, RowFilter
 from layers.registry import Layer
 from layers.serving import tiles
 from layers.store.settings import get_settings
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/tiles", tags=["tiles"])
 TILEJSON = "application/json"
 
 
-def _chosen(spec: str, auth: Authorized) -> tuple[tuple[Layer, ...], tuple[str | None, ...]]:
+def _chosen(spec: str, auth: Authorized) -> tuple[tuple[Layer, ...], tuple[RowFilter | None, ...]]:
     return tiles.parse_layers(spec, auth.actor)
 
 
