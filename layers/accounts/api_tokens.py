@@ -6,13 +6,14 @@ import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, LargeBinary, String, select
+from sqlalchemy import BigInteger, DateTime, ForeignKey, LargeBinary, String, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from layers.accounts.secrets import hash_secret, new_secret
 from layers.accounts.users import User
 from layers.store.base import Base, Entity
+from layers.store.refusals import Refused
 
 PREFIX = "mm_"
 
@@ -81,3 +82,26 @@ def find(session: Session, token: str) -> tuple[ApiToken, User] | None:
     if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
         api_token.last_used_at = now
     return api_token, user
+
+
+def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
+    return list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at.desc())
+        )
+    )
+
+
+def revoke(session: Session, user_id: int, token_id: int) -> None:
+    """Revoke one of the account's own tokens; 404 for another's, or one already revoked."""
+    done = session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            ApiToken.user_id == user_id,
+            ApiToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=func.now())
+    )
+    if done.rowcount == 0:  # type: ignore[attr-defined]
+        raise Refused(f"トークン {token_id} はありません。", f"no token {token_id}", status=404)

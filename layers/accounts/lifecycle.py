@@ -252,3 +252,12 @@ def reset_password(session: Session, token: str, new_password: str) -> User:
     if user.email_verified_at is None:
         user.email_verified_at = datetime.now(UTC)
     return user
+
+
+def account_and_department(session: Session, user_id: int) -> tuple[User, Department | None] | None:
+    """The account signed in here, with its department (None: there is no such account)."""
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    department = session.get(Department, user.department_id) if user.department_id else None
+    return user, department

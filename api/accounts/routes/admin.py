@@ -9,17 +9,18 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, func, select
 
-from api.accounts.routes.auth import account_json
+from api.accounts.documents import admin_user_json
 from api.pagination import Page, page_body, page_params
-from api.permissions import Authorized, permit, row_of
+from api.permissions import Authorized, acting, permit, row_of
+from layers.accounts import administration, departments
 from layers.accounts import lifecycle as accounts
-from layers.accounts.audit import AuditEntry
+from layers.accounts.audit import AuditFilter, entries
 from layers.accounts.users import Department, Role, User
 from layers.policy import Action
 from layers.store.db import session_scope
 from layers.store.refusals import Refused
+from layers.store.sql import find_row
 
 router = APIRouter(tags=["admin"])
 
@@ -51,10 +52,6 @@ class DepartmentChange(BaseModel):
     name_en: str | None = Field(default=None, max_length=100)
 
 
-def department_json(d: Department) -> dict[str, Any]:
-    return {"id": d.id, "code": d.code, "name": d.name, "name_en": d.name_en}
-
-
 @router.get(
     "/api/departments",
     summary="部署一覧 / Departments",
@@ -62,25 +59,17 @@ def department_json(d: Department) -> dict[str, Any]:
 )
 def list_departments() -> dict[str, Any]:
     with session_scope() as db:
-        rows = db.scalars(select(Department).order_by(Department.code))
-        return {"departments": [department_json(d) for d in rows]}
+        listed = departments.all_departments(db)
+        return {"departments": [departments.department_json(d) for d in listed]}
 
 
 @router.post("/api/admin/departments", status_code=201, summary="部署の追加 / Add department")
 def add_department(
     body: NewDepartment, auth: Authorized = permit(Action.department_manage)
 ) -> dict[str, Any]:
-    with session_scope(auth.actor.audit) as db:
-        if db.scalar(select(Department).where(Department.code == body.code)):
-            raise Refused(
-                f"部署コード {body.code} は使われています。",
-                f"department code {body.code!r} exists",
-                status=409,
-            )
-        dept = Department(code=body.code, name=body.name, name_en=body.name_en)
-        db.add(dept)
-        db.flush()
-        return department_json(dept)
+    with acting(auth, lambda db: None) as (db, _):
+        added = departments.add_department(db, body.code, body.name, body.name_en)
+        return departments.department_json(added)
 
 
 @router.patch("/api/admin/departments/{department_id}", summary="部署の変更 / Edit department")
@@ -90,21 +79,12 @@ def edit_department(
         Action.department_manage, row_of(Department, "department_id", "部署", "department")
     ),
 ) -> dict[str, Any]:
-    with session_scope(auth.actor.audit) as db:
-        dept = db.get(Department, auth.resource.id)
-        assert dept is not None
-        for name, value in body.model_dump(exclude_unset=True).items():
-            setattr(dept, name, value)
-        db.flush()
-        return department_json(dept)
-
-
-def admin_user_json(user: User) -> dict[str, Any]:
-    return {
-        **account_json(user),
-        "is_active": user.is_active,
-        "created_at": user.created_at.isoformat(),
-    }
+    department_id = auth.resource.id
+    with acting(
+        auth, lambda db: find_row(db, Department, department_id, "部署", "department", lock=True)
+    ) as (db, department):
+        changed = departments.change_department(db, department, body.model_dump(exclude_unset=True))
+        return departments.department_json(changed)
 
 
 @router.get("/api/admin/users", summary="アカウント一覧 / Accounts")
@@ -115,22 +95,15 @@ def list_users(
     page: Page = Depends(page_params),
     auth: Authorized = permit(Action.account_manage),
 ) -> dict[str, Any]:
-    query: Select[tuple[User]] = select(User)
-    if role:
-        query = query.where(User.role == role)
-    if q:
-        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(User.email.ilike(like) | User.display_name.ilike(like))
     with session_scope() as db:
-        matched = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = db.scalars(query.order_by(User.id).limit(page.limit).offset(page.offset))
-        items = [admin_user_json(u) for u in rows]
-    return page_body(request, page, items, matched)
+        found = administration.find_accounts(db, role, q, page.limit, page.offset)
+        items = [admin_user_json(u) for u in found.items]
+    return page_body(request, page, items, found.matched)
 
 
 @router.post("/api/admin/users", status_code=201, summary="アカウント作成 / Create account")
 def create_user(body: NewUser, auth: Authorized = permit(Action.account_manage)) -> dict[str, Any]:
-    with session_scope(auth.actor.audit) as db:
+    with acting(auth, lambda db: None) as (db, _):
         dept = accounts.department_by_code(db, body.department) if body.department else None
         user = accounts.create_user(
             db, body.email, body.display_name, body.password, body.role, dept, verified=True
@@ -154,17 +127,19 @@ def edit_user(
             "you cannot remove your own administrator access",
             status=409,
         )
-    with session_scope(auth.actor.audit) as db:
-        user = db.get(User, auth.resource.id)
-        assert user is not None
-        if "department" in changes:
-            code = changes.pop("department")
-            user.department_id = accounts.department_by_code(db, code).id if code else None
-        for name, value in changes.items():
-            setattr(user, name, value)
-        db.flush()  # the staff_department CHECK speaks now, as a 422 below
-        if changes.get("is_active") is False or "role" in changes:
-            accounts.revoke_access(db, user.id)
+    user_id = auth.resource.id
+    change = administration.AccountChange(
+        display_name=changes.get("display_name"),
+        role=changes.get("role"),
+        # null removes the department; '' is how the change says so
+        department=(changes["department"] or "") if "department" in changes else None,
+        is_active=changes.get("is_active"),
+    )
+    with acting(auth, lambda db: find_row(db, User, user_id, "利用者", "user", lock=True)) as (
+        db,
+        user,
+    ):
+        administration.change_account(db, user, change)  # the CHECK on staff speaks as a 422
         return admin_user_json(user)
 
 
@@ -180,36 +155,7 @@ def audit_log(
     page: Page = Depends(page_params),
     auth: Authorized = permit(Action.audit_read),
 ) -> dict[str, Any]:
-    query: Select[tuple[AuditEntry]] = select(AuditEntry)
-    for column, value in (
-        (AuditEntry.actor_user_id, actor_user_id),
-        (AuditEntry.subject_layer, subject_layer),
-        (AuditEntry.subject_id, subject_id),
-        (AuditEntry.action, action),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    if since:
-        query = query.where(AuditEntry.at >= since)
-    if until:
-        query = query.where(AuditEntry.at < until)
+    wanted = AuditFilter(actor_user_id, subject_layer, subject_id, action, since, until)
     with session_scope() as db:
-        matched = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = db.scalars(
-            query.order_by(AuditEntry.id.desc()).limit(page.limit).offset(page.offset)
-        )
-        items = [
-            {
-                "id": e.id,
-                "at": e.at.isoformat(),
-                "actor_user_id": e.actor_user_id,
-                "action": e.action,
-                "subject_layer": e.subject_layer,
-                "subject_id": e.subject_id,
-                "before": e.before,
-                "after": e.after,
-                "ip": str(e.ip) if e.ip else None,
-            }
-            for e in rows
-        ]
-    return page_body(request, page, items, matched)
+        found = entries(db, wanted, page.limit, page.offset)
+    return page_body(request, page, found.items, found.matched)

@@ -11,19 +11,21 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from api.accounts.documents import account_json
 from api.callers import clear_session_cookies, identify, set_session_cookies
 from api.forms import json_or_form
 from api.negotiation import wants_html
 from api.pages import message, page
-from api.permissions import Authorized, permit, rate_limits
+from api.permissions import Authorized, acting, permit, rate_limits
 from layers.accounts import audit, sessions
 from layers.accounts import lifecycle as accounts
-from layers.accounts.users import Department, User
+from layers.accounts.users import User
 from layers.policy import Action
 from layers.store.audited import AuditActor
 from layers.store.db import session_scope
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
+from layers.store.sql import find_row
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -57,16 +59,9 @@ class NewPassword(BaseModel):
     new_password: str = Field(max_length=1024)
 
 
-def account_json(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "display_name": user.display_name,
-        "role": user.role,
-        "department_id": user.department_id,
-        "email_verified": user.email_verified_at is not None,
-        "locale": user.locale,
-    }
+def _own_account(auth: Authorized) -> Callable[[Session], User]:
+    """For acting(): the caller's own account row, locked."""
+    return lambda db: find_row(db, User, auth.actor.user_id or 0, "利用者", "user", lock=True)
 
 
 def _signed_in(request: Request, response: Response, user: User) -> dict[str, Any]:
@@ -88,10 +83,10 @@ def current_session(auth: Authorized = permit(Action.public_read)) -> dict[str, 
     if auth.actor.user_id is None:
         return {"account": None}
     with session_scope() as db:
-        user = db.get(User, auth.actor.user_id)
-        if user is None:
+        found = accounts.account_and_department(db, auth.actor.user_id)
+        if found is None:
             return {"account": None}
-        department = db.get(Department, user.department_id) if user.department_id else None
+        user, department = found
         return {
             "account": {
                 **account_json(user),
@@ -182,9 +177,7 @@ def change_password(
     response: Response,
     auth: Authorized = permit(Action.account_security),
 ) -> dict[str, Any]:
-    with session_scope(auth.actor.audit) as db:
-        user = db.get(User, auth.actor.user_id)
-        assert user is not None
+    with acting(auth, _own_account(auth)) as (db, user):
         accounts.change_password(
             db, user, body.current_password, body.new_password, auth.caller.session_token
         )
@@ -204,9 +197,7 @@ def resend_verification(
     request: Request, auth: Authorized = permit(Action.account_security)
 ) -> dict[str, str]:
     rate_limits(request).hit("sign_up_ip", auth.actor.ip or "unknown")
-    with session_scope(auth.actor.audit) as db:
-        user = db.get(User, auth.actor.user_id)
-        assert user is not None
+    with acting(auth, _own_account(auth)) as (db, user):
         if user.email_verified_at is None:
             accounts.send_verification(db, user)
     return {"status": "queued"}

@@ -1,0 +1,124 @@
+"""Loading data: `machimap import LAYER FILE` and `machimap demo`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from tqdm import tqdm
+
+from api.cli.common import app, database, fail
+from geo.crs import parse_crs
+from geo.formats import is_csv
+from layers.schema import migrate
+
+
+def _pairs(values: list[str], what: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            fail(
+                f"{what} は KEY=VALUE の形で指定してください: {item}",
+                f"{what} takes KEY=VALUE, got {item!r}",
+                code=2,
+            )
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+@app.command("import")
+def import_command(
+    layer: Annotated[str, typer.Argument(help="Layer id, e.g. facility, hazard, district")],
+    file: Annotated[Path, typer.Argument(help="CSV, GeoJSON, GeoPackage or zipped Shapefile")],
+    set_: Annotated[list[str], typer.Option("--set", help="FIELD=VALUE for every row")] = [],  # noqa: B006
+    map_: Annotated[list[str], typer.Option("--map", help="COLUMN=FIELD")] = [],  # noqa: B006
+    skip_invalid: Annotated[bool, typer.Option(help="Load the good rows, list the rest")] = False,
+    rejects: Annotated[Path | None, typer.Option(help="Write rejected rows to this CSV")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Override detection (cp932, utf-8)")] = None,
+    crs: Annotated[str | None, typer.Option(help="CRS of a file that does not declare one")] = None,
+    source: Annotated[str | None, typer.Option(help="Dataset name (default: file name)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Import a file into a layer: all rows or none, unless --skip-invalid."""
+    from layers.importing.load import ImportOptions, ImportRefused, import_file
+
+    url = database()
+    migrate.upgrade(url)
+    try:
+        src_epsg = parse_crs(crs) if crs else None
+    except ValueError as exc:
+        fail(f"座標参照系 {crs} が分かりません。", str(exc), code=2)
+        return
+    bar = (
+        None
+        if quiet
+        # CSV progress is measured in bytes read, other formats in features.
+        else tqdm(
+            total=None,
+            unit="B" if is_csv(file) else " features",
+            unit_scale=is_csv(file),
+            file=sys.stderr,
+            desc=f"{file.name} → {layer}",
+        )
+    )
+
+    def progress(done: int, total: int | None) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+    options = ImportOptions(
+        constants=_pairs(set_, "--set"),
+        column_map=_pairs(map_, "--map"),
+        skip_invalid=skip_invalid,
+        rejects_path=rejects
+        or (file.with_name(file.stem + ".rejects.csv") if skip_invalid else None),
+        encoding=encoding,
+        src_epsg=src_epsg,
+        source_name=source,
+        progress=progress,
+    )
+    try:
+        result = import_file(layer, file, options, url)
+    except ImportRefused as exc:
+        if bar is not None:
+            bar.close()
+        fail(exc.message_ja, exc.message_en, code=2)
+        return
+    if bar is not None:
+        bar.close()
+    unit_ja = "行目" if result.unit == "line" else "件目"
+    for r in result.rejected:
+        typer.echo(
+            f"{result.unit} {r.number}: {r.reason_en} / {r.number}{unit_ja}: {r.reason_ja}",
+            err=True,
+        )
+    if not result.committed:
+        fail(
+            f"{len(result.rejected)} 件の不正な行があるため、何も取り込みませんでした"
+            "（--skip-invalid で正しい行だけを取り込めます）。",
+            f"{len(result.rejected)} invalid row(s): nothing was imported "
+            "(use --skip-invalid to load the valid rows)",
+        )
+    extra = f", {result.repaired} repaired" if result.repaired else ""
+    typer.echo(
+        f"{result.loaded} loaded, {len(result.rejected)} rejected{extra} "
+        f"({result.read} read from {file.name})"
+    )
+    if result.rejected and options.rejects_path:
+        typer.echo(f"rejected rows written to {options.rejects_path}")
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo city (焼津市, real open data plus marked synthetic records). Idempotent."""
+    from layers.demo.load import load_demo
+
+    url = database()
+    migrate.upgrade(url)
+    for line in load_demo(url):
+        typer.echo(line)

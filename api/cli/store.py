@@ -1,0 +1,126 @@
+"""The database and the server: `machimap setup`, `machimap db …` and `machimap serve`."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from api.cli.common import app, database, db_app, fail
+from layers.schema import migrate
+from layers.store.db import embedded_cluster, libpq_url, session_scope
+from layers.store.embedded import EmbeddedError, install_system_packages
+from layers.store.settings import get_settings
+
+
+@app.command()
+def setup() -> None:
+    """Install PostgreSQL + PostGIS where possible (root with apt), else say what to install."""
+    try:
+        typer.echo(install_system_packages())
+    except EmbeddedError as exc:
+        fail("PostgreSQL/PostGIS がありません。", str(exc))
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the embedded PostGIS (initialising it on first use)."""
+    if get_settings().database_url:
+        typer.echo("DATABASE_URL is set: machimap uses that database and starts none.")
+        return
+    try:
+        embedded_cluster().start()
+    except EmbeddedError as exc:
+        fail("データベースを起動できません。", str(exc))
+    status = embedded_cluster().status()
+    typer.echo(f"running on 127.0.0.1:{status.port} (data: {status.data_dir})")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded PostGIS."""
+    try:
+        stopped = embedded_cluster().stop()
+    except EmbeddedError as exc:
+        fail("データベースを停止できません。", str(exc))
+        return
+    typer.echo("stopped" if stopped else "not running")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Whether the database runs, where, and its schema revision."""
+    if get_settings().database_url:
+        typer.echo("external database (DATABASE_URL)")
+    else:
+        status = embedded_cluster().status()
+        if not status.running:
+            typer.echo(f"stopped (data: {status.data_dir})")
+            raise typer.Exit(3)
+        typer.echo(
+            f"running on 127.0.0.1:{status.port}, pid {status.pid} (data: {status.data_dir})"
+        )
+    from layers.store.db import get_engine
+
+    current = migrate.current_revision(get_engine())
+    head = migrate.head_revision()
+    typer.echo(f"schema: {current or 'empty'} (latest {head})")
+
+
+@db_app.command("url")
+def dburl() -> None:
+    """Print the database URL (starts the embedded database if needed)."""
+    typer.echo(libpq_url(database()))
+
+
+@db_app.command("psql", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def db_psql(ctx: typer.Context) -> None:
+    """Open psql on the database; extra arguments go to psql."""
+    url = libpq_url(database())
+    os.execvp("psql", ["psql", url, *ctx.args])
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations up to REVISION (default: the latest). Safe to repeat."""
+    migrate.upgrade(database(), revision)
+    with session_scope() as session:
+        from layers.serving.publishing import sync_layer_metadata
+
+        sync_layer_metadata(session)
+    typer.echo(f"schema at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument()] = "base") -> None:
+    """Revert migrations down to REVISION (default: base, an empty database)."""
+    migrate.downgrade(database(), revision)
+    typer.echo(f"schema at {revision}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Start the database if needed, apply migrations and serve the API."""
+    import uvicorn
+
+    settings = get_settings()
+    url = database()
+    migrate.upgrade(url)
+    with session_scope() as session:
+        from layers.serving.publishing import sync_layer_metadata
+
+        sync_layer_metadata(session)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level,
+        # Forwarded headers are trusted only as MACHIMAP_FORWARDED_ALLOW_IPS says (api/app.py),
+        # never by uvicorn's own default.
+        proxy_headers=False,
+    )
