@@ -71,6 +71,7 @@ $(STAMP): pyproject.toml
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck:
 	$(BIN)/mypy .
@@ -95,11 +96,11 @@ bench-system:
 	fi
 
 bench-serve: install bench-system
-	$(BIN)/python bench/serve/run.py
+	$(BIN)/python -m bench.serve.run
 
 # 100 clients submitting reports with photos for 60 s; `--quick` for a smoke run.
 bench-reports: install
-	$(BIN)/python bench/reports/run.py
+	$(BIN)/python -m bench.reports.run
 
 clean:
 	-$(BIN)/machimap db stop

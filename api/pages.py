@@ -1,5 +1,5 @@
-"""Small server-rendered pages for links people open from e-mail (before the web app of
-issue 6 exists they must still work): Japanese first, English second, no scripts."""
+"""Small server-rendered pages for links people open from e-mail, which must work in any
+mail client's browser: Japanese first, English second, no scripts."""
 
 from __future__ import annotations
 

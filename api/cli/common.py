@@ -67,21 +67,6 @@ def unit_of_work() -> Iterator[Session]:
         fail(exc.message_ja, exc.message_en)
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    def width(text: str) -> int:
-        # Kanji and kana take two cells in a terminal; len() would misalign the columns.
-        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-    widths = [max(width(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        cells = [cell + " " * (w - width(cell)) for cell, w in zip(row, widths, strict=True)]
-        typer.echo("  ".join(cells).rstrip())
-
-
-def _yes(flag: bool) -> str:
-    return "yes" if flag else "no"
-
-
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     def width(text: str) -> int:
         # Kanji and kana take two cells in a terminal; len() would misalign the columns.

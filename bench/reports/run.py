@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import hashlib
 import io
 import itertools
@@ -40,8 +39,6 @@ import random
 import re
 import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -61,6 +58,8 @@ import numpy as np
 import psycopg
 from PIL import ExifTags, Image, ImageDraw, ImageFilter
 
+from bench import servers
+from bench.servers import Server
 from layers.media.storage import MediaStore
 from layers.schema import migrate
 from layers.store.db import make_engine, psycopg_connect
@@ -434,83 +433,11 @@ class Factory:
 
 
 # -- the server -----------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    """uvicorn in its own session, so stop() ends it and its workers and nothing else."""
-
-    command: list[str]
-    env: dict[str, str]
-    log_path: Path
-    port: int
-    proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 180.0) -> None:
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                self.command,
-                env=self.env,
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                tail = self.log_path.read_text(errors="replace")[-1500:]
-                raise RuntimeError(f"the server exited {self.proc.returncode}:\n{tail}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(self.base + "/health", timeout=5).status_code == 200:
-                    return
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"the server did not answer /health in {timeout:.0f} s")
-
-    def stop(self) -> None:
-        """SIGTERM: uvicorn finishes the requests it is handling, then exits."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-
 def machimap_server(
     url: str, workers: int, media: Path, data: Path, log: Path, app: str = "api.app:create_app"
 ) -> Server:
-    port = free_port()
-    drop = ("DATABASE_URL", "MACHIMAP_DATABASE_URL", "MACHIMAP_DATA_DIR", "MACHIMAP_MEDIA_DIR")
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env |= {
-        "DATABASE_URL": url,
-        "MACHIMAP_DATA_DIR": str(data),
-        "MACHIMAP_MEDIA_DIR": str(media),
-        "MACHIMAP_RATE_LIMIT_ENABLED": "false",
-        # The outbox loop would wake up and send mail during the measurement.
-        "MACHIMAP_OUTBOX_INTERVAL_S": "0",
-        "MACHIMAP_LOG_LEVEL": "warning",
-    }
-    command = [
-        str(VENV_BIN / "uvicorn"), app, "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
-    ]  # fmt: skip
-    return Server(command, env, log, port)
+    settings = {"MACHIMAP_DATA_DIR": str(data), "MACHIMAP_MEDIA_DIR": str(media)}
+    return servers.machimap_server("machimap", url, workers, log, settings, app)
 
 
 def server_errors(log: Path, since: int) -> tuple[Counter[str], list[str]]:

@@ -27,8 +27,6 @@ import os
 import platform
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -43,6 +41,8 @@ import httpx
 import psycopg
 from psycopg.types.json import set_json_loads
 
+from bench import servers
+from bench.servers import Server, clean_env, free_port, uvicorn_flags
 from layers.registry import Layer, get_layer
 from layers.schema import migrate
 from layers.store.db import libpq_url, make_engine, session_options
@@ -478,103 +478,16 @@ def _percentiles_ms(latencies_us: list[int]) -> tuple[float, float]:
 
 
 # -- HTTP servers ---------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    name: str
-    command: list[str]
-    env: dict[str, str]
-    health_path: str
-    log_path: Path
-    port: int
-    cwd: Path
-    proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 180.0) -> None:
-        with self.log_path.open("ab") as log:
-            # Its own session: stop() ends this server and its workers, nothing else.
-            self.proc = subprocess.Popen(
-                self.command,
-                env=self.env,
-                cwd=self.cwd,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                tail = self.log_path.read_text(errors="replace")[-1500:]
-                raise RuntimeError(f"{self.name} exited {self.proc.returncode}:\n{tail}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(self.base + self.health_path, timeout=5).status_code < 500:
-                    return
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"{self.name} did not answer {self.health_path} in {timeout:.0f} s")
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-
-def uvicorn_flags(port: int, workers: int) -> list[str]:
-    # The same HTTP stack for both servers: uvloop + httptools, no access log.
-    return [
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
-    ]  # fmt: skip
-
-
-def _clean_env() -> dict[str, str]:
-    drop = ("DATABASE_URL", "MACHIMAP_DATABASE_URL", "MACHIMAP_DATA_DIR")
-    return {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("TIPG_")}
-
-
 def machimap_server(url: str, workers: int, cache: bool, logs: Path) -> Server:
-    port = free_port()
-    env = {
-        **_clean_env(),
-        "DATABASE_URL": url,
-        "MACHIMAP_RATE_LIMIT_ENABLED": "false",
-        # The outbox loop would wake every 15 s and query; cron does it in production.
-        "MACHIMAP_OUTBOX_INTERVAL_S": "0",
-        "MACHIMAP_LOG_LEVEL": "warning",
-    }
-    if not cache:
-        # A cache of 0 bytes stores nothing: every request takes the miss path (render,
-        # gzip), which is what a tile nobody asked for yet costs.
-        env["MACHIMAP_TILE_CACHE_BYTES"] = "0"
-    return Server(
+    # A cache of 0 bytes stores nothing: every request takes the miss path (render, gzip),
+    # which is what a tile nobody asked for yet costs.
+    return servers.machimap_server(
         f"machimap ({'cache on' if cache else 'tile cache off'})",
-        [
-            str(VENV_BIN / "uvicorn"),
-            "api.app:create_app",
-            "--factory",
-            *uvicorn_flags(port, workers),
-        ],
-        env,
-        "/health",
+        url,
+        workers,
         logs / f"machimap-{'warm' if cache else 'cold'}.log",
-        port,
-        ROOT,
+        {} if cache else {"MACHIMAP_TILE_CACHE_BYTES": "0"},
+        stop_timeout=20,
     )
 
 
@@ -582,7 +495,7 @@ def tipg_server(url: str, workers: int, layer: Layer, venv: Path, logs: Path) ->
     port = free_port()
     properties = ["id", *tile_attributes(layer), layer.geometry_column]
     env = {
-        **_clean_env(),
+        **clean_env(("TIPG_",)),
         "DATABASE_URL": libpq_url(url),
         "TIPG_DB_SCHEMAS": '["public"]',
         "TIPG_DB_TABLES": f'["public.{layer.table}"]',
@@ -598,10 +511,11 @@ def tipg_server(url: str, workers: int, layer: Layer, venv: Path, logs: Path) ->
         "tipg",
         [str(venv / "bin" / "uvicorn"), "tipg.main:app", *uvicorn_flags(port, workers)],
         env,
-        "/healthz",
         logs / "tipg.log",
         port,
-        logs,  # tipg reads a .env file from its working directory: none here
+        health_path="/healthz",
+        cwd=logs,  # tipg reads a .env file from its working directory: none here
+        stop_timeout=20,
     )
 
 

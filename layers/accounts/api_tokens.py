@@ -64,6 +64,7 @@ def issue(
     )
     session.add(row)
     session.flush()
+    session.refresh(row)  # created_at, as the database set it
     return IssuedToken(row, token)
 
 

@@ -17,6 +17,7 @@ from layers.reports.model import (
     ReportStatus,
     ReportStatusChange,
 )
+from layers.store.base import TEXT_MAX
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
 
@@ -85,7 +86,7 @@ def reopen(session: Session, report: Report, note: str | None, actor_user_id: in
             from_status=previous,
             to_status=ReportStatus.accepted,
             public_comment=REOPEN_COMMENT,
-            internal_note=(note or "").strip()[:4000] or None,
+            internal_note=(note or "").strip()[:TEXT_MAX] or None,
             by_reporter=True,
             actor_user_id=actor_user_id,
         )

@@ -26,6 +26,7 @@ from layers.reports.model import (
     ReportStatusChange,
 )
 from layers.reports.notifications import status_changed
+from layers.store.base import TEXT_MAX
 from layers.store.refusals import Refused
 
 Region = tuple[float, float, float, float]
@@ -41,7 +42,7 @@ class PhotoDecision:
     blur_all: bool = False
 
 
-def _text(value: str | None, limit: int = 4000) -> str | None:
+def _text(value: str | None, limit: int = TEXT_MAX) -> str | None:
     value = (value or "").strip()
     if len(value) > limit:
         raise Refused(f"{limit}文字以内にしてください。", f"longer than {limit} characters")

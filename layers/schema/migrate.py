@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -35,3 +35,12 @@ def head_revision() -> str | None:
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def database_status(engine: Engine) -> dict[str, str | None]:
+    """The server's PostgreSQL and PostGIS versions and the schema revision it holds."""
+    with engine.connect() as conn:
+        postgres = conn.execute(text("SHOW server_version")).scalar_one()
+        postgis = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
+        revision = MigrationContext.configure(conn).get_current_revision()
+    return {"postgres": postgres, "postgis": postgis, "migration": revision}

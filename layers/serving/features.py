@@ -206,13 +206,6 @@ def extent(v: View, version: int) -> Extent:
     return result
 
 
-def layer_state() -> dict[str, tuple[int, bool]]:
-    """Every layer's (version, is_public) from layer_metadata."""
-    with get_engine().connect() as conn:
-        rows = conn.exec_driver_sql("SELECT layer_id, version, is_public FROM layer_metadata")
-        return {r[0]: (int(r[1]), bool(r[2])) for r in rows}
-
-
 def city_zone() -> int | None:
     with get_engine().connect() as conn:
         zone = conn.exec_driver_sql("SELECT plane_zone FROM city WHERE id = 1").scalar()

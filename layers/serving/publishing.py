@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from layers.registry import LAYERS, Layer
+from layers.registry import LAYERS, NO_PUBLIC_ROWS, Layer
 from layers.serving.layer_metadata import LayerMetadata
+from layers.store.sql import identifier
 
 
 def sync_layer_metadata(session: Session) -> None:
@@ -26,7 +27,8 @@ def sync_layer_metadata(session: Session) -> None:
                 licence=layer.licence,
                 attribution=layer.attribution,
                 update_cycle=layer.update_cycle,
-                is_public=layer.access == "public" or layer.public_filter not in (None, "false"),
+                is_public=layer.access == "public"
+                or layer.public_filter not in (None, NO_PUBLIC_ROWS),
             )
             .on_conflict_do_nothing(index_elements=["layer_id"])
         )
@@ -36,11 +38,18 @@ def public_count(session: Session, layer: Layer) -> int:
     """Rows an anonymous user sees. Exact: our layers are city-sized (PostGIS counts a
     million rows in well under a second); the OGC API estimates for paging."""
     where = f" WHERE {layer.public_filter}" if layer.public_filter else ""
-    return int(session.execute(text(f'SELECT count(*) FROM "{layer.table}"{where}')).scalar_one())
+    count = f"SELECT count(*) FROM {identifier(layer.table)}{where}"
+    return int(session.execute(text(count)).scalar_one())
+
+
+def metadata_by_layer(session: Session) -> dict[str, LayerMetadata]:
+    """Each layer's curated metadata row (title, licence, whether staff published it,
+    version), by layer id."""
+    return {m.layer_id: m for m in session.scalars(select(LayerMetadata))}
 
 
 def layer_summaries(session: Session) -> list[dict[str, Any]]:
-    meta = {m.layer_id: m for m in session.query(LayerMetadata).all()}
+    meta = metadata_by_layer(session)
     summaries = []
     for layer in LAYERS:
         m = meta.get(layer.id)

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import math
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -44,7 +42,7 @@ from layers.store.db import libpq_url, session_options
 from layers.store.per_engine import PerEngine
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
-from layers.store.sql import for_pyformat, literal
+from layers.store.sql import for_pyformat, identifier, literal
 
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 EXTENT = 4096
@@ -361,42 +359,29 @@ def gunzip(tile: Tile) -> bytes:
     return gzip.decompress(tile.gzipped) if tile.gzipped else b""
 
 
-# --- TileJSON -------------------------------------------------------------------------------
-
-_MVT_TYPES = {
-    "string": "String",
-    "integer": "Number",
-    "number": "Number",
-    "boolean": "Boolean",
-    "date": "String (YYYY-MM-DD)",
-    "datetime": "String (ISO 8601, UTC)",
-    "string[]": "String (comma-separated)",
-}
-WORLD = (-180.0, -85.0511287798066, 180.0, 85.0511287798066)
+# --- what a tileset description needs ------------------------------------------------------
 
 
-def tiles_url(base_url: str, layers: Sequence[Layer]) -> str:
-    spec = ",".join(layer.id for layer in layers)
-    return f"{base_url.rstrip('/')}/tiles/{spec}/{{z}}/{{x}}/{{y}}.mvt"
+@dataclass(frozen=True)
+class LayerFacts:
+    title_ja: str
+    title_en: str
+    description: str | None
+    licence: str | None
+    attribution: str | None
 
 
-def _field_description(f: Field) -> str:
-    return f"{_MVT_TYPES[f.type]}: {f.title_ja} / {f.title_en}"
+@dataclass(frozen=True)
+class TilesetFacts:
+    # Of the rows the caller may see (the city's, not the world's); None: no rows at all.
+    bounds: tuple[float, float, float, float] | None
+    layers: dict[str, LayerFacts]  # curated metadata, or the registry's when none is kept
 
 
-def _center_zoom(bounds: Sequence[float]) -> int:
-    span = max(bounds[2] - bounds[0], bounds[3] - bounds[1], 1e-6)
-    return max(0, min(ADVERTISED_MAX_ZOOM, int(math.log2(360 / span))))
-
-
-def tilejson(
-    layers: Sequence[Layer], filters: Sequence[RowFilter | None], base_url: str
-) -> dict[str, Any]:
-    """TileJSON 3.0.0 for a layer set as this caller sees it: bounds are those of the rows
-    the caller may see (the demo city's, not the world's)."""
+def tileset_facts(layers: Sequence[Layer], filters: Sequence[RowFilter | None]) -> TilesetFacts:
     extents = "\n  UNION ALL ".join(
-        f'SELECT ST_Extent("{layer.geometry_column}")::geometry AS e FROM "{layer.table}"'
-        + (f" WHERE {for_pyformat(f)}" if f else "")
+        f"SELECT ST_Extent({identifier(layer.geometry_column)})::geometry AS e"
+        f" FROM {identifier(layer.table)}" + (f" WHERE {for_pyformat(f)}" if f else "")
         for layer, f in zip(layers, filters, strict=True)
     )
     (box,) = _fetch(
@@ -404,172 +389,29 @@ def tilejson(
         f"FROM (SELECT ST_Extent(e) AS b FROM ({extents}) AS u) AS x",
         {},
     )
-    meta = {
-        row[0]: row[1:]
+    kept = {
+        row[0]: LayerFacts(*row[1:])
         for row in _fetch(
             "SELECT layer_id, title_ja, title_en, description, licence, attribution "
             "FROM layer_metadata WHERE layer_id = ANY(%(ids)s)",
             {"ids": [layer.id for layer in layers]},
         )
     }
-    bounds = [round(v, 6) for v in box] if box and box[0] is not None else list(WORLD)
-    zoom = _center_zoom(bounds)
-    titles, vector_layers, sources, licences = [], [], [], []
-    for layer in layers:
-        title_ja, title_en, description, licence, attribution = meta.get(
-            layer.id,
-            (layer.title_ja, layer.title_en, layer.description, layer.licence, layer.attribution),
+    facts = {
+        layer.id: kept.get(layer.id)
+        or LayerFacts(
+            layer.title_ja, layer.title_en, layer.description, layer.licence, layer.attribution
         )
-        titles.append(f"{title_ja} / {title_en}")
-        vector_layers.append(
-            {
-                "id": layer.id,
-                "description": " ".join(filter(None, (f"{title_ja} / {title_en}.", description))),
-                "minzoom": 0,
-                "maxzoom": min(ADVERTISED_MAX_ZOOM, get_settings().tile_max_zoom),
-                "fields": {f.name: _field_description(f) for f in layer.public_fields},
-            }
-        )
-        if attribution and f"出典：{attribution}" not in sources:
-            sources.append(f"出典：{attribution}")
-        if licence and licence not in licences:
-            licences.append(licence)
-    return {
-        "tilejson": "3.0.0",
-        "name": "、".join(titles),
-        "description": "machimap の地図レイヤ / machimap map layers",
-        "attribution": " / ".join([*sources, *(f"ライセンス：{lic}" for lic in licences)]),
-        "scheme": "xyz",
-        "tiles": [tiles_url(base_url, layers)],
-        "minzoom": 0,
-        "maxzoom": min(ADVERTISED_MAX_ZOOM, get_settings().tile_max_zoom),
-        "bounds": bounds,
-        "center": [
-            round((bounds[0] + bounds[2]) / 2, 6),
-            round((bounds[1] + bounds[3]) / 2, 6),
-            zoom,
-        ],
-        "vector_layers": vector_layers,
+        for layer in layers
     }
+    bounds = None
+    if box and box[0] is not None:
+        bounds = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+    return TilesetFacts(bounds, facts)
 
 
-# --- the MapLibre style ---------------------------------------------------------------------
-
+# The basemap the published style draws under the layers (地理院タイル 淡色地図).
 GSI_PALE = "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png"
 GSI_ATTRIBUTION = (
     '<a href="https://maps.gsi.go.jp/development/ichiran.html" target="_blank">地理院タイル</a>'
 )
-_HEX8 = re.compile(r"^#([0-9a-fA-F]{2})([0-9a-fA-F]{2})([0-9a-fA-F]{2})([0-9a-fA-F]{2})$")
-
-
-def _colour(value: str) -> str:
-    """Registry colours may be #rrggbbaa; spell those as rgba(), which every renderer reads."""
-    m = _HEX8.match(value)
-    if not m:
-        return value
-    r, g, b, a = (int(part, 16) for part in m.groups())
-    return f"rgba({r}, {g}, {b}, {round(a / 255, 3)})"
-
-
-def _kind_filter(kind: str) -> list[Any]:
-    # MapLibre versions disagree on whether "geometry-type" says MultiPolygon; accept both.
-    return ["in", ["geometry-type"], ["literal", [kind, f"Multi{kind}"]]]
-
-
-def _style_layers(layer: Layer) -> list[dict[str, Any]]:
-    """Fill, line and circle layers drawn from the registry's style (Okabe-Ito colours)."""
-    s = layer.style
-    base = {"source": "machimap", "source-layer": layer.id}
-    colour = _colour(str(s.get("color", s.get("line", "#000000"))))
-    out: list[dict[str, Any]] = []
-    areas = layer.geometry_type in ("Polygon", "MultiPolygon", "Geometry")
-    lines = layer.geometry_type in ("LineString", "MultiLineString", "Geometry") or areas
-    points = layer.geometry_type in ("Point", "MultiPoint", "Geometry")
-    mixed = layer.geometry_type == "Geometry"
-    if areas:
-        fill = _colour(str(s["fill"])) if "fill" in s else colour
-        out.append(
-            {
-                "id": f"{layer.id}-fill",
-                "type": "fill",
-                **base,
-                **({"filter": _kind_filter("Polygon")} if mixed else {}),
-                "paint": {"fill-color": fill, "fill-opacity": 0.25 if mixed else 1},
-            }
-        )
-    if lines:
-        out.append(
-            {
-                "id": f"{layer.id}-line",
-                "type": "line",
-                **base,
-                **({"filter": ["!", _kind_filter("Point")]} if mixed else {}),
-                "paint": {
-                    "line-color": _colour(str(s.get("line", colour))),
-                    "line-width": float(s.get("width", 2)),
-                },
-            }
-        )
-    if points:
-        # Severity decides which hazard is drawn on top (MVT order is the tile's cap order).
-        has_severity = any(f.name == "severity" for f in layer.public_fields)
-        sort_key = ["coalesce", ["get", "severity"], 0] if has_severity else None
-        out.append(
-            {
-                "id": f"{layer.id}-circle",
-                "type": "circle",
-                **base,
-                **({"filter": _kind_filter("Point")} if mixed else {}),
-                **({"layout": {"circle-sort-key": sort_key}} if sort_key else {}),
-                "paint": {
-                    "circle-color": colour,
-                    "circle-radius": ["interpolate", ["linear"], ["zoom"], 10, 2.5, 16, 6],
-                    "circle-stroke-color": "#ffffff",
-                    "circle-stroke-width": 1,
-                },
-            }
-        )
-    return out
-
-
-def style(base_url: str) -> dict[str, Any]:
-    """A MapLibre style (version 8) of every layer anyone may see over 地理院タイル 淡色地図.
-
-    No symbol (label) layers: MapLibre needs a glyphs URL for text and machimap serves no
-    font PBFs, so names are shown by the web map's popups rather than on the map."""
-    layers = [get_layer(i) for i in anonymous_layer_ids()]
-    filters = [row_filter(ANONYMOUS, layer) for layer in layers]
-    info = tilejson(layers, filters, base_url)
-    # Areas below lines below points, each group in registry order.
-    order = {"MultiPolygon": 0, "Polygon": 0, "MultiLineString": 1, "LineString": 1}
-    drawn = sorted(layers, key=lambda lay: order.get(lay.geometry_type, 2))
-    return {
-        "version": 8,
-        "name": "machimap",
-        "metadata": {"machimap:layers": [layer.id for layer in layers]},
-        "center": info["center"][:2],
-        "zoom": info["center"][2],
-        "sources": {
-            "gsi-pale": {
-                "type": "raster",
-                "tiles": [GSI_PALE],
-                "tileSize": 256,
-                "maxzoom": 18,
-                "attribution": GSI_ATTRIBUTION,
-            },
-            "machimap": {
-                "type": "vector",
-                "tiles": info["tiles"],
-                "minzoom": info["minzoom"],
-                "maxzoom": info["maxzoom"],
-                "bounds": info["bounds"],
-                "attribution": info["attribution"],
-            },
-        },
-        "layers": [
-            # Drawn first so the map is readable when the basemap cannot be reached.
-            {"id": "background", "type": "background", "paint": {"background-color": "#f4f3ef"}},
-            {"id": "gsi-pale", "type": "raster", "source": "gsi-pale"},
-            *(style_layer for layer in drawn for style_layer in _style_layers(layer)),
-        ],
-    }

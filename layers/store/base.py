@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Identity, MetaData, String, func, text
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Identity, MetaData, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from geo.crs import STORAGE_SRID
@@ -86,7 +86,3 @@ def choice(
         nullable=nullable,
         server_default=text(f"'{default}'") if default else None,
     )
-
-
-def code_column(length: int = 40, *, nullable: bool = False) -> Mapped[str]:
-    return mapped_column(String(length), nullable=nullable)

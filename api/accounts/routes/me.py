@@ -78,7 +78,6 @@ def create_token(
                 status=403,
             )
         issued = api_tokens.issue(db, user, body.name, body.scopes, expires)
-        db.refresh(issued.row)
         return {
             **token_json(issued.row),
             "token": issued.token,

@@ -10,11 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 
-from api.permissions import Authorized, permit
+from api.permissions import Authorized, acting, permit
 from layers.city import editing
 from layers.policy import Action
 from layers.registry import Layer
-from layers.store.db import session_scope
 
 router = APIRouter(prefix="/api/layers/{layer_id}/features", tags=["editing"])
 
@@ -59,7 +58,7 @@ def create_feature(
     layer_id: str, body: FeatureBody, auth: Authorized = permit(Action.layer_edit)
 ) -> JSONResponse:
     layer = _layer(layer_id)
-    with session_scope(auth.actor.audit) as db:
+    with acting(auth, lambda db: None) as (db, _):
         feature_id, edit = editing.create_feature(db, layer, body)
         feature = editing.feature_json(db, layer, feature_id)
     location = f"{router.prefix.format(layer_id=layer.id)}/{feature_id}"
@@ -71,7 +70,7 @@ def edit_feature(
     layer_id: str, feature_id: int, body: PatchBody, auth: Authorized = permit(Action.layer_edit)
 ) -> JSONResponse:
     layer = _layer(layer_id)
-    with session_scope(auth.actor.audit) as db:
+    with acting(auth, lambda db: None) as (db, _):
         edit = editing.update_feature(db, layer, feature_id, body)
         feature = editing.feature_json(db, layer, feature_id)
     return _answer(feature, edit)
@@ -82,6 +81,6 @@ def delete_feature(
     layer_id: str, feature_id: int, auth: Authorized = permit(Action.layer_edit)
 ) -> Response:
     layer = _layer(layer_id)
-    with session_scope(auth.actor.audit) as db:
+    with acting(auth, lambda db: None) as (db, _):
         editing.delete_feature(db, layer, feature_id)
     return Response(status_code=204)

@@ -179,7 +179,7 @@ def tracking_page(
     request: Request, auth: Authorized = permit(Action.report_read, report_access)
 ) -> Response:
     """The page the tracking link in the e-mail opens: status, public comments and history,
-    and the photos. No scripts; the web app (issue 6) gives the full page."""
+    and the photos, without scripts, so it opens in any mail client's browser."""
     who = audience(auth)
     with session_scope() as db:
         view = json.loads(report_json(db, auth.resource.report.id, who))

@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
 from api.negotiation import wants_html
 from api.pagination import Page, next_url, prev_url
@@ -21,10 +20,11 @@ from api.serving.ogc import documents as docs
 from api.serving.ogc import html
 from api.serving.ogc.openapi import document as openapi_document
 from api.serving.ogc.requests import check_parameters, english, parse_items
-from layers.city.identity import City
+from layers.city.identity import City, get_city
 from layers.policy import Action, Actor
 from layers.serving import features as fq
 from layers.serving.layer_metadata import LayerMetadata
+from layers.serving.publishing import metadata_by_layer
 from layers.store.db import session_scope
 from layers.store.refusals import Refused
 
@@ -45,14 +45,19 @@ def _json(doc: dict[str, Any], media_type: str = docs.JSON) -> JSONResponse:
 
 def _state() -> tuple[dict[str, LayerMetadata], City | None]:
     with session_scope() as db:
-        meta = {m.layer_id: m for m in db.scalars(select(LayerMetadata))}
-        city = db.scalar(select(City))
-    return meta, city
+        return metadata_by_layer(db), get_city(db)
 
 
 def _visible(actor: Actor, meta: dict[str, LayerMetadata]) -> list[fq.View]:
     published = {k: m.is_public for k, m in meta.items()}
     return [v for v in fq.views(actor) if fq.published(v, published)]
+
+
+def _published_view(actor: Actor, meta: dict[str, LayerMetadata], collection_id: str) -> fq.View:
+    for v in _visible(actor, meta):
+        if v.layer.id == collection_id:
+            return v
+    raise _not_found(collection_id)
 
 
 def _not_found(collection_id: str) -> Refused:
@@ -127,11 +132,8 @@ def collection(
 ) -> Response:
     check_parameters(request, {"f"})
     meta, city = _state()
-    for v in _visible(auth.actor, meta):
-        if v.layer.id == collection_id:
-            doc = _collection_doc(request, v, meta, city)
-            return html.collection(doc) if wants_html(request) else _json(doc)
-    raise _not_found(collection_id)
+    doc = _collection_doc(request, _published_view(auth.actor, meta, collection_id), meta, city)
+    return html.collection(doc) if wants_html(request) else _json(doc)
 
 
 @router.get("/collections/{collectionId}/queryables", summary="検索できる項目 / queryables")
@@ -140,11 +142,9 @@ def queryables(
 ) -> Response:
     check_parameters(request, {"f"})
     meta, _ = _state()
-    for v in _visible(auth.actor, meta):
-        if v.layer.id == collection_id:
-            doc = docs.queryables(_base(request), v, english(request))
-            return html.queryables(doc) if wants_html(request) else _json(doc, docs.SCHEMA_JSON)
-    raise _not_found(collection_id)
+    v = _published_view(auth.actor, meta, collection_id)
+    doc = docs.queryables(_base(request), v, english(request))
+    return html.queryables(doc) if wants_html(request) else _json(doc, docs.SCHEMA_JSON)
 
 
 def _related(request: Request, v: fq.View) -> tuple[str, str]:

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from api.negotiation import qualities
 from api.permissions import Authorized, permit
+from api.serving import tile_documents
 from layers.policy import Action, RowFilter
 from layers.registry import Layer
 from layers.serving import tiles
@@ -62,7 +63,7 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
 )
 def style(request: Request, auth: Authorized = permit(Action.public_read)) -> JSONResponse:
     return JSONResponse(
-        tiles.style(str(request.base_url)),
+        tile_documents.style(str(request.base_url)),
         headers={"Cache-Control": f"public, max-age={get_settings().tile_max_age_s}"},
     )
 
@@ -76,7 +77,7 @@ def tilejson(
     layers: str, request: Request, auth: Authorized = permit(Action.public_read)
 ) -> JSONResponse:
     chosen, filters = _chosen(layers, auth)
-    body = tiles.tilejson(chosen, filters, str(request.base_url))
+    body = tile_documents.tilejson(chosen, filters, str(request.base_url))
     headers = _caching(chosen, tiles.is_public(chosen, filters))
     return JSONResponse(body, media_type=TILEJSON, headers=headers)
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from api.permissions import permit
 from layers.policy import Action
@@ -22,11 +21,7 @@ router = APIRouter(tags=["health"])
 def health() -> JSONResponse:
     body: dict[str, Any] = {"status": "ok", "migration_head": migrate.head_revision()}
     try:
-        engine = get_engine()
-        with engine.connect() as conn:
-            body["postgres"] = conn.execute(text("SHOW server_version")).scalar_one()
-            body["postgis"] = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
-        body["migration"] = migrate.current_revision(engine)
+        body.update(migrate.database_status(get_engine()))
     except Exception as exc:  # any failure means "not healthy", with the reason
         body.update(status="unavailable", error=str(exc).splitlines()[0])
         return JSONResponse(body, status_code=503)
