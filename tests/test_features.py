@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from layers.city.editing import EDITABLE
-from layers.importing.load import GEOMETRY_FAMILIES
+from layers.importing.rows import GEOMETRY_FAMILIES
 from layers.store.base import POINT_LINE_AREA
 from tests.conftest import make_person, new_client, signed_in, sql_value
 

@@ -42,6 +42,18 @@ DEPTH_SQL = (
     + " END"
 )
 
+# Each district's parent is the finest coarser district containing its interior point; only
+# rows whose parent changes are written (and so logged). Run after districts are added,
+# moved or deleted, by staff edits and by imports alike.
+PARENTS_SQL = (
+    "UPDATE district c SET parent_id = n.parent_id FROM ("
+    " SELECT d.id, (SELECT p.id FROM district p WHERE p.depth < d.depth"
+    "  AND ST_Intersects(p.geom, ST_PointOnSurface(d.geom))"
+    "  ORDER BY p.depth DESC LIMIT 1) AS parent_id"
+    " FROM district d WHERE d.depth > 0) n"
+    " WHERE c.id = n.id AND c.parent_id IS DISTINCT FROM n.parent_id"
+)
+
 
 class District(Entity, Base):
     __tablename__ = "district"

@@ -44,7 +44,9 @@ from sqlalchemy.orm import Session
 
 from geo.crs import STORAGE_SRID
 from geo.geometry import GeometryError, parse_geojson_geometry, validate
-from layers.importing.load import GEOMETRY_FAMILIES, RowError, as_multi, check_extent, convert
+from layers.city.districts import PARENTS_SQL
+from layers.importing.rows import GEOMETRY_FAMILIES, as_multi, check_extent
+from layers.importing.values import RowError, convert
 from layers.registry import LAYERS, Field, Layer
 from layers.store.refusals import Refused
 
@@ -460,16 +462,7 @@ def delete_feature(session: Session, layer: Layer, feature_id: int) -> None:
 def reparent_districts(session: Session) -> None:
     """Each district's parent is the finest coarser district containing its interior point
     (as the importer sets it); only rows whose parent changes are written, and so logged."""
-    session.execute(
-        text(
-            "UPDATE district c SET parent_id = n.parent_id FROM ("
-            " SELECT d.id, (SELECT p.id FROM district p WHERE p.depth < d.depth"
-            "  AND ST_Intersects(p.geom, ST_PointOnSurface(d.geom))"
-            "  ORDER BY p.depth DESC LIMIT 1) AS parent_id"
-            " FROM district d WHERE d.depth > 0) n"
-            " WHERE c.id = n.id AND c.parent_id IS DISTINCT FROM n.parent_id"
-        )
-    )
+    session.execute(text(PARENTS_SQL))
 
 
 @contextmanager

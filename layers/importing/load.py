@@ -1,19 +1,14 @@
 """`machimap import LAYER FILE`: stream a file into a layer, all-or-nothing by default.
 
-Rows are checked in Python as they stream (types, coordinates, geometry validity), copied
-into a temporary table with COPY, then placed in one set-based statement that assigns
-districts and refuses what lies outside the city. Everything happens in one transaction, so
-an error or an interrupt leaves the database exactly as it was.
+Rows are checked in Python as they stream (layers/importing/rows.py: types, coordinates,
+geometry validity), copied into a temporary table with COPY, then placed in one set-based
+statement that assigns districts and refuses what lies outside the city. Everything happens
+in one transaction, so an error or an interrupt leaves the database exactly as it was.
 """
 
 from __future__ import annotations
 
 import csv
-import math
-import unicodedata
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,283 +16,28 @@ import numpy as np
 import psycopg
 import shapely
 from psycopg import sql
-from psycopg.types.json import Jsonb
 
-from geo.crs import STORAGE_SRID, to_storage
-from geo.formats import (
-    LATITUDE_NAMES,
-    LONGITUDE_NAMES,
-    FormatError,
-    is_csv,
-    is_vector,
-    normalize_column,
-    open_csv,
-    open_vector,
-)
-from geo.geometry import JAPAN_BOUNDS, GeometryError, check_lonlat, validate_many
+from geo.crs import STORAGE_SRID
+from geo.formats import FormatError, is_csv, is_vector
+from layers.city.districts import PARENTS_SQL
 from layers.city.locating import Locator
-from layers.registry import PG_TYPES, Field, Layer, get_layer
+from layers.importing.plan import Plan
+from layers.importing.rows import (
+    ImportOptions,
+    ImportResult,
+    Rejection,
+    batches,
+    csv_rows,
+    geometries,
+    implausible,
+    to_multi,
+    vector_rows,
+)
+from layers.importing.values import ImportRefused
+from layers.registry import PG_TYPES, Layer, get_layer
 from layers.store.db import psycopg_connect
-from layers.store.refusals import Refused
 
-TRUTHY = {"○", "◯", "〇", "1", "有", "あり", "true", "yes", "y", "t", "✓", "●"}
-EXCEL_EPOCH = date(1899, 12, 30)
-JST = timedelta(hours=9)
-
-
-class ImportRefused(Refused):
-    """The import as a whole is refused (bad options, unreadable file); nothing changed."""
-
-
-@dataclass
-class Rejection:
-    number: int  # CSV: line in the file (header = 1); other formats: feature number (1-based)
-    reason_ja: str
-    reason_en: str
-
-
-@dataclass
-class ImportResult:
-    layer: str
-    path: Path
-    unit: str  # "line" or "feature"
-    read: int = 0
-    loaded: int = 0
-    repaired: int = 0
-    rejected: list[Rejection] = field(default_factory=list)
-    committed: bool = False
-
-
-class RowError(ValueError):
-    def __init__(self, ja: str, en: str):
-        super().__init__(en)
-        self.ja, self.en = ja, en
-
-
-# -- value conversion -------------------------------------------------------------------------
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _number_text(raw: str) -> str:
-    # "32,500 " and full-width digits are common in city spreadsheets.
-    return unicodedata.normalize("NFKC", raw).replace(",", "").replace(" ", "")
-
-
-def convert(f: Field, value: Any) -> Any:
-    text = _text(value)
-    if text is None:
-        if f.required:
-            raise RowError(f"「{f.title_ja}」が空です", f"'{f.name}' is required")
-        return None
-    try:
-        if f.type == "string":
-            if f.choices is not None and text not in {c.value for c in f.choices}:
-                allowed = ", ".join(c.value for c in f.choices)
-                raise RowError(
-                    f"「{f.title_ja}」の値 {text!r} は使えません（{allowed}）",
-                    f"'{f.name}' has unknown value {text!r} (allowed: {allowed})",
-                )
-            return text
-        if f.type == "integer":
-            number = float(_number_text(text))
-            if not number.is_integer():
-                raise ValueError(text)
-            return int(number)
-        if f.type == "number":
-            number = float(_number_text(text))
-            if not math.isfinite(number):
-                raise ValueError(text)
-            return number
-        if f.type == "boolean":
-            return text.lower() in TRUTHY
-        if f.type == "date":
-            return _parse_date(text)
-        if f.type == "datetime":
-            return _parse_datetime(text)
-        if f.type == "string[]":
-            return [part.strip() for part in text.replace("；", ";").split(";") if part.strip()]
-    except RowError:
-        raise
-    except (ValueError, OverflowError):
-        kind = {"integer": "整数", "number": "数値", "date": "日付", "datetime": "日時"}.get(
-            f.type, f.type
-        )
-        raise RowError(
-            f"「{f.title_ja}」の値 {text!r} は{kind}として読めません",
-            f"'{f.name}' value {text!r} is not a valid {f.type}",
-        ) from None
-    raise AssertionError(f.type)
-
-
-def _parse_date(text: str) -> date:
-    normalized = _number_text(text).replace("/", "-").replace(".", "-")
-    if normalized.isdigit() and len(normalized) <= 5:  # Excel serial date
-        return EXCEL_EPOCH + timedelta(days=int(normalized))
-    return date.fromisoformat(normalized[:10])
-
-
-def _parse_datetime(text: str) -> datetime:
-    normalized = unicodedata.normalize("NFKC", text).replace("/", "-")
-    try:
-        parsed = datetime.fromisoformat(normalized)
-    except ValueError:
-        parsed = datetime.combine(_parse_date(normalized), datetime.min.time())
-    if parsed.tzinfo is None:  # Japanese open data gives local time without an offset
-        parsed = parsed.replace(tzinfo=UTC) - JST
-    return parsed
-
-
-# -- the column plan ----------------------------------------------------------------------
-@dataclass
-class Plan:
-    """Which source column feeds which field: decided once from the header, used per row."""
-
-    fields: list[Field]
-    sources: list[int | None]  # column index per field, None when a constant or absent
-    constants: dict[str, Any]
-    flags: dict[str, list[tuple[int, str]]]  # string[] field -> (column index, value)
-    extra: list[tuple[int, str]]  # unmapped columns kept in "extra" (empty unless the layer has it)
-
-    def __post_init__(self) -> None:
-        self._steps = [
-            (self.constants[f.name], None, -1, ())
-            if f.name in self.constants
-            else (None, _converter(f), -1 if index is None else index, self.flags.get(f.name, ()))
-            for f, index in zip(self.fields, self.sources, strict=True)
-        ]
-
-    def row_values(self, cells: list[Any]) -> list[Any]:
-        values: list[Any] = []
-        width = len(cells)
-        for constant, conv, index, flags in self._steps:
-            if conv is None:
-                values.append(constant)
-                continue
-            value = conv(cells[index] if 0 <= index < width else None)
-            if flags:
-                flagged = [v for i, v in flags if _truthy(cells, i)]
-                value = sorted({*(value or []), *flagged}) if flagged or value else []
-            values.append(value)
-        return values
-
-    def extra_of(self, cells: list[Any]) -> Jsonb:
-        return Jsonb(
-            {
-                name: cells[i]
-                for i, name in self.extra
-                if i < len(cells) and _text(cells[i]) is not None
-            }
-        )
-
-
-def _converter(f: Field) -> Callable[[Any], Any]:
-    """The per-row conversion for a field; plain text, the common case, skips convert()."""
-    if f.type == "string" and f.choices is None:
-
-        def text(value: Any) -> Any:
-            stripped = value.strip() if isinstance(value, str) else _text(value)
-            return stripped or convert(f, None)
-
-        return text
-    return lambda value: convert(f, value)
-
-
-def _truthy(cells: list[Any], index: int) -> bool:
-    text = _text(cells[index]) if index < len(cells) else None
-    return text is not None and text.lower() in TRUTHY
-
-
-def make_plan(
-    layer: Layer,
-    header: list[str],
-    constants: dict[str, str],
-    column_map: dict[str, str],
-    skip: set[int],
-) -> Plan:
-    normalized = [normalize_column(h) for h in header]
-    fields = [f for f in layer.fields if f.importable]
-    known = {f.name for f in fields}
-    for name in [*constants, *column_map.values()]:
-        if name not in known:
-            raise ImportRefused(
-                f"レイヤ {layer.id} に項目 {name} はありません（{', '.join(sorted(known))}）",
-                f"layer {layer.id} has no field {name} (fields: {', '.join(sorted(known))})",
-            )
-    by_field = {target: src for src, target in column_map.items()}
-    sources: list[int | None] = []
-    used = set(skip)
-    for f in fields:
-        candidates = [by_field[f.name]] if f.name in by_field else [f.name, *f.aliases]
-        index = next(
-            (
-                normalized.index(normalize_column(c))
-                for c in candidates
-                if normalize_column(c) in normalized
-                and normalized.index(normalize_column(c)) not in used
-            ),
-            None,
-        )
-        if f.name in by_field and index is None:
-            raise ImportRefused(
-                f"列 {by_field[f.name]} がファイルにありません",
-                f"column {by_field[f.name]} is not in the file",
-            )
-        sources.append(index if f.name not in constants else None)
-        if index is not None and f.name not in constants:
-            used.add(index)
-    flags: dict[str, list[tuple[int, str]]] = {}
-    for f in fields:
-        for column, value in f.flags:
-            key = normalize_column(column)
-            if key in normalized:
-                flags.setdefault(f.name, []).append((normalized.index(key), value))
-                used.add(normalized.index(key))
-    missing = [
-        f
-        for f, s in zip(fields, sources, strict=True)
-        if f.required and s is None and f.name not in constants
-    ]
-    if missing:
-        names = ", ".join(f.name for f in missing)
-        hint = " ".join(f"--set {f.name}=..." for f in missing)
-        raise ImportRefused(
-            f"必須項目 {names} に当たる列がありません。"
-            f"{hint} で値を指定するか --map で列を指定してください",
-            f"no column for required field(s) {names}; give a value with {hint} or map a column "
-            "with --map COLUMN=FIELD",
-        )
-    mapped = [
-        i
-        for i, f in enumerate(fields)
-        if sources[i] is not None or f.name in constants or f.name in flags
-    ]
-    fields = [fields[i] for i in mapped]
-    sources = [sources[i] for i in mapped]
-    try:
-        checked = {name: convert(layer.field(name), value) for name, value in constants.items()}
-    except RowError as exc:
-        raise ImportRefused(exc.ja, exc.en) from None
-    extra = [(i, header[i]) for i in range(len(header)) if i not in used] if layer.has_extra else []
-    return Plan(fields, sources, checked, flags, extra)
-
-
-# -- the import -----------------------------------------------------------------------------
-@dataclass
-class ImportOptions:
-    constants: dict[str, str] = field(default_factory=dict)
-    column_map: dict[str, str] = field(default_factory=dict)
-    skip_invalid: bool = False
-    rejects_path: Path | None = None
-    encoding: str | None = None
-    src_epsg: int | None = None  # for vector files without a CRS
-    source_name: str | None = None
-    progress: Callable[[int, int | None], None] | None = None  # (done, total)
+__all__ = ["ImportOptions", "ImportRefused", "ImportResult", "import_file"]
 
 
 def import_file(
@@ -348,9 +88,6 @@ def import_file(
     if result.rejected and options.rejects_path is not None:
         write_rejects(result, options.rejects_path)
     return result
-
-
-BATCH = 10_000
 
 
 def _value_columns(layer: Layer, plan: Plan) -> list[str]:
@@ -404,9 +141,9 @@ def _load(
     stored can conflict, otherwise into a staging table followed by one upsert."""
     source_name = options.source_name or path.stem
     if is_csv(path):
-        rows = _csv_rows(layer, path, options, result)
+        rows = csv_rows(layer, path, options, result)
     elif is_vector(path):
-        rows = _vector_rows(layer, path, options, result)
+        rows = vector_rows(layer, path, options, result)
     else:
         raise ImportRefused(
             f"{path.suffix} 形式には対応していません（CSV, GeoJSON, GeoPackage, Shapefile の zip）",
@@ -446,9 +183,9 @@ def _load(
     width = len(plan.fields)
     try:
         with conn.cursor() as cur, cur.copy(copy_sql) as copy:
-            for batch in _batches(rows):
-                geoms = _geometries(batch)
-                refused = _implausible(batch, geoms, result)
+            for batch in batches(rows):
+                geoms = geometries(batch)
+                refused = implausible(batch, geoms, result)
                 ids = None
                 if locator is not None:
                     found = locator.locate(geoms)
@@ -465,7 +202,7 @@ def _load(
                             )
                         )
                 if layer.geometry_type.startswith("Multi"):
-                    geoms = _to_multi(geoms)
+                    geoms = to_multi(geoms)
                 ewkb = shapely.to_wkb(
                     shapely.set_srid(geoms, STORAGE_SRID), hex=True, include_srid=True
                 )
@@ -497,182 +234,12 @@ def _load(
         _reject_duplicates(conn, layer, plan, result)
         _place(conn, layer, columns, result)
     if layer.id == "district":
-        assign_district_parents(conn)
-
-
-def as_multi(geom: shapely.Geometry) -> shapely.Geometry:
-    """A single polygon or line as the Multi* type a layer's column holds; others as given."""
-    if geom.geom_type == "Polygon":
-        return shapely.MultiPolygon([geom])
-    if geom.geom_type == "LineString":
-        return shapely.MultiLineString([geom])
-    return geom
-
-
-def _to_multi(geoms: Any) -> Any:
-    """Single polygons or lines into the Multi* type the layer's column holds."""
-    out = geoms.copy()
-    for i, g in enumerate(geoms):
-        out[i] = as_multi(g)
-    return out
-
-
-def _implausible(batch: list[tuple[Any, ...]], geoms: Any, result: ImportResult) -> Any:
-    """Coordinates of a CSV batch that are not plausibly in Japan (swapped, out of range):
-    found with numpy, explained row by row by check_lonlat. None when all are fine."""
-    if batch[0][-1] is not None:
-        return None  # GIS files were checked feature by feature while reading
-    lon = shapely.get_x(geoms)
-    lat = shapely.get_y(geoms)
-    x0, y0, x1, y1 = JAPAN_BOUNDS
-    bad = ~(
-        np.isfinite(lon) & np.isfinite(lat) & (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
-    )
-    if not bad.any():
-        return None
-    for k in np.flatnonzero(bad):
-        try:
-            check_lonlat(float(lon[k]), float(lat[k]))
-        except GeometryError as exc:
-            result.rejected.append(Rejection(int(batch[k][0]), exc.message_ja, exc.message_en))
-    return bad
+        conn.execute(PARENTS_SQL)
 
 
 def _tolerance(conn: psycopg.Connection[Any]) -> float:
     row = conn.execute("SELECT machimap_tolerance_m()").fetchone()
     return float(row[0]) if row else 50.0
-
-
-def _batches(rows: Iterator[Plan | tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
-    batch: list[tuple[Any, ...]] = []
-    for row in rows:
-        assert isinstance(row, tuple)
-        batch.append(row)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _geometries(batch: list[tuple[Any, ...]]) -> Any:
-    """Rows end with (lon, lat, geometry): CSV rows carry coordinates, GIS rows a geometry."""
-    if batch[0][-1] is None:
-        return shapely.points(np.array([r[-3] for r in batch]), np.array([r[-2] for r in batch]))
-    geoms = np.empty(len(batch), dtype=object)
-    geoms[:] = [r[-1] for r in batch]
-    return geoms
-
-
-def _csv_rows(
-    layer: Layer, path: Path, options: ImportOptions, result: ImportResult
-) -> Iterator[Plan | tuple[Any, ...]]:
-    source = open_csv(path, options.encoding)
-    lat_i = source.column_index(LATITUDE_NAMES)
-    lon_i = source.column_index(LONGITUDE_NAMES)
-    if lat_i is None or lon_i is None:
-        raise ImportRefused(
-            "緯度・経度の列が見つかりません（列名: 緯度, 経度 / latitude, longitude）",
-            "no latitude/longitude columns found (expected 緯度/経度 or latitude/longitude)",
-        )
-    plan = make_plan(layer, source.header, options.constants, options.column_map, {lat_i, lon_i})
-    yield plan
-    progress, total = options.progress, source.size
-    for number, cells in source:
-        result.read += 1
-        try:
-            lat_text, lon_text = _text(cells[lat_i]), _text(cells[lon_i])
-            if lat_text is None or lon_text is None:
-                raise RowError("緯度・経度が空です", "latitude/longitude is empty")
-            try:
-                lon, lat = float(lon_text), float(lat_text)
-            except ValueError:
-                try:  # full-width digits and thousands separators, rarely
-                    lon, lat = float(_number_text(lon_text)), float(_number_text(lat_text))
-                except ValueError:
-                    raise RowError(
-                        f"緯度・経度が数値ではありません（{lat_text}, {lon_text}）",
-                        f"latitude/longitude are not numbers ({lat_text}, {lon_text})",
-                    ) from None
-            # Plausibility (in Japan, not swapped) is checked a batch at a time in _load.
-            values = plan.row_values(cells)
-        except (RowError, GeometryError) as exc:
-            ja, en = (
-                (exc.ja, exc.en) if isinstance(exc, RowError) else (exc.message_ja, exc.message_en)
-            )
-            result.rejected.append(Rejection(number, ja, en))
-            continue
-        if plan.extra:  # only when the file has columns the layer does not keep
-            yield (number, *values, plan.extra_of(cells), lon, lat, None)
-        else:
-            yield (number, *values, lon, lat, None)
-        if progress is not None and result.read % 8192 == 0:
-            progress(source.bytes_read, total)
-    if progress is not None:
-        progress(total, total)
-
-
-GEOMETRY_FAMILIES = {
-    "Point": {"Point"},
-    "MultiPolygon": {"Polygon", "MultiPolygon"},
-    "MultiLineString": {"LineString", "MultiLineString"},
-    "Geometry": {"Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon"},
-}
-
-
-def _vector_rows(
-    layer: Layer, path: Path, options: ImportOptions, result: ImportResult
-) -> Iterator[Plan | tuple[Any, ...]]:
-    source = open_vector(path, encoding=options.encoding)
-    src_epsg = source.src_epsg or options.src_epsg
-    if src_epsg is None:
-        raise ImportRefused(
-            "ファイルに座標参照系がありません。--crs EPSG:6668 のように指定してください",
-            "the file has no coordinate reference system; give one with --crs (e.g. EPSG:6668)",
-        )
-    plan = make_plan(layer, source.field_names, options.constants, options.column_map, set())
-    yield plan
-    allowed = GEOMETRY_FAMILIES[layer.geometry_type]
-    names = source.field_names
-    for batch in source.batches:
-        geoms = batch.geometries
-        if src_epsg != STORAGE_SRID:
-            present = ~shapely.is_missing(geoms)
-            geoms = geoms.copy()
-            geoms[present] = [to_storage(g, src_epsg) for g in geoms[present]]
-        fixed, errors, notes = validate_many(geoms, allowed=allowed)
-        columns = [batch.columns.get(name, []) for name in names]
-        for offset in range(len(geoms)):
-            number = batch.first_number + offset
-            result.read += 1
-            cells = [column[offset] for column in columns]
-            error = errors[offset]
-            try:
-                if error is not None:
-                    raise error
-                values = plan.row_values(cells)
-                if notes[offset]:
-                    result.repaired += 1
-                check_extent(fixed[offset])
-            except (RowError, GeometryError) as exc:
-                ja, en = (
-                    (exc.ja, exc.en)
-                    if isinstance(exc, RowError)
-                    else (exc.message_ja, exc.message_en)
-                )
-                result.rejected.append(Rejection(number, ja, en))
-                continue
-            extra = [plan.extra_of(cells)] if plan.extra else []
-            yield (number, *values, *extra, None, None, fixed[offset])
-        if options.progress is not None:
-            options.progress(result.read, source.feature_count)
-
-
-def check_extent(geom: shapely.Geometry) -> None:
-    """A feature whose coordinates are not in Japan was read in the wrong CRS or swapped."""
-    x0, y0, x1, y1 = shapely.bounds(geom)
-    for lon, lat in ((x0, y0), (x1, y1)):
-        check_lonlat(float(lon), float(lat))
 
 
 def _reject_duplicates(
@@ -748,15 +315,6 @@ def _select_expr(layer: Layer, column: str) -> sql.Composable:
         return expr
     fallback = sql.Literal(default) if isinstance(default, str) else sql.SQL(default.text)
     return sql.SQL("coalesce({}, {})").format(expr, fallback)
-
-
-def assign_district_parents(conn: psycopg.Connection[Any]) -> None:
-    """Each district's parent is the finest coarser district containing its interior point."""
-    conn.execute(
-        "UPDATE district c SET parent_id = (SELECT p.id FROM district p"
-        " WHERE p.depth < c.depth AND ST_Intersects(p.geom, ST_PointOnSurface(c.geom))"
-        " ORDER BY p.depth DESC LIMIT 1) WHERE c.depth > 0"
-    )
 
 
 def write_rejects(result: ImportResult, path: Path) -> None:
