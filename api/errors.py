@@ -10,15 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from layers.store.refusals import Refused
 
 PROBLEM = "application/problem+json"
+# A restarting database is back within seconds (pg_ctl restart: under one).
+RETRY_AFTER_S = 5
 OUTSIDE_CITY = "MM001"  # raised by machimap_district_for()
 CONSTRAINT_PROBLEMS = {
     "23514": (422, "入力内容がデータの規則に反しています", "the data breaks a rule"),
@@ -76,8 +81,28 @@ def refusal_of(exc: Exception) -> Refused | None:
     if isinstance(exc, RequestValidationError):
         return invalid_input(list(exc.errors()))
     if isinstance(exc, DBAPIError):
-        return _database_rule(exc)
+        return _database_rule(exc) or _database_away(exc)
+    if isinstance(exc, psycopg.OperationalError | PoolTimeout | sqlalchemy.exc.TimeoutError):
+        return _unavailable()
     return None
+
+
+def _database_away(exc: DBAPIError) -> Refused | None:
+    """The database cannot be reached or gave up (restarting, a lost connection, a statement
+    over its time limit): nothing the caller did, and worth trying again shortly."""
+    if isinstance(exc, sqlalchemy.exc.OperationalError) or exc.connection_invalidated:
+        return _unavailable()
+    return None
+
+
+def _unavailable() -> Refused:
+    return Refused(
+        "データベースに一時的に接続できません。しばらくしてからもう一度お試しください。",
+        "the database is unavailable for the moment; try again shortly",
+        status=503,
+        type_="/problems/database-unavailable",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
 
 
 def _database_rule(exc: DBAPIError) -> Refused | None:
@@ -130,5 +155,13 @@ def install(app: FastAPI) -> None:
             raise exc
         return problem_response(refusal, request.url.path)
 
-    for kind in (Refused, StarletteHTTPException, RequestValidationError, DBAPIError):
+    for kind in (
+        Refused,
+        StarletteHTTPException,
+        RequestValidationError,
+        DBAPIError,
+        psycopg.OperationalError,
+        PoolTimeout,
+        sqlalchemy.exc.TimeoutError,
+    ):
         app.add_exception_handler(kind, answer)

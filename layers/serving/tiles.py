@@ -38,7 +38,7 @@ from sqlalchemy import Engine
 from layers.policy import ANONYMOUS, Actor, RowFilter, reads_nothing, row_filter
 from layers.registry import LAYERS, Field, Layer, get_layer
 from layers.serving import versions
-from layers.store.db import libpq_url, session_options
+from layers.store.db import libpq_url, live_url, session_options
 from layers.store.per_engine import PerEngine
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
@@ -252,7 +252,8 @@ class _Backend:
 def _open_backend(engine: Engine) -> _Backend:
     settings = get_settings()
     pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-        libpq_url(engine.url.render_as_string(hide_password=False)),
+        # Asked at each new connection: the embedded cluster may come back elsewhere.
+        lambda: libpq_url(live_url(engine)),
         min_size=1,
         max_size=settings.tile_pool_size,
         kwargs={"autocommit": True, "options": session_options(settings)},

@@ -33,7 +33,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from layers.registry import layer_ids
-from layers.store.db import psycopg_connect
+from layers.store.db import live_url, psycopg_connect
 from layers.store.per_engine import PerEngine
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,6 @@ class _Tracker:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.url = engine.url.render_as_string(hide_password=False)
         self._versions: dict[str, int] = {}
         self._lock = threading.Lock()  # guards _versions updates and _read_at
         self._refresh_lock = threading.Lock()
@@ -112,7 +111,7 @@ class _Tracker:
         backoff = 0.5
         while not self._stopped.is_set():
             try:
-                with psycopg_connect(self.url, autocommit=True) as conn:
+                with psycopg_connect(live_url(self.engine), autocommit=True) as conn:
                     # LISTEN before reading, so no write falls between the two.
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._replace(dict(conn.execute(_SELECT).fetchall()))

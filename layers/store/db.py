@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import psycopg
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from layers.store.audited import AuditActor, bind
@@ -54,8 +55,10 @@ def libpq_url(url: str) -> str:
 
 
 def psycopg_connect(url: str | None = None, **kwargs: Any) -> psycopg.Connection[Any]:
-    """A plain psycopg connection (COPY, bulk SQL) with the same session settings."""
-    return psycopg.connect(libpq_url(url or database_url()), options=session_options(), **kwargs)
+    """A plain psycopg connection (COPY, bulk SQL) with the same session settings; without
+    a URL, to the service's database where it is now."""
+    target = url or live_url(get_engine())
+    return psycopg.connect(libpq_url(target), options=session_options(), **kwargs)
 
 
 def make_engine(url: str, settings: Settings | None = None) -> Engine:
@@ -64,9 +67,39 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
     )
 
 
+# Engines whose database may move: the embedded cluster comes back on another port when its
+# old one is taken while it is down. New connections (and the tile pool, the version
+# listener) ask this for the address as it is now, so a running server follows the cluster.
+_live_urls: WeakKeyDictionary[Engine, Callable[[], str]] = WeakKeyDictionary()
+
+
+def live_url(engine: Engine) -> str:
+    """The engine's database URL as it is now (with the password)."""
+    follow = _live_urls.get(engine)
+    return follow() if follow else engine.url.render_as_string(hide_password=False)
+
+
+def _follow_cluster(engine: Engine, cluster: EmbeddedCluster) -> None:
+    def now() -> str:
+        return cluster.url()
+
+    @event.listens_for(engine, "do_connect")
+    def _where_it_is_now(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+        current = make_url(now())
+        cparams.update(host=current.host, port=current.port, password=current.password)
+
+    _live_urls[engine] = now
+
+
 @lru_cache
 def get_engine() -> Engine:
-    return make_engine(database_url())
+    settings = get_settings()
+    if settings.database_url:
+        return make_engine(database_url(settings))
+    cluster = embedded_cluster(settings)
+    engine = make_engine(cluster.start(), settings)
+    _follow_cluster(engine, cluster)
+    return engine
 
 
 @lru_cache

@@ -80,7 +80,11 @@ def _free_port() -> int:
 
 
 def _port_is_free(port: int) -> bool:
+    """Whether PostgreSQL could listen on the port again. It binds with SO_REUSEADDR, so the
+    connections a running server held to it (now in TIME_WAIT) do not count: the cluster
+    comes back where the server expects it."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
