@@ -11,6 +11,7 @@ from pydantic import BaseModel, StringConstraints, ValidationError
 from starlette.requests import ClientDisconnect
 
 from api.errors import invalid_input
+from api.guard import refuse_control_characters
 from layers.store.base import TEXT_MAX
 from layers.store.refusals import Refused
 
@@ -33,8 +34,13 @@ async def json_or_form(request: Request, model: type[M]) -> M:
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             form = await request.form()
             data: object = {k: v for k, v in form.items() if isinstance(v, str)}
+            for name, value in form.items():
+                if isinstance(value, str):
+                    refuse_control_characters(value, name)
         else:
             data = await request.json()
+    except Refused:
+        raise
     except ClientDisconnect:  # the client went away mid-upload: nobody to answer, no error
         raise Refused(
             "送信が途中で切れました。", "the request body was cut off", status=400

@@ -7,6 +7,8 @@ from typing import Any
 
 from fastapi import Query, Request
 
+from layers.store.sql import BIGINT_MAX
+
 MAX_LIMIT = 500
 
 
@@ -18,7 +20,7 @@ class Page:
 
 def page_params(
     limit: int = Query(50, ge=1, description="件数 / items per page (clamped to 500)"),
-    offset: int = Query(0, ge=0, description="開始位置 / items to skip"),
+    offset: int = Query(0, ge=0, le=BIGINT_MAX, description="開始位置 / items to skip"),
 ) -> Page:
     # An oversized limit is clamped, not refused (OGC API - Features behaviour).
     return Page(min(limit, MAX_LIMIT), offset)

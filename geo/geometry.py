@@ -137,6 +137,23 @@ def _repair(geom: shapely.Geometry) -> shapely.Geometry | None:
     return fixed
 
 
+def _finite(geoms: NDArray[Any]) -> NDArray[np.bool_]:
+    """Per geometry: every x and y is a finite number (heights are dropped anyway). JSON
+    parsers accept NaN and Infinity, and GEOS keeps them in a geometry."""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    finite = np.ones(len(geoms), dtype=bool)
+    finite[np.unique(index[~np.isfinite(coords).all(axis=1)])] = False
+    return finite
+
+
+def _not_finite() -> GeometryError:
+    return GeometryError(
+        "not_a_number",
+        "coordinates must be finite numbers (NaN or Infinity found)",
+        "座標に数値でない値（NaN・無限大）があります。",
+    )
+
+
 def validate(
     geom: shapely.Geometry, *, allowed: set[str] | None = None, repair: bool = True
 ) -> tuple[shapely.Geometry, str | None]:
@@ -151,6 +168,9 @@ def validate(
         )
     if geom.is_empty:
         raise GeometryError("empty_geometry", "geometry is empty", "ジオメトリが空です。")
+    if not _finite(np.array([geom], dtype=object))[0]:
+        # Before anything else: repair would drop such a vertex and store another shape.
+        raise _not_finite()
     allowed_ids = _allowed_type_ids(allowed) if allowed is not None else None
     if allowed_ids is not None and shapely.get_type_id(geom) not in allowed_ids:
         names = ", ".join(sorted(allowed or ()))
@@ -222,6 +242,7 @@ def validate_many(
         raise ValueError(f"expected a 1-D array of geometries, got shape {arr.shape}")
     type_ids = shapely.get_type_id(arr)
     ok = shapely.is_valid(arr) & ~shapely.is_empty(arr) & ~shapely.has_z(arr) & (type_ids >= 0)
+    ok &= _finite(arr)
     if allowed is not None:
         ok &= np.isin(type_ids, _allowed_type_ids(allowed))
     out = arr.copy()

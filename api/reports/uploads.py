@@ -12,6 +12,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from api.guard import refuse_control_characters
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
 
@@ -21,25 +22,20 @@ T = TypeVar("T")
 async def read_photo_form(
     request: Request, field: str, max_files: int, max_fields: int
 ) -> tuple[dict[str, str], list[bytes]]:
-    """A multipart form's text fields and the files sent as ``field``. The size is checked
-    from Content-Length before anything is read (at most a full report's photos), and file
-    by file after."""
+    """A multipart form's text fields and the files sent as ``field``. The whole body is
+    limited as it arrives (api/guard.py: at most a full report's photos), each file after."""
     settings = get_settings()
-    ceiling = settings.photo_max_count * settings.photo_max_bytes + 1_000_000
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > ceiling:
-        raise Refused(
-            f"送信データが大きすぎます（上限 {ceiling // 1_000_000} MB）。",
-            f"the upload is larger than {ceiling // 1_000_000} MB",
-            status=413,
-        )
     try:
         form = await request.form(max_files=max_files, max_fields=max_fields)
+    except Refused:
+        raise
     except Exception as exc:  # python-multipart's own limits and malformed bodies
         raise Refused(
             "フォームの内容を読み取れません。", f"unreadable form data: {exc}", status=400
         ) from None
     fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    for name, value in fields.items():
+        refuse_control_characters(value, name)
     photos = []
     for name, upload in form.multi_items():
         if name != field or not isinstance(upload, UploadFile):

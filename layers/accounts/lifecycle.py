@@ -119,11 +119,16 @@ def revoke_access(session: Session, user_id: int) -> None:
     """Signs the account out everywhere and revokes its API tokens, so a changed role or a
     deactivation takes effect at once, not when a session or token happens to expire."""
     sessions.end_all(session, user_id)
-    session.execute(
+    _revoke_tokens(session, user_id)
+
+
+def _revoke_tokens(session: Session, user_id: int) -> int:
+    revoked = session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=func.now())
     )
+    return int(revoked.rowcount)  # type: ignore[attr-defined]
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -137,22 +142,28 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
-def set_password(session: Session, user: User, new_password: str) -> None:
+def set_password(session: Session, user: User, new_password: str) -> int:
+    """A new password ends what the old one opened: sessions created before this instant
+    stop working (layers.accounts.sessions.find) and the account's API tokens are revoked,
+    since one minted from a stolen session would otherwise outlive the change. Answers how
+    many tokens were revoked."""
     check_new_password(new_password, user.email)
     user.password_hash = hash_password(new_password)
-    # Sessions created before this instant are no longer valid (layers.accounts.sessions.find).
     user.password_changed_at = session.scalar(select(func.clock_timestamp()))
+    return _revoke_tokens(session, user.id)
 
 
 def change_password(
     session: Session, user: User, current: str, new: str, keep_session: str | None
-) -> None:
+) -> int:
+    """Answers how many API tokens the change revoked."""
     if not verify_password(user.password_hash, current):
         raise Refused(
             "現在のパスワードが正しくありません。", "the current password is wrong", status=403
         )
-    set_password(session, user, new)
+    revoked = set_password(session, user, new)
     sessions.end_all(session, user.id, keep_token=keep_session)
+    return revoked
 
 
 def _issue_token(session: Session, user: User, purpose: TokenPurpose) -> str:

@@ -49,6 +49,7 @@ from layers.importing.rows import GEOMETRY_FAMILIES, as_multi, check_extent
 from layers.importing.values import RowError, convert
 from layers.registry import LAYERS, Field, Layer
 from layers.store.refusals import Refused
+from layers.store.sql import BIGINT_MAX
 
 # The city's own layers. Group-access layers (community safety maps) belong to their groups
 # and are edited under the groups' rules, not by staff through Action.layer_edit.
@@ -87,7 +88,6 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?"
 )
-_BIGINT_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def _not_found(layer: Layer, feature_id: int) -> Refused:
 
 
 def _plausible_id(feature_id: int) -> bool:
-    return 0 < feature_id <= _BIGINT_MAX
+    return 0 < feature_id <= BIGINT_MAX
 
 
 # -- properties -----------------------------------------------------------------------------
@@ -163,7 +163,7 @@ def _int_range(column: Column[Any]) -> tuple[int, int]:
     if isinstance(column.type, SmallInteger):
         return -(2**15), 2**15 - 1
     if isinstance(column.type, BigInteger):
-        return -(2**63), _BIGINT_MAX
+        return -(2**63), BIGINT_MAX
     return -(2**31), 2**31 - 1
 
 

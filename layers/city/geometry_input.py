@@ -23,8 +23,11 @@ def geometry_refused(exc: GeometryError) -> Refused:
     )
 
 
-def geometry_input(obj: dict[str, Any], allowed: Iterable[str]) -> shapely.Geometry:
+def geometry_input(
+    obj: dict[str, Any], allowed: Iterable[str], *, repair: bool = True
+) -> shapely.Geometry:
+    """``repair=False`` refuses what is invalid rather than storing a repaired shape."""
     try:
-        return validate_lonlat(parse_geojson_geometry(obj), allowed=set(allowed))
+        return validate_lonlat(parse_geojson_geometry(obj), allowed=set(allowed), repair=repair)
     except GeometryError as exc:
         raise geometry_refused(exc) from None

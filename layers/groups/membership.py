@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from layers.accounts.users import User
 from layers.groups.model import Group, MemberRole, Membership, MembershipStatus
 from layers.store.refusals import Refused
-from layers.store.sql import Page, counted_page, find_row
+from layers.store.sql import Page, counted_page, find_row, id_of
 
 
 def member_json(m: Membership, display_name: str) -> dict[str, Any]:
@@ -140,11 +140,10 @@ def set_member(
 
 def find_membership(session: Session, group_id: str, user_id: str) -> Membership:
     m = None
-    if group_id.isdigit() and user_id.isdigit():
+    group, user = id_of(group_id), id_of(user_id)
+    if group is not None and user is not None:
         m = session.scalar(
-            select(Membership).where(
-                Membership.group_id == int(group_id), Membership.user_id == int(user_id)
-            )
+            select(Membership).where(Membership.group_id == group, Membership.user_id == user)
         )
     if m is None:
         raise Refused(

@@ -176,12 +176,12 @@ def areas_query(
     size = DEFAULT_CELL
     if cell is not None and cell.strip() != "":
         allowed = ", ".join(str(c) for c in CELL_SIZES)
-        if not cell.strip().isdigit() or int(cell) not in CELL_SIZES:
+        if cell.strip() not in {str(c) for c in CELL_SIZES}:
             raise _bad(
                 f"cell（メッシュの大きさ、メートル）は {allowed} のいずれかです: {cell!r}",
                 f"cell (grid square size in metres) must be one of {allowed}, not {cell!r}",
             )
-        size = int(cell)
+        size = int(cell.strip())
     code = category.strip() if category is not None and category.strip() else None
     first = parse_month(since) if since is not None and since.strip() else None
     return AreasQuery("grid" if kind == "grid" else "district", size, code, first)

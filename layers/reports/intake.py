@@ -365,7 +365,8 @@ def place_of(
     """Where the report is: a drawn line or area (GeoJSON), a point, or, with no pin yet,
     the first photo's GPS position (read before the photo is stripped)."""
     if geometry is not None:
-        return geometry_input(geometry, POINT_LINE_AREA), source
+        # A report's place is what the resident drew, or it is refused: never repaired.
+        return geometry_input(geometry, POINT_LINE_AREA, repair=False), source
     if lat is not None and lon is not None:
         return shapely.Point(lon, lat), source
     if use_photo_location and photos:

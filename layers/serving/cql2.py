@@ -37,6 +37,8 @@ from layers.store.refusals import ParameterRefused
 
 FILTER_MAX_CHARS = 20_000
 FILTER_MAX_NODES = 1_000
+# Levels of nesting (each operator and its args list count as two).
+FILTER_MAX_DEPTH = 64
 IN_MAX_VALUES = 1_000
 
 _KIND = {
@@ -321,12 +323,32 @@ def parse_filter(text: str, lang: str) -> Any:
         raise ParameterRefused("filter", "filter が長すぎます。", "filter too long")
     try:
         expr = cql2.parse_text(text) if lang == "cql2-text" else cql2.parse_json(text)
-        return expr.to_json()
+        tree = expr.to_json()
     except Exception as exc:  # cql2 raises ParseError / ValueError with a readable message
         message = " ".join(str(exc).split())[:300]
         raise ParameterRefused(
             "filter", f"filter を解釈できません: {message}", f"cannot parse filter: {message}"
         ) from None
+    if _depth(tree) > FILTER_MAX_DEPTH:
+        raise ParameterRefused(
+            "filter",
+            f"filter の入れ子が深すぎます（{FILTER_MAX_DEPTH}段まで）。",
+            f"the filter nests deeper than {FILTER_MAX_DEPTH} levels",
+        )
+    return tree
+
+
+def _depth(tree: Any) -> int:
+    """How deep the parsed filter nests, counted without recursion: the compiler recurses
+    once per level, and a filter of thousands of NOTs must not reach Python's limit."""
+    deepest, pending = 0, [(tree, 1)]
+    while pending:
+        node, depth = pending.pop()
+        deepest = max(deepest, depth)
+        children = node.values() if isinstance(node, dict) else node
+        if isinstance(node, dict | list):
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def compile_filter(tree: Any, v: View, crs: Crs, params: Params) -> str:

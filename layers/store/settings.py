@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     rate_limit_write_ip: str = "60/minute;1000/hour"
     rate_limit_write_account: str = "120/minute;2000/hour"
 
+    # The largest request body, in bytes, counted as it arrives (api/guard.py); routes taking
+    # photos allow a report's photos instead (photo_max_count × photo_max_bytes).
+    max_body_bytes: int = Field(default=5_000_000, ge=1_000)
+
     # Where the basemap tiles come from (allowed by the Content-Security-Policy).
     basemap_origin: str = "https://cyberjapandata.gsi.go.jp"
 

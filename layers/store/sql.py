@@ -4,6 +4,7 @@ and the one count-plus-page of a listing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -50,6 +51,18 @@ def counted_page(
     return Page(list(rows), int(matched or 0))
 
 
+_DECIMAL = re.compile(r"[0-9]{1,19}")
+
+
+def id_of(text: str) -> int | None:
+    """A row id written in a URL: ASCII digits that fit a bigint; None for anything else
+    (str.isdigit() also takes "³" and "٣", which int() then refuses)."""
+    if not _DECIMAL.fullmatch(text):
+        return None
+    number = int(text)
+    return number if number <= BIGINT_MAX else None
+
+
 def find_row(
     session: Session,
     model: type[T],
@@ -62,9 +75,9 @@ def find_row(
     """The row ``row_id`` of ``model`` (an id from a URL, still text or already a number),
     locked FOR UPDATE when ``lock``; a clear 404 when there is none (also when it was deleted
     since the caller last saw it)."""
-    number = int(row_id) if isinstance(row_id, int) or str(row_id).isdigit() else None
+    number = row_id if isinstance(row_id, int) else id_of(row_id)
     row = None
-    if number is not None and number <= BIGINT_MAX:
+    if number is not None and 0 < number <= BIGINT_MAX:
         row = session.get(model, number, with_for_update=True if lock else None)
     if row is None:
         shown = row_id if isinstance(row_id, int) else repr(row_id)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.accounts.documents import admin_user_json
 from api.pagination import Page, page_body, page_params
+from api.params import QueryId
 from api.permissions import Authorized, acting, permit, row_of
 from layers.accounts import administration, departments
 from layers.accounts import lifecycle as accounts
@@ -146,9 +147,9 @@ def edit_user(
 @router.get("/api/admin/audit", summary="監査ログ / Audit log (read-only)")
 def audit_log(
     request: Request,
-    actor_user_id: int | None = None,
+    actor_user_id: QueryId = None,
     subject_layer: str | None = Query(default=None, max_length=40),
-    subject_id: int | None = None,
+    subject_id: QueryId = None,
     action: str | None = Query(default=None, max_length=60),
     since: datetime | None = None,
     until: datetime | None = None,

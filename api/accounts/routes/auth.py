@@ -178,14 +178,27 @@ def change_password(
     auth: Authorized = permit(Action.account_security),
 ) -> dict[str, Any]:
     with acting(auth, _own_account(auth)) as (db, user):
-        accounts.change_password(
+        revoked = accounts.change_password(
             db, user, body.current_password, body.new_password, auth.caller.session_token
         )
         audit.record(
-            db, "account.password_changed", subject_layer="user_account", subject_id=user.id
+            db,
+            "account.password_changed",
+            subject_layer="user_account",
+            subject_id=user.id,
+            after={"api_tokens_revoked": revoked},
         )
     # Every older session (this one included) is void now; this browser gets a new one.
-    return _signed_in(request, response, user)
+    return {**_signed_in(request, response, user), **_tokens_revoked(revoked)}
+
+
+def _tokens_revoked(count: int) -> dict[str, Any]:
+    return {
+        "api_tokens_revoked": count,
+        "note_ja": "パスワードを変えたため、ほかのログインと API トークンは"
+        "すべて無効になりました。",
+        "note": "the password changed: every other sign-in and every API token is revoked",
+    }
 
 
 @router.post(
@@ -234,7 +247,7 @@ def _follow_link(
     use: Callable[[Session], User],
     failed: tuple[str, str],
     done: tuple[str, str, str, str],
-    answer: Callable[[User], dict[str, str]],
+    answer: Callable[[User], dict[str, Any]],
 ) -> Any:
     """Use an e-mail link's token, audit it, and answer as a page (the link's own form) or
     JSON. `failed` is a page title (ja, en); `done` a title and a message (ja, en, ja, en)."""
@@ -327,8 +340,10 @@ async def reset_password(request: Request, auth: Authorized = permit(Action.sign
         (
             "再設定しました",
             "Password changed",
-            "新しいパスワードでログインしてください。",
-            "Sign in with your new password.",
+            "新しいパスワードでログインしてください。ほかのログインと API トークンは"
+            "すべて無効になりました。",
+            "Sign in with your new password. Every other sign-in and every API token of "
+            "the account is revoked.",
         ),
-        lambda user: {"status": "changed"},
+        lambda user: {"status": "changed", "api_tokens_revoked": True},
     )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.accounts.documents import account_json, token_json
 from api.pagination import Page, page_body, page_params
+from api.params import PathId
 from api.permissions import Authorized, acting, permit
 from layers.accounts import api_tokens
 from layers.accounts.api_tokens import Scope
@@ -87,6 +88,6 @@ def create_token(
 
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="APIトークン失効 / Revoke")
-def revoke_token(token_id: int, auth: Authorized = permit(Action.account_security)) -> None:
+def revoke_token(token_id: PathId, auth: Authorized = permit(Action.account_security)) -> None:
     with acting(auth, _account(auth, lock=True)) as (db, user):
         api_tokens.revoke(db, user.id, token_id)

@@ -13,6 +13,7 @@ from api.caching import vary_by_caller
 from api.forms import LongText
 from api.groups.loaders import group_row, membership_row
 from api.pagination import Page, page_body, page_params
+from api.params import BodyId, PathId, QueryId
 from api.permissions import Authorized, acting, permit
 from layers.accounts.actors import as_now
 from layers.groups import directory, membership
@@ -29,7 +30,7 @@ class NewGroup(BaseModel):
     name: Name
     kind: GroupKind
     description: LongText | None = None
-    district_id: int | None = None
+    district_id: BodyId | None = None
     leader_email: str | None = Field(default=None, max_length=254)
 
 
@@ -47,7 +48,7 @@ class MemberChange(BaseModel):
 def list_groups(
     request: Request,
     kind: GroupKind | None = None,
-    district_id: int | None = None,
+    district_id: QueryId = None,
     page: Page = Depends(page_params),
 ) -> dict[str, Any]:
     with session_scope() as db:
@@ -108,7 +109,7 @@ def list_members(
     summary="参加承認・役割変更 / Accept a request or change a role",
 )
 def set_member(
-    user_id: int,
+    user_id: PathId,
     body: MemberChange,
     auth: Authorized = permit(Action.group_manage_members, group_row),
 ) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from api.caching import vary_by_caller
 from api.forms import LongText
 from api.groups.loaders import group_row, map_row
 from api.pagination import Page, page_body, page_params
+from api.params import PathId
 from api.permissions import Authorized, acting, permit
 from layers.city.geometry_input import geometry_input
 from layers.groups import safety_maps as maps
@@ -137,7 +138,7 @@ def add_feature(
     summary="地点の削除 / Remove a place",
 )
 def delete_feature(
-    feature_id: int, auth: Authorized = permit(Action.safety_map_edit, map_row)
+    feature_id: PathId, auth: Authorized = permit(Action.safety_map_edit, map_row)
 ) -> None:
     with acting(auth, _locked(auth)) as (db, m):
         maps.delete_feature(db, m, feature_id)

@@ -132,7 +132,13 @@ def error_response(refusal: Refused, fmt: str) -> Response:
 
 def requested_format(request: Request) -> str:
     fmt = str(request.path_params.get("fmt", ""))
-    return fmt if fmt in FORMATS else "json"
+    return fmt if fmt in FORMATS else format_of_path(request.url.path)
+
+
+def format_of_path(path: str) -> str:
+    """The format an Open311 path asks for (its suffix), before routing has parsed it."""
+    suffix = path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else ""
+    return suffix if suffix in FORMATS else "json"
 
 
 class Open311Route(APIRoute):

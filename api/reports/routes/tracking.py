@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.forms import LongText, json_or_form
 from api.pages import page
+from api.params import PathId
 from api.permissions import Authorized, acting, permit
 from api.reports.access import (
     audience,
@@ -145,7 +146,9 @@ def _photo(auth: Authorized, photo_id: int, thumbnail: bool) -> Response:
 
 
 @router.get("/api/reports/{public_id}/photos/{photo_id}", summary="通報の写真 / A report's photo")
-def photo(photo_id: int, auth: Authorized = permit(Action.report_read, report_access)) -> Response:
+def photo(
+    photo_id: PathId, auth: Authorized = permit(Action.report_read, report_access)
+) -> Response:
     return _photo(auth, photo_id, thumbnail=False)
 
 
@@ -154,7 +157,7 @@ def photo(photo_id: int, auth: Authorized = permit(Action.report_read, report_ac
     summary="通報の写真（縮小） / A report's photo, small",
 )
 def thumbnail(
-    photo_id: int, auth: Authorized = permit(Action.report_read, report_access)
+    photo_id: PathId, auth: Authorized = permit(Action.report_read, report_access)
 ) -> Response:
     return _photo(auth, photo_id, thumbnail=True)
 

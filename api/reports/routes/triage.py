@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.forms import LongText, json_or_form
 from api.pagination import Page, page_params
+from api.params import BodyId, QueryId
 from api.permissions import Authorized, acting, permit
 from api.reports.access import lock, report_access, view_response
 from layers.city.hazards import HazardKind
@@ -51,7 +52,7 @@ def queue(
     department: Annotated[
         str | None, Query(description="department code, 'all' or 'none'; default: mine")
     ] = None,
-    district: Annotated[int | None, Query(ge=1)] = None,
+    district: QueryId = None,
     min_age_days: Annotated[int | None, Query(ge=0, le=36500)] = None,
     max_age_days: Annotated[int | None, Query(ge=0, le=36500)] = None,
     published: bool | None = None,
@@ -197,7 +198,7 @@ async def assign(
 class HazardBody(BaseModel):
     """Link to an existing hazard (``hazard_id``), or create one from the report."""
 
-    hazard_id: int | None = Field(default=None, ge=1)
+    hazard_id: BodyId | None = None
     kind: HazardKind | None = None
     severity: int = Field(default=2, ge=1, le=4)
     title: str | None = Field(default=None, max_length=HAZARD_TITLE_MAX)

@@ -13,6 +13,7 @@ from layers.registry import Field
 from layers.serving import features as fq
 from layers.serving.cql2 import compile_filter, parse_filter
 from layers.store.refusals import ParameterRefused
+from layers.store.sql import BIGINT_MAX
 
 ITEMS_PARAMETERS = frozenset(
     {
@@ -136,11 +137,11 @@ def _offset(text: str | None) -> int:
         value = int(text)
     except ValueError:
         value = -1
-    if value < 0:
+    if not 0 <= value <= BIGINT_MAX:
         raise ParameterRefused(
             "offset",
             f"offset={text} は0以上の整数で指定してください。",
-            f"offset {text!r} must be an integer >= 0",
+            f"offset {text!r} must be an integer from 0 to {BIGINT_MAX}",
         )
     return value
 

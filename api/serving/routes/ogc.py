@@ -27,6 +27,7 @@ from layers.serving.layer_metadata import LayerMetadata
 from layers.serving.publishing import metadata_by_layer
 from layers.store.db import session_scope
 from layers.store.refusals import Refused
+from layers.store.sql import id_of
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 
@@ -228,7 +229,8 @@ def item(
         f"no feature {feature_id!r} in {v.layer.id}",
         status=404,
     )
-    if not feature_id.isdigit() or len(feature_id) > 18:
+    number = id_of(feature_id)
+    if number is None:
         raise missing
     url = f"{_base(request)}/ogc/collections/{v.layer.id}"
     links = [
@@ -236,7 +238,7 @@ def item(
         docs.link(str(request.url.include_query_params(f="html")), "alternate", docs.HTML),
         docs.link(url, "collection", docs.JSON, "コレクション / the collection"),
     ]
-    body = fq.run_item(v, int(feature_id), crs, links, _related(request, v))
+    body = fq.run_item(v, number, crs, links, _related(request, v))
     if body is None:
         raise missing  # also when the caller may not see it: the same answer as missing
     if as_html:

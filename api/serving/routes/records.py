@@ -15,10 +15,9 @@ from layers.registry import Layer, get_layer, layer_ids
 from layers.serving.records import feature_records
 from layers.store.db import session_scope
 from layers.store.refusals import Refused
+from layers.store.sql import BIGINT_MAX
 
 router = APIRouter(tags=["records"])
-
-BIGINT_MAX = 2**63 - 1
 
 
 def _layer(layer_id: str) -> Layer:

@@ -24,6 +24,7 @@ router = APIRouter(tags=["web"], include_in_schema=False)
 
 PAGES = {"/": "index.html", "/report": "report.html", "/staff": "staff.html"}
 IMMUTABLE = "public, max-age=31536000, immutable"
+ASSET_NAME_MAX = 200
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
 mimetypes.add_type("text/javascript", ".js")
 mimetypes.add_type("text/javascript", ".mjs")
@@ -99,9 +100,13 @@ for _route, _name in PAGES.items():
     dependencies=[permit(Action.public_read)],
 )
 def asset(request: Request, name: str) -> Response:
+    missing = Refused(f"{name[:100]} はありません。", f"no asset {name[:100]!r}", status=404)
+    # Built names are short; a longer one is not ours (and the file system would refuse it).
+    if len(name) > ASSET_NAME_MAX:
+        raise missing
     root = (dist_dir() / "assets").resolve()
     path = (root / name).resolve()
     # Only files inside assets/, never a precompressed copy asked for by name.
     if not path.is_relative_to(root) or not path.is_file() or path.suffix in (".br", ".gz"):
-        raise Refused(f"{name} はありません。", f"no asset {name!r}", status=404)
+        raise missing
     return _serve(request, path, IMMUTABLE)
