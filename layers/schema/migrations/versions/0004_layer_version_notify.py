@@ -69,8 +69,9 @@ def upgrade() -> None:
         )
 
 
-# No data is lost. Until upgrade, version bumps are not announced (servers keep their caches
-# until they look again) and publishing or withdrawing a safety map or making a category
+# No data is lost. Until upgrade, version bumps are not announced (a server whose listener
+# is connected never reads the versions again, so it keeps serving cached tiles and ETags
+# until it restarts), and publishing or withdrawing a safety map or making a category
 # sensitive bumps no version, so a cache may keep serving features that were withdrawn.
 # That is a protection gone for a while, not data; like 0002's, upgrade brings it back.
 LOSES: list[Loss] = []
