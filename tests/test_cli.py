@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 from typer.testing import CliRunner
 
 from api.cli import app
 from layers.schema import migrate
+from layers.store.db import libpq_url
 from tests.conftest import DEMO_DATA, sql_value
+from tests.test_migrations import reported_and_published_blurred
 
 
 def test_a_new_city_is_set_up_only_through_the_command_line(
@@ -93,3 +96,85 @@ def test_demo_is_idempotent(demo_url: str, cli: CliRunner) -> None:
     assert sql_value(demo_url, counts) == before
     synthetic = sql_value(demo_url, "SELECT bool_and(synthetic) FROM report")
     assert synthetic is True  # every generated record says so
+
+
+# --- db downgrade ---------------------------------------------------------------------------
+
+
+def _revision(url: str) -> str | None:
+    found: str | None = sql_value(url, "SELECT max(version_num) FROM alembic_version")
+    return found
+
+
+def test_db_downgrade_needs_a_revision_below_a_known_one(db_url: str, cli: CliRunner) -> None:
+    result = cli.invoke(app, ["db", "downgrade"])
+    assert result.exit_code == 2 and "Missing argument 'revision'" in result.output
+    result = cli.invoke(app, ["db", "downgrade", "0042"])
+    assert result.exit_code == 1 and "no revision '0042'" in result.output
+    assert "リビジョン 0042 はありません" in result.output
+    result = cli.invoke(app, ["db", "downgrade", "head"])
+    assert result.exit_code == 0 and "nothing to undo" in result.output
+    assert _revision(db_url) == migrate.head_revision()
+    assert cli.invoke(app, ["db", "downgrade", "0005"]).exit_code == 0
+    result = cli.invoke(app, ["db", "downgrade", "0006"])
+    assert result.exit_code == 1 and "0006 is not at or below the current revision" in result.output
+    # A database a newer branch of the code migrated: this code cannot know what it loses.
+    with psycopg.connect(libpq_url(db_url)) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    result = cli.invoke(app, ["db", "downgrade", "0004"])
+    assert result.exit_code == 1 and "revision 0099, which this code does not know" in result.output
+
+
+def test_db_downgrade_base_drops_everything_only_when_confirmed(
+    db_url: str, cli: CliRunner
+) -> None:
+    assert cli.invoke(app, ["db", "upgrade"]).exit_code == 0  # the layers' metadata rows
+    reports = "SELECT count(*) FROM pg_tables WHERE tablename = 'report'"
+    for typed in ("", "yes\n"):
+        result = cli.invoke(app, ["db", "downgrade", "base"], input=typed)
+        assert result.exit_code == 1, result.output
+        assert "not confirmed: nothing was dropped (from a script, pass --yes)" in result.output
+        assert "確認されませんでした" in result.output
+        assert sql_value(db_url, reports) == 1 and _revision(db_url) == migrate.head_revision()
+    name = db_url.rsplit("/", 1)[1]
+    result = cli.invoke(app, ["db", "downgrade", "base"], input=f"{name}\n")
+    assert result.exit_code == 0, result.output
+    assert f"type the database name ({name})" in result.output
+    assert "schema at base (undone: 0006, 0005, 0004, 0003, 0002, 0001)" in result.output
+    assert "lost" not in result.output  # an empty database loses nothing
+    assert sql_value(db_url, reports) == 0 and _revision(db_url) is None
+    result = cli.invoke(app, ["db", "downgrade", "base"])
+    assert result.exit_code == 0 and "nothing to undo" in result.output
+
+
+def test_db_downgrade_refuses_to_lose_data_and_says_what_force_lost(
+    demo_url: str, cli: CliRunner
+) -> None:
+    reported_and_published_blurred()
+    result = cli.invoke(app, ["db", "downgrade", "0005"])
+    assert result.exit_code == 1
+    assert "error: downgrading to 0005 would lose data:" in result.output
+    assert "  attachment.public_key: 1 value — blurred copies gone: the public then gets" in (
+        result.output
+    )
+    assert "run again with --force" in result.output
+    assert "エラー: 0005 へ戻すと次のデータが失われます:" in result.output
+    assert _revision(demo_url) == "0006"
+
+    # base: the data is refused before the operator is asked to type anything.
+    result = cli.invoke(app, ["db", "downgrade", "base", "--yes"])
+    assert result.exit_code == 1 and "  report: 161 rows" in result.output
+    assert sql_value(demo_url, "SELECT count(*) FROM report") == 161
+
+    result = cli.invoke(app, ["db", "downgrade", "--force", "--", "-1"])
+    assert result.exit_code == 0, result.output
+    assert "schema at 0005 (undone: 0006)" in result.output
+    assert "lost:\n" in result.output and "失われたデータ:\n" in result.output
+    assert "  report.idempotency_fingerprint: 1 value — a retried submission" in result.output
+    assert "  attachment.public_key: 1 value" in result.output
+    assert _revision(demo_url) == "0005"
+
+    result = cli.invoke(app, ["db", "downgrade", "base", "--yes", "--force"])
+    assert result.exit_code == 0, result.output
+    assert "  report: 161 rows" in result.output and "  report_category: " in result.output
+    assert sql_value(demo_url, "SELECT count(*) FROM pg_tables WHERE tablename = 'report'") == 0

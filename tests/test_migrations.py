@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import io
+from typing import Any
+
 import psycopg
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 from layers.schema import migrate
+from layers.schema.losses import Loss
 from layers.schema.models import Base
 from layers.store.db import libpq_url
+from layers.store.refusals import Refused
+from tests.conftest import make_person, new_client, signed_in, sql_value
+from tests.test_photos import noise
+from tests.test_reports import form, photo_file
 
 OUR_TABLES = set(Base.metadata.tables)
 
@@ -133,3 +142,150 @@ def test_audit_log_is_append_only(engine: Engine) -> None:
             conn.execute(text(statement))
     with engine.connect() as conn:
         assert conn.execute(text("SELECT action FROM audit_log")).scalars().all() == ["test"]
+
+
+# --- downgrades that would lose data --------------------------------------------------------
+
+
+def _columns(url: str, table: str) -> set[str]:
+    with psycopg.connect(libpq_url(url)) as conn:
+        rows = conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s", (table,)
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def reported_and_published_blurred() -> dict[str, Any]:
+    """What migration 0006 made possible, done the resident's and the staff's way: a report
+    sent with an Idempotency-Key, asking to hear of changes, with a photo staff published
+    blurred. Answers the report as submitted."""
+    big = io.BytesIO()
+    noise((400, 300)).save(big, "JPEG")
+    answer = new_client().post(
+        "/api/reports",
+        data=form(consent_publish="true", contact_email="taro@example.jp", notify="true"),
+        files=[photo_file(big.getvalue())],
+        headers={"Idempotency-Key": "downgrade-7e1f-4c2a"},
+    )
+    assert answer.status_code == 201, answer.text
+    report: dict[str, Any] = answer.json()
+    staff = signed_in(make_person("road@example.jp", "staff", department="road"))
+    published = staff.post(
+        f"/api/triage/reports/{report['public_id']}/publish",
+        json={"photos": [{"id": report["photos"][0]["id"], "blur": [[0.0, 0.0, 0.5, 0.5]]}]},
+    )
+    assert published.status_code == 200, published.text
+    return report
+
+
+def test_every_migration_declares_what_its_downgrade_loses() -> None:
+    scripts = ScriptDirectory(str(migrate.MIGRATIONS))
+    dropped = set()
+    for script in scripts.walk_revisions():
+        losses = getattr(script.module, "LOSES", None)
+        assert isinstance(losses, list), f"{script.revision} declares no LOSES"
+        assert all(isinstance(loss, Loss) for loss in losses), script.revision
+        dropped |= {t for loss in losses if "." not in loss.what for t in loss.tables}
+    # Every table some downgrade drops says so; district_part's rows are made from district's.
+    assert OUR_TABLES - dropped == {"district_part"}
+
+
+def test_a_downgrade_on_an_empty_database_loses_nothing_and_just_works(db_url: str) -> None:
+    plan = migrate.plan_downgrade(db_url, "base")
+    assert plan.undone == ("0006", "0005", "0004", "0003", "0002", "0001")
+    assert plan.drops_schema and plan.lost == () and plan.blocked == ()
+    done = migrate.downgrade(db_url, "0005")
+    assert done.undone == ("0006",) and done.lost == ()
+    assert "public_key" not in _columns(db_url, "attachment")
+    assert sql_value(db_url, "SELECT version_num FROM alembic_version") == "0005"
+    migrate.upgrade(db_url)
+    assert "public_key" in _columns(db_url, "attachment")
+
+
+def test_undoing_reporting_with_its_data_is_refused_changing_nothing_unless_forced(
+    demo_url: str,
+) -> None:
+    report = reported_and_published_blurred()
+    anonymous = new_client()
+    photo_url = anonymous.get(f"/api/reports/{report['public_id']}").json()["photos"][0]["url"]
+    blurred = anonymous.get(photo_url).content
+    public_key = sql_value(demo_url, "SELECT public_key FROM attachment")
+    assert public_key is not None
+
+    with pytest.raises(Refused) as refused:
+        migrate.downgrade(demo_url, "0005")
+    message = refused.value.message_en
+    for line in (
+        "report.idempotency_fingerprint: 1 value — a retried submission",
+        "report.location_source: 1 value",
+        "report_contact.notify: 1 value — reporters who asked to hear",
+        "attachment.public_key: 1 value — blurred copies gone: the public then gets the originals",
+        "attachment.public_thumbnail_key: 1 value",
+        "server_secret: 1 row — every tracking link sent to reporters stops working",
+        "--force",
+    ):
+        assert line in message, message
+    assert "ぼかした写真" in refused.value.message_ja and "--force" in refused.value.message_ja
+    assert {"what": "attachment.public_key", "count": 1, "revision": "0006"} in (
+        refused.value.extra["lost"]
+    )
+    # Nothing changed: the columns are there, their values intact, the public gets the blur.
+    assert sql_value(demo_url, "SELECT version_num FROM alembic_version") == "0006"
+    assert sql_value(demo_url, "SELECT public_key FROM attachment") == public_key
+    assert sql_value(demo_url, "SELECT count(idempotency_fingerprint) FROM report") == 1
+    assert sql_value(demo_url, "SELECT count(*) FROM report_contact WHERE notify") == 1
+    assert anonymous.get(photo_url).content == blurred
+
+    done = migrate.downgrade(demo_url, "0005", force=True)
+    lost = {c.loss.what: c.count for c in done.lost}
+    assert lost["attachment.public_key"] == 1 and lost["report.idempotency_fingerprint"] == 1
+    assert lost["server_secret"] == 1 and "report_status_change.by_reporter" not in lost
+    assert {"public_key", "public_thumbnail_key"} & _columns(demo_url, "attachment") == set()
+    assert sql_value(demo_url, "SELECT version_num FROM alembic_version") == "0005"
+
+
+def test_rows_a_downgrade_cannot_keep_refuse_it_even_when_forced(demo_url: str) -> None:
+    reported_and_published_blurred()
+    # The same photo on a second report is the same stored file (content-addressed).
+    with psycopg.connect(libpq_url(demo_url)) as conn:
+        conn.execute(
+            "INSERT INTO attachment (subject_layer, subject_id, storage_key, content_type, "
+            "byte_size, sha256) SELECT 'report', (SELECT min(id) FROM report), storage_key, "
+            "content_type, byte_size, sha256 FROM attachment"
+        )
+    with pytest.raises(Refused) as refused:
+        migrate.downgrade(demo_url, "0004", force=True)
+    assert "attachment.storage_key: 1 stored file shared by several attachments" in (
+        refused.value.message_en
+    )
+    assert "--force does not help" in refused.value.message_en
+    assert sql_value(demo_url, "SELECT version_num FROM alembic_version") == "0006"
+    assert "public_key" in _columns(demo_url, "attachment")
+
+
+def test_undoing_accounts_names_what_people_would_lose_or_gain(db_url: str) -> None:
+    with psycopg.connect(libpq_url(db_url)) as conn:
+        group = conn.execute(
+            "INSERT INTO community_group (name, kind) VALUES ('港町自治会', 'other') RETURNING id"
+        ).fetchone()
+    assert group is not None
+    make_person("asked@example.jp", groups={group[0]: "requested"})
+    plan = migrate.plan_downgrade(db_url, "0002")
+    assert plan.blocked == ()
+    lost = {c.loss.what: c.line_en() for c in plan.lost}
+    assert lost["membership.status"] == (
+        "membership.status: 1 value — people who only asked to join a group become its members"
+    )
+    assert lost["user_account.email_verified_at"].startswith("user_account.email_verified_at: 1")
+    assert "user_account.locale" not in lost  # 'ja', what upgrading again gives everyone
+    # An audit entry naming an account that is gone: 0002's foreign key cannot come back.
+    with psycopg.connect(libpq_url(db_url)) as conn:
+        conn.execute(
+            "INSERT INTO audit_log (actor_user_id, action, after) VALUES (987654, 'test', '{}')"
+        )
+    with pytest.raises(Refused) as refused:
+        migrate.downgrade(db_url, "0002", force=True)
+    assert "audit_log.actor_user_id: 1 audit log entry naming no account" in (
+        refused.value.message_en
+    )
+    assert sql_value(db_url, "SELECT version_num FROM alembic_version") == "0006"

@@ -11,6 +11,7 @@ from api.cli.common import app, database, db_app, fail
 from layers.schema import migrate
 from layers.store.db import embedded_cluster, libpq_url, session_scope
 from layers.store.embedded import EmbeddedError, install_system_packages
+from layers.store.refusals import Refused
 from layers.store.settings import get_settings
 
 
@@ -93,10 +94,62 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: Annotated[str, typer.Argument()] = "base") -> None:
-    """Revert migrations down to REVISION (default: base, an empty database)."""
-    migrate.downgrade(database(), revision)
-    typer.echo(f"schema at {revision}")
+def db_downgrade(
+    revision: Annotated[
+        str,
+        typer.Argument(
+            help='A revision id, "base" (drops everything), or "-1" for one step (after "--").'
+        ),
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Go ahead even if data is lost; prints what was.")
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm dropping the whole schema without a prompt.")
+    ] = False,
+) -> None:
+    """Revert migrations down to REVISION. Refused, changing nothing, if data would be lost
+    (each migration declares what its downgrade destroys) unless --force; "base" drops the
+    whole schema and asks first (--yes for scripts)."""
+    url = database()
+    try:
+        plan = migrate.plan_downgrade(url, revision)
+        refusal = plan.refusal(force)
+        if refusal is not None:
+            raise refusal
+        if not plan.undone:
+            typer.echo(f"schema already at {plan.target or 'base'}; nothing to undo")
+            return
+        if plan.drops_schema and not yes:
+            _confirm_dropping_everything(plan.database)
+        done = migrate.downgrade(url, revision, force=force)
+    except Refused as exc:
+        fail(exc.message_ja, exc.message_en)
+    typer.echo(f"schema at {done.target or 'base'} (undone: {', '.join(done.undone)})")
+    if done.lost:
+        typer.echo("失われたデータ:\n" + "\n".join(f"  {c.line_ja()}" for c in done.lost))
+        typer.echo("lost:\n" + "\n".join(f"  {c.line_en()}" for c in done.lost))
+
+
+def _confirm_dropping_everything(name: str) -> None:
+    typer.echo(
+        f"データベース {name} のスキーマをすべて削除します（すべての表とその行）。\n"
+        f"This drops the whole schema of database {name}: every table and all of its rows."
+    )
+    try:
+        typed = typer.prompt(
+            f"続けるにはデータベース名 ({name}) か base と入力 / "
+            f"type the database name ({name}) or base to go ahead",
+            default="",
+            show_default=False,
+        )
+    except typer.Abort:
+        typed = ""
+    if typed.strip() not in (name, "base"):
+        fail(
+            "確認されませんでした。何も削除していません（スクリプトからは --yes）。",
+            "not confirmed: nothing was dropped (from a script, pass --yes)",
+        )
 
 
 @app.command()

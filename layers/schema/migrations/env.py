@@ -24,6 +24,8 @@ def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-
 def run() -> None:
     url = config.get_main_option("sqlalchemy.url")
     assert url, "layers.schema.migrate sets sqlalchemy.url"
+    # A caller's connection already in a transaction (layers.schema.migrate.downgrade) runs
+    # every step in that one transaction: Alembic commits nothing of its own then.
     connectable = config.attributes.get("connection") or create_engine(url, poolclass=pool.NullPool)
     if hasattr(connectable, "connect"):
         with connectable.connect() as connection:

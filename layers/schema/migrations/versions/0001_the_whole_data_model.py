@@ -12,6 +12,8 @@ from alembic import op
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
+from layers.schema.losses import table_rows
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -1543,6 +1545,40 @@ def upgrade() -> None:
         ["safety_map_id"],
         unique=False,
     )
+
+
+# What downgrade() destroys: the whole schema, so every row of every table is lost.
+# district_part is not counted: a trigger makes its rows from district's.
+TABLES = (
+    "city",
+    "department",
+    "district",
+    "school_district",
+    "community_group",
+    "facility",
+    "hazard",
+    "report_category",
+    "user_account",
+    "attachment",
+    "audit_log",
+    "inspection",
+    "membership",
+    "patrol",
+    "report",
+    "safety_map",
+    "inspection_part_grade",
+    "patrol_observation",
+    "report_contact",
+    "report_status_change",
+    "report_supporter",
+    "safety_map_feature",
+)
+LOSES = [
+    *(table_rows(name) for name in TABLES),
+    # `machimap db upgrade` writes each registry layer's row afresh: only a row changed since
+    # (curated by staff, or its version moved by a write) holds anything of this instance.
+    table_rows("layer_metadata", where="updated_at > created_at OR version > 0"),
+]
 
 
 def downgrade() -> None:

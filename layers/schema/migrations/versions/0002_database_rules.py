@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from layers.schema.losses import Loss
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -159,6 +161,16 @@ def upgrade() -> None:
             f"CREATE TRIGGER {table}_layer_version AFTER INSERT OR UPDATE OR DELETE ON {table} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION machimap_bump_layer_version('{layer}')"
         )
+
+
+# No data is lost: only rules go, and upgrade brings every one of them back. Until it does,
+# the audit log loses its append-only guard (rows can be changed or deleted unnoticed),
+# writes keep a stale updated_at, new located rows get no district and may lie outside the
+# city, district_part stops following district, and layer versions stop moving. That is a
+# protection lost for a while, not data, so it is not a loss to refuse: counting it would
+# make every downgrade below 0002 need --force, even on an empty database, and an operator
+# who always types --force is no longer warned about the data that matters.
+LOSES: list[Loss] = []
 
 
 def downgrade() -> None:

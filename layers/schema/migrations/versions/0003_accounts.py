@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from layers.schema.losses import blocker, column_values, table_rows
+
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
@@ -254,6 +256,71 @@ def upgrade() -> None:
             "FOR EACH ROW WHEN (coalesce(current_setting('machimap.actor_id', true), '') <> '') "
             f"EXECUTE FUNCTION machimap_audit({args})"
         )
+
+
+# What downgrade() destroys, counted before it runs (layers.schema.migrate.downgrade).
+# Dropping the audit triggers loses no data: until upgrade, writes are simply not logged
+# (a protection gone for a while, as with 0002's rules).
+LOSES = [
+    table_rows(
+        "notification",
+        then=(
+            "送信の記録と送信待ちの通知が失われます",
+            "the record of what was sent goes, and anything still waiting is never sent",
+        ),
+    ),
+    table_rows(
+        "api_token",
+        then=("API トークンが使えなくなります", "API tokens stop working"),
+    ),
+    table_rows(
+        "auth_session",
+        then=("ログイン中の人がすべてログアウトされます", "everyone signed in is signed out"),
+    ),
+    table_rows(
+        "email_token",
+        then=(
+            "メール確認とパスワード再設定のリンクが使えなくなります",
+            "e-mail verification and password reset links stop working",
+        ),
+    ),
+    column_values("user_account", "locale", default="'ja'"),
+    column_values("user_account", "password_changed_at"),
+    column_values(
+        "user_account",
+        "email_verified_at",
+        then=(
+            "メールアドレスを確認したアカウントが未確認に戻ります",
+            "accounts that verified their e-mail count as unverified again",
+        ),
+    ),
+    # Without the column every membership is an active one: a request becomes a member.
+    column_values(
+        "membership",
+        "status",
+        default="'active'",
+        then=(
+            "参加申請中の人がグループのメンバーになります",
+            "people who only asked to join a group become its members",
+        ),
+    ),
+    # The foreign key 0002 has (audit_log.actor_user_id -> user_account) comes back.
+    blocker(
+        "audit_log.actor_user_id",
+        "SELECT count(*) FROM audit_log a WHERE a.actor_user_id IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM user_account u WHERE u.id = a.actor_user_id)",
+        ("audit_log", "user_account"),
+        (
+            "存在しないアカウントを指す監査ログ",
+            "audit log entry naming no account",
+            "audit log entries naming no account",
+        ),
+        (
+            "0002 の外部キーを戻せません（監査ログは追記専用で直せません）",
+            "0002's foreign key cannot be restored (the audit log is append-only)",
+        ),
+    ),
+]
 
 
 def downgrade() -> None:

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from layers.schema.losses import Loss
+
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
@@ -65,6 +67,14 @@ def upgrade() -> None:
             f"CREATE TRIGGER {table}_bumps_{layer} AFTER INSERT OR UPDATE OR DELETE ON {table} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION machimap_bump_layer_version('{layer}')"
         )
+
+
+# No data is lost. Until upgrade, version bumps are not announced (a server whose listener
+# is connected never reads the versions again, so it keeps serving cached tiles and ETags
+# until it restarts), and publishing or withdrawing a safety map or making a category
+# sensitive bumps no version, so a cache may keep serving features that were withdrawn.
+# That is a protection gone for a while, not data; like 0002's, upgrade brings it back.
+LOSES: list[Loss] = []
 
 
 def downgrade() -> None:

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from layers.schema.losses import blocker, column_values, table_rows
+
 revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
@@ -62,6 +64,72 @@ def upgrade() -> None:
     op.create_index(
         "ix_patrol_observation_subject", "patrol_observation", ["subject_layer", "subject_id"]
     )
+
+
+# What downgrade() destroys, counted before it runs (layers.schema.migrate.downgrade).
+LOSES = [
+    # Dropping the key and making a new one on upgrade changes every report's tracking link.
+    table_rows(
+        "server_secret",
+        where="EXISTS (SELECT 1 FROM report)",
+        then=(
+            "通報者に送った追跡リンクがすべて使えなくなります",
+            "every tracking link sent to reporters stops working",
+        ),
+    ),
+    column_values(
+        "report",
+        "idempotency_fingerprint",
+        then=(
+            "同じ Idempotency-Key での再送が 422 で断られます",
+            "a retried submission with the same Idempotency-Key is refused (422)",
+        ),
+    ),
+    column_values("report", "location_source"),
+    column_values(
+        "report_contact",
+        "notify",
+        default="false",
+        then=(
+            "状況の変化を知らせてほしいと頼んだ通報者に何も届かなくなります",
+            "reporters who asked to hear of status changes hear nothing",
+        ),
+    ),
+    column_values(
+        "report_status_change",
+        "by_reporter",
+        default="false",
+        then=(
+            "通報者の「まだ直っていない」が職員の変更に見えます",
+            "reporters' 'not actually fixed' reads as a change by staff",
+        ),
+    ),
+    column_values(
+        "attachment",
+        "public_key",
+        then=(
+            "ぼかした写真が失われ、公開時に元の写真が出ます",
+            "blurred copies gone: the public then gets the originals",
+        ),
+    ),
+    column_values("attachment", "public_thumbnail_key"),
+    # 0005 has one attachment row per stored file; since 0006 one file may serve several.
+    blocker(
+        "attachment.storage_key",
+        "SELECT count(*) FROM (SELECT storage_key FROM attachment "
+        "GROUP BY storage_key HAVING count(*) > 1) AS shared",
+        ("attachment",),
+        (
+            "複数の添付で共有されているファイル",
+            "stored file shared by several attachments",
+            "stored files shared by several attachments",
+        ),
+        (
+            "0005 の storage_key の一意制約を戻せません",
+            "0005's unique key on storage_key cannot be restored",
+        ),
+    ),
+]
 
 
 def downgrade() -> None:
