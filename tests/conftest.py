@@ -66,9 +66,12 @@ def demo_template_url(cluster: EmbeddedCluster, template_url: str) -> str:
 
 
 def _clone(cluster: EmbeddedCluster, template: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A database of the test's own. The service under test connects as the application
+    role, as in production; the test itself (and migrations) get the owner's URL."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     url = _recreate(cluster, name, template)
-    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DATABASE_URL", cluster.app_url(name))
+    monkeypatch.setenv("MACHIMAP_MIGRATION_URL", url)
     reset_caches()
     return url
 

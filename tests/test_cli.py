@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
+from alembic.script import ScriptDirectory
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -140,7 +141,10 @@ def test_db_downgrade_base_drops_everything_only_when_confirmed(
     result = cli.invoke(app, ["db", "downgrade", "base"], input=f"{name}\n")
     assert result.exit_code == 0, result.output
     assert f"type the database name ({name})" in result.output
-    assert "schema at base (undone: 0006, 0005, 0004, 0003, 0002, 0001)" in result.output
+    undone = ", ".join(
+        s.revision for s in ScriptDirectory(str(migrate.MIGRATIONS)).walk_revisions()
+    )
+    assert f"schema at base (undone: {undone})" in result.output
     assert "lost" not in result.output  # an empty database loses nothing
     assert sql_value(db_url, reports) == 0 and _revision(db_url) is None
     result = cli.invoke(app, ["db", "downgrade", "base"])
@@ -159,16 +163,16 @@ def test_db_downgrade_refuses_to_lose_data_and_says_what_force_lost(
     )
     assert "run again with --force" in result.output
     assert "エラー: 0005 へ戻すと次のデータが失われます:" in result.output
-    assert _revision(demo_url) == "0006"
+    assert _revision(demo_url) == migrate.head_revision()
 
     # base: the data is refused before the operator is asked to type anything.
     result = cli.invoke(app, ["db", "downgrade", "base", "--yes"])
     assert result.exit_code == 1 and "  report: 161 rows" in result.output
     assert sql_value(demo_url, "SELECT count(*) FROM report") == 161
 
-    result = cli.invoke(app, ["db", "downgrade", "--force", "--", "-1"])
+    result = cli.invoke(app, ["db", "downgrade", "--force", "0005"])
     assert result.exit_code == 0, result.output
-    assert "schema at 0005 (undone: 0006)" in result.output
+    assert "schema at 0005 (undone: " in result.output and "0006)" in result.output
     assert "lost:\n" in result.output and "失われたデータ:\n" in result.output
     assert "  report.idempotency_fingerprint: 1 value — a retried submission" in result.output
     assert "  attachment.public_key: 1 value" in result.output

@@ -12,7 +12,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from layers.schema import migrate
-from layers.store.db import database_url, session_scope
+from layers.store.db import owner_url, session_scope
 from layers.store.embedded import EmbeddedError
 from layers.store.refusals import Refused
 
@@ -48,8 +48,10 @@ def fail(message_ja: str, message_en: str, code: int = 1) -> NoReturn:
 
 
 def database() -> str:
+    """The owner's URL: the operator's commands migrate, import and load as the schema's
+    owner; the service connects as the application role (layers.store.db.database_url)."""
     try:
-        return database_url()
+        return owner_url()
     except EmbeddedError as exc:
         fail("データベースを起動できません。", str(exc))
         raise  # unreachable; fail() exits

@@ -22,14 +22,30 @@ def embedded_cluster(settings: Settings | None = None) -> EmbeddedCluster:
     return EmbeddedCluster(s.data_dir, s.pg_bindir, s.pg_user)
 
 
+def _with_driver(url: str) -> str:
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
 def database_url(settings: Settings | None = None, *, start: bool = True) -> str:
-    """DATABASE_URL when set; otherwise the embedded cluster's, started on demand."""
+    """The URL the service connects with: DATABASE_URL when set; otherwise the embedded
+    cluster's application role (migration 0007), the cluster started on demand."""
     s = settings or get_settings()
     if s.database_url:
-        url = s.database_url
-        if url.startswith("postgresql://") or url.startswith("postgres://"):
-            url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        return url
+        return _with_driver(s.database_url)
+    cluster = embedded_cluster(s)
+    if start:
+        cluster.start()
+    return cluster.app_url()
+
+
+def owner_url(settings: Settings | None = None, *, start: bool = True) -> str:
+    """The URL migrations, backups and the operator's bulk commands run as: the schema's
+    owner (MACHIMAP_MIGRATION_URL, else DATABASE_URL, else the embedded cluster's)."""
+    s = settings or get_settings()
+    if s.migration_url or s.database_url:
+        return _with_driver(s.migration_url or s.database_url or "")
     cluster = embedded_cluster(s)
     return cluster.start() if start else cluster.url()
 
@@ -81,7 +97,7 @@ def live_url(engine: Engine) -> str:
 
 def _follow_cluster(engine: Engine, cluster: EmbeddedCluster) -> None:
     def now() -> str:
-        return cluster.url()
+        return cluster.app_url()
 
     @event.listens_for(engine, "do_connect")
     def _where_it_is_now(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
@@ -97,7 +113,8 @@ def get_engine() -> Engine:
     if settings.database_url:
         return make_engine(database_url(settings))
     cluster = embedded_cluster(settings)
-    engine = make_engine(cluster.start(), settings)
+    cluster.start()
+    engine = make_engine(cluster.app_url(), settings)
     _follow_cluster(engine, cluster)
     return engine
 

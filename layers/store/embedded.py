@@ -19,9 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 DATABASE_NAME = "machimap"
 SUPERUSER = "machimap"
+# The role the service connects as: it reads and writes rows, owns nothing, and so cannot
+# alter a table or a trigger (the audit log stays append-only even for it). Migrations run
+# as the owner; migration 0007 grants this role what it needs.
+APP_ROLE = "machimap_app"
 DEBIAN_PACKAGES = ("postgresql-15", "postgresql-15-postgis-3")
 INSTALL_HINT = (
     "PostgreSQL server binaries or the PostGIS extension are missing. "
@@ -268,6 +273,7 @@ class EmbeddedCluster:
             state["port"] = port
             self._write_state(state)
         self._ensure_database()
+        self._ensure_app_role()
         return self.url()
 
     def stop(self) -> bool:
@@ -279,16 +285,43 @@ class EmbeddedCluster:
         return True
 
     def url(self, database: str = DATABASE_NAME) -> str:
+        """The owner's (superuser's) URL: migrations, backups and the operator's tools."""
+        return self._url(SUPERUSER, "password", database)
+
+    def app_url(self, database: str = DATABASE_NAME) -> str:
+        """The URL the service connects with, as the application role."""
+        return self._url(APP_ROLE, "app_password", database)
+
+    def _url(self, role: str, secret: str, database: str) -> str:
         state = self._state()
         port = state.get("port")
-        if not port:
+        if not port or secret not in state:
             raise EmbeddedError(
                 "The embedded database has never been started: run `machimap db start`."
             )
-        return f"postgresql+psycopg://{SUPERUSER}:{state['password']}@127.0.0.1:{port}/{database}"
+        return f"postgresql+psycopg://{role}:{state[secret]}@127.0.0.1:{port}/{database}"
 
     def admin_conninfo(self) -> str:
         return self.url("postgres").replace("postgresql+psycopg://", "postgresql://")
+
+    def _ensure_app_role(self) -> None:
+        """The application role can sign in with a password of its own (kept beside the
+        owner's in cluster.json); what it may do in each database is the migrations' call."""
+        state = self._state()
+        password = state.get("app_password")
+        if not isinstance(password, str):
+            password = secrets.token_urlsafe(24)
+        with psycopg.connect(self.admin_conninfo(), autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,))
+            verb = "ALTER" if exists.fetchone() else "CREATE"
+            conn.execute(
+                sql.SQL("{} ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}").format(
+                    sql.SQL(verb), sql.Identifier(APP_ROLE), sql.Literal(password)
+                )
+            )
+        if state.get("app_password") != password:
+            state["app_password"] = password
+            self._write_state(state)
 
     def _ensure_database(self) -> None:
         with psycopg.connect(self.admin_conninfo(), autocommit=True) as conn:

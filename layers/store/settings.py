@@ -16,6 +16,10 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "MACHIMAP_DATABASE_URL")
     )
+    # The URL migrations run as: the schema's owner. machimap itself connects with
+    # DATABASE_URL as a role that owns nothing (migration 0007); without this, migrations
+    # use DATABASE_URL too. The embedded cluster keeps both roles itself.
+    migration_url: str | None = None
     data_dir: Path = Path(".machimap")
     # Debian layout; overridable for other distributions.
     pg_bindir: Path | None = None

@@ -96,7 +96,8 @@ def live_server(
     media = tmp_path_factory.mktemp("browser-media")
     env = {
         **os.environ,
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": cluster.app_url(name),
+        "MACHIMAP_MIGRATION_URL": database_url,
         "MACHIMAP_PUBLIC_URL": url,
         "MACHIMAP_MEDIA_DIR": str(media),
         "MACHIMAP_OUTBOX_INTERVAL_S": "0",
