@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from tqdm import tqdm
@@ -13,6 +13,9 @@ from api.cli.common import app, database, fail
 from geo.crs import parse_crs
 from geo.formats import is_csv
 from layers.schema import migrate
+
+if TYPE_CHECKING:
+    from layers.importing.load import ImportResult
 
 
 def _pairs(values: list[str], what: str) -> dict[str, str]:
@@ -39,7 +42,13 @@ def import_command(
     rejects: Annotated[Path | None, typer.Option(help="Write rejected rows to this CSV")] = None,
     encoding: Annotated[str | None, typer.Option(help="Override detection (cp932, utf-8)")] = None,
     crs: Annotated[str | None, typer.Option(help="CRS of a file that does not declare one")] = None,
-    source: Annotated[str | None, typer.Option(help="Dataset name (default: file name)")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Dataset name (default: file name, or the --member's)")
+    ] = None,
+    member: Annotated[
+        str | None,
+        typer.Option(help="The layer to import from a zip or GeoPackage holding several"),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Import a file into a layer: all rows or none, unless --skip-invalid."""
@@ -80,6 +89,7 @@ def import_command(
         encoding=encoding,
         src_epsg=src_epsg,
         source_name=source,
+        member=member,
         progress=progress,
     )
     try:
@@ -91,26 +101,46 @@ def import_command(
         return
     if bar is not None:
         bar.close()
+    _show_rejected(result)
+    if not result.committed:
+        fail(
+            f"{result.rejected_count} 件の不正な行があるため、何も取り込みませんでした"
+            "（--skip-invalid で正しい行だけを取り込めます）。",
+            f"{result.rejected_count} invalid row(s): nothing was imported "
+            "(use --skip-invalid to load the valid rows)",
+        )
+    extra = f", {result.repaired} repaired" if result.repaired else ""
+    typer.echo(
+        f"{result.loaded} loaded, {result.rejected_count} rejected{extra} "
+        f"({result.read} read from {file.name})"
+    )
+    if result.rejects_path:
+        typer.echo(f"rejected rows written to {result.rejects_path}")
+
+
+def _show_rejected(result: ImportResult) -> None:
+    """The first rejections (the import keeps only those), then how many more and where."""
     unit_ja = "行目" if result.unit == "line" else "件目"
     for r in result.rejected:
         typer.echo(
             f"{result.unit} {r.number}: {r.reason_en} / {r.number}{unit_ja}: {r.reason_ja}",
             err=True,
         )
-    if not result.committed:
-        fail(
-            f"{len(result.rejected)} 件の不正な行があるため、何も取り込みませんでした"
-            "（--skip-invalid で正しい行だけを取り込めます）。",
-            f"{len(result.rejected)} invalid row(s): nothing was imported "
-            "(use --skip-invalid to load the valid rows)",
+    more = result.rejected_count - len(result.rejected)
+    if more and result.rejects_path:
+        typer.echo(
+            f"... and {more} more; all {result.rejected_count} are in {result.rejects_path}"
+            f" / ほか {more} 件（全 {result.rejected_count} 件は {result.rejects_path}）",
+            err=True,
         )
-    extra = f", {result.repaired} repaired" if result.repaired else ""
-    typer.echo(
-        f"{result.loaded} loaded, {len(result.rejected)} rejected{extra} "
-        f"({result.read} read from {file.name})"
-    )
-    if result.rejected and options.rejects_path:
-        typer.echo(f"rejected rows written to {options.rejects_path}")
+    elif more:
+        typer.echo(
+            f"... and {more} more (--rejects FILE writes them all)"
+            f" / ほか {more} 件（--rejects FILE ですべてを書き出せます）",
+            err=True,
+        )
+    if result.rejects_path and not result.committed and not more:
+        typer.echo(f"rejected rows written to {result.rejects_path}", err=True)
 
 
 @app.command()

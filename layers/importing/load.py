@@ -8,8 +8,7 @@ in one transaction, so an error or an interrupt leaves the database exactly as i
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -18,14 +17,14 @@ import shapely
 from psycopg import sql
 
 from geo.crs import STORAGE_SRID
-from geo.formats import FormatError, is_csv, is_vector
+from geo.formats import VECTOR_SUFFIXES, ChooseLayer, FormatError, is_csv, is_vector
 from layers.city.districts import PARENTS_SQL
 from layers.city.locating import Locator
 from layers.importing.plan import Plan
+from layers.importing.rejects import Rejection, Rejects
 from layers.importing.rows import (
     ImportOptions,
     ImportResult,
-    Rejection,
     batches,
     csv_rows,
     geometries,
@@ -33,7 +32,7 @@ from layers.importing.rows import (
     to_multi,
     vector_rows,
 )
-from layers.importing.values import ImportRefused
+from layers.importing.values import ImportRefused, shown
 from layers.registry import PG_TYPES, Layer, get_layer
 from layers.store.db import psycopg_connect
 
@@ -56,19 +55,36 @@ def import_file(
         )
     if not path.exists():
         raise ImportRefused(f"ファイル {path} がありません", f"file {path} does not exist")
+    if options.member is not None and is_csv(path):
+        raise ImportRefused(
+            "--member は zip や複数のレイヤを持つファイルで使います（CSV はひとつの表です）",
+            "--member chooses a layer of a zip or a multi-layer file; a CSV is one table",
+        )
     result = ImportResult(layer.id, path, "line" if is_csv(path) else "feature")
+    rejects = Rejects(result.unit, options.rejects_path)
     try:
         with psycopg_connect(url) as conn:
             # The service's statement timeout guards web requests; a million-row import is
             # an operator's deliberate bulk job. Committed at once so it outlives a rollback.
             conn.execute("SET statement_timeout = 0")
             conn.commit()
-            _load(conn, layer, path, options, result)
-            if result.rejected and not options.skip_invalid:
+            _load(conn, layer, path, options, result, rejects)
+            result.rejected, result.rejected_count = rejects.first(), rejects.count
+            # Before the commit: a rejects file that cannot be written refuses the import.
+            result.rejects_path = rejects.finish()
+            if rejects.count and not options.skip_invalid:
                 conn.rollback()
-                return result
-            conn.commit()
-            result.committed = True
+            else:
+                conn.commit()
+                result.committed = True
+    except ChooseLayer as exc:
+        raise ImportRefused(
+            f"{exc.message_ja}。--member でひとつを選んでください（または zip を展開して"
+            "ひとつのファイルを取り込んでください）",
+            f"{exc.message_en}; choose one with --member NAME (or unzip the archive and "
+            "import one file)",
+            layers=exc.names,
+        ) from None
     except FormatError as exc:
         raise ImportRefused(exc.message_ja, exc.message_en) from None
     except psycopg.errors.IntegrityError as exc:
@@ -85,9 +101,19 @@ def import_file(
             f"データベースとの接続でエラーが発生し、何も取り込みませんでした: {exc}",
             f"nothing imported, the database connection failed: {exc}",
         ) from None
-    if result.rejected and options.rejects_path is not None:
-        write_rejects(result, options.rejects_path)
+    finally:
+        rejects.discard()  # only a refusal or an interruption leaves one to discard
     return result
+
+
+def _dataset_name(path: Path, member: str | None) -> str:
+    """The default source name: the file's, or with --member the member's or layer's, so
+    two layers of one zip imported into one map layer do not share upsert keys."""
+    if member is None:
+        return path.stem
+    name = PurePosixPath(member.rpartition(":")[2]).name
+    suffix = PurePosixPath(name).suffix
+    return name[: -len(suffix)] if suffix.lower() in VECTOR_SUFFIXES else name
 
 
 def _value_columns(layer: Layer, plan: Plan) -> list[str]:
@@ -134,16 +160,17 @@ def _load(
     path: Path,
     options: ImportOptions,
     result: ImportResult,
+    rejects: Rejects,
     *,
     allow_direct: bool = True,
 ) -> None:
     """Stream the file into the database: COPY straight into the layer's table when nothing
     stored can conflict, otherwise into a staging table followed by one upsert."""
-    source_name = options.source_name or path.stem
+    source_name = options.source_name or _dataset_name(path, options.member)
     if is_csv(path):
-        rows = csv_rows(layer, path, options, result)
+        rows = csv_rows(layer, path, options, result, rejects)
     elif is_vector(path):
-        rows = vector_rows(layer, path, options, result)
+        rows = vector_rows(layer, path, options, result, rejects)
     else:
         raise ImportRefused(
             f"{path.suffix} 形式には対応していません（CSV, GeoJSON, GeoPackage, Shapefile の zip）",
@@ -180,61 +207,72 @@ def _load(
             sql.SQL(", ").join(map(sql.Identifier, columns))
         )
     locator = Locator(conn, _tolerance(conn)) if layer.located else None
-    width = len(plan.fields)
     try:
         with conn.cursor() as cur, cur.copy(copy_sql) as copy:
             for batch in batches(rows):
-                geoms = geometries(batch)
-                refused = implausible(batch, geoms, result)
-                ids = None
-                if locator is not None:
-                    found = locator.locate(geoms)
-                    ids = found.district_ids
-                    if refused is not None:
-                        found.outside &= ~refused
-                    for k in np.flatnonzero(found.outside):
-                        x, y = shapely.point_on_surface(geoms[k]).coords[0]
-                        result.rejected.append(
-                            Rejection(
-                                int(batch[k][0]),
-                                f"市の区域外です（経度 {x:.6f}, 緯度 {y:.6f}）",
-                                f"outside the city boundary ({x:.6f}, {y:.6f})",
-                            )
-                        )
-                if layer.geometry_type.startswith("Multi"):
-                    geoms = to_multi(geoms)
-                ewkb = shapely.to_wkb(
-                    shapely.set_srid(geoms, STORAGE_SRID), hex=True, include_srid=True
-                )
-                for i, row in enumerate(batch):
-                    if refused is not None and refused[i]:
-                        continue
-                    cells: list[Any] = list(row[1 : width + 1])
-                    if layer.source_column:
-                        cells.append(source_name)
-                    if plan.extra:
-                        cells.append(row[width + 1])
-                    if ids is not None:
-                        if found.outside[i]:
-                            continue
-                        cells.append(int(ids[i]) if ids[i] >= 0 else None)
-                    cells.append(ewkb[i])
-                    copy.write_row(cells if direct else [row[0], *cells])
+                if batch:
+                    _copy_batch(copy, batch, layer, plan, locator, rejects, source_name, direct)
+                rejects.flush()  # every rejection up to this batch's last row is known
     except psycopg.errors.UniqueViolation:
         if not direct:
             raise
         conn.rollback()  # two rows of the file share a key: the staged path names them
-        result.read, result.rejected, result.repaired = 0, [], 0
-        _load(conn, layer, path, options, result, allow_direct=False)
+        result.read, result.repaired = 0, 0
+        rejects.reset()
+        _load(conn, layer, path, options, result, rejects, allow_direct=False)
         return
     if direct:
-        result.loaded = result.read - len(result.rejected)
-        result.rejected.sort(key=lambda r: r.number)
+        result.loaded = result.read - rejects.count
     else:
-        _reject_duplicates(conn, layer, plan, result)
+        _reject_duplicates(conn, layer, plan, result, rejects)
         _place(conn, layer, columns, result)
     if layer.id == "district":
         conn.execute(PARENTS_SQL)
+
+
+def _copy_batch(
+    copy: psycopg.Copy,
+    batch: list[tuple[Any, ...]],
+    layer: Layer,
+    plan: Plan,
+    locator: Locator | None,
+    rejects: Rejects,
+    source_name: str,
+    direct: bool,
+) -> None:
+    geoms = geometries(batch)
+    refused = implausible(batch, geoms, rejects)
+    ids = None
+    if locator is not None:
+        found = locator.locate(geoms)
+        ids = found.district_ids
+        if refused is not None:
+            found.outside &= ~refused
+        for k in np.flatnonzero(found.outside):
+            x, y = shapely.point_on_surface(geoms[k]).coords[0]
+            rejects.add(
+                int(batch[k][0]),
+                f"市の区域外です（経度 {x:.6f}, 緯度 {y:.6f}）",
+                f"outside the city boundary ({x:.6f}, {y:.6f})",
+            )
+    if layer.geometry_type.startswith("Multi"):
+        geoms = to_multi(geoms)
+    width = len(plan.fields)
+    ewkb = shapely.to_wkb(shapely.set_srid(geoms, STORAGE_SRID), hex=True, include_srid=True)
+    for i, row in enumerate(batch):
+        if refused is not None and refused[i]:
+            continue
+        cells: list[Any] = list(row[1 : width + 1])
+        if layer.source_column:
+            cells.append(source_name)
+        if plan.extra:
+            cells.append(row[width + 1])
+        if ids is not None:
+            if found.outside[i]:
+                continue
+            cells.append(int(ids[i]) if ids[i] >= 0 else None)
+        cells.append(ewkb[i])
+        copy.write_row(cells if direct else [row[0], *cells])
 
 
 def _tolerance(conn: psycopg.Connection[Any]) -> float:
@@ -243,38 +281,49 @@ def _tolerance(conn: psycopg.Connection[Any]) -> float:
 
 
 def _reject_duplicates(
-    conn: psycopg.Connection[Any], layer: Layer, plan: Plan, result: ImportResult
+    conn: psycopg.Connection[Any],
+    layer: Layer,
+    plan: Plan,
+    result: ImportResult,
+    rejects: Rejects,
 ) -> None:
-    """Two rows of one file with the same key: the later ones are refused, naming the first."""
+    """Two rows of one file with the same key: the later ones are refused, naming the first.
+    They are set aside in the database and streamed from it in order, never held here."""
     key = [k for k in layer.upsert_key if k != layer.source_column]
     staged = {f.name for f in plan.fields}
     if not key or not set(key) <= staged:
         return
     cols = sql.SQL(", ").join(sql.Identifier(k) for k in key)
-    rows = conn.execute(
+    found = conn.execute(
         sql.SQL(
-            "SELECT n, first_n, {k} FROM (SELECT n, {cols}, min(n) OVER (PARTITION BY {cols}) "
-            "AS first_n FROM import_stage WHERE {notnull}) s WHERE n <> first_n ORDER BY n"
+            "CREATE TEMP TABLE import_duplicate ON COMMIT DROP AS SELECT n, first_n, {cols} "
+            "FROM (SELECT n, {cols}, min(n) OVER (PARTITION BY {cols}) AS first_n "
+            "FROM import_stage WHERE {notnull}) s WHERE n <> first_n"
         ).format(
-            k=sql.SQL(", ").join(sql.Identifier(k) for k in key),
             cols=cols,
             notnull=sql.SQL(" AND ").join(
                 sql.SQL("{} IS NOT NULL").format(sql.Identifier(k)) for k in key
             ),
         )
-    ).fetchall()
-    if not rows:
+    ).rowcount
+    if not found:
         return
-    for n, first, *values in rows:
-        shown = ", ".join(str(v) for v in values)
-        result.rejected.append(
-            Rejection(
-                n,
-                f"キー（{shown}）が {first} 番と重複しています",
-                f"duplicate key ({shown}), same as {result.unit} {first}",
-            )
+    conn.execute("DELETE FROM import_stage s USING import_duplicate d WHERE s.n = d.n")
+    with conn.cursor() as cur:
+        rows = cur.stream(
+            sql.SQL("SELECT n, first_n, {cols} FROM import_duplicate ORDER BY n").format(cols=cols)
         )
-    conn.execute("DELETE FROM import_stage WHERE n = ANY(%s)", ([r[0] for r in rows],))
+        rejects.merge(_duplicate(row, result.unit) for row in rows)
+
+
+def _duplicate(row: tuple[Any, ...], unit: str) -> Rejection:
+    n, first, *values = row
+    key = ", ".join(shown(str(v)) for v in values)
+    return Rejection(
+        n,
+        f"キー（{key}）が {first} 番と重複しています",
+        f"duplicate key ({key}), same as {unit} {first}",
+    )
 
 
 def _place(
@@ -302,7 +351,6 @@ def _place(
         conflict=conflict,
     )
     result.loaded = conn.execute(statement).rowcount
-    result.rejected.sort(key=lambda r: r.number)
 
 
 def _select_expr(layer: Layer, column: str) -> sql.Composable:
@@ -315,11 +363,3 @@ def _select_expr(layer: Layer, column: str) -> sql.Composable:
         return expr
     fallback = sql.Literal(default) if isinstance(default, str) else sql.SQL(default.text)
     return sql.SQL("coalesce({}, {})").format(expr, fallback)
-
-
-def write_rejects(result: ImportResult, path: Path) -> None:
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([result.unit, "理由", "reason"])
-        for r in result.rejected:
-            writer.writerow([r.number, r.reason_ja, r.reason_en])

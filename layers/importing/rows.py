@@ -1,6 +1,7 @@
 """The rows of a file as they stream: a CSV's cells with latitude and longitude, a GIS file's
 features with their geometry in the storage CRS, each row checked (a bad one is a
-Rejection, never an exception), then batched for COPY. The plan comes first."""
+Rejection, never an exception, and None in the stream), then batched for COPY. The plan
+comes first."""
 
 from __future__ import annotations
 
@@ -16,17 +17,13 @@ from geo.crs import STORAGE_SRID, to_storage
 from geo.formats import LATITUDE_NAMES, LONGITUDE_NAMES, open_csv, open_vector
 from geo.geometry import JAPAN_BOUNDS, GeometryError, check_lonlat, validate_many
 from layers.importing.plan import Plan, make_plan
-from layers.importing.values import ImportRefused, RowError, number_text, text_of
+from layers.importing.rejects import Rejection, Rejects
+from layers.importing.values import ImportRefused, RowError, number_text, shown, text_of
 from layers.registry import Layer
 
 BATCH = 10_000
 
-
-@dataclass
-class Rejection:
-    number: int  # CSV: line in the file (header = 1); other formats: feature number (1-based)
-    reason_ja: str
-    reason_en: str
+Row = tuple[Any, ...] | None  # None: a row that was rejected
 
 
 @dataclass
@@ -37,7 +34,11 @@ class ImportResult:
     read: int = 0
     loaded: int = 0
     repaired: int = 0
+    # The first rejections by number (rejects.SHOWN at most); all of them are counted in
+    # rejected_count and written to rejects_path when the options gave one.
     rejected: list[Rejection] = field(default_factory=list)
+    rejected_count: int = 0
+    rejects_path: Path | None = None
     committed: bool = False
 
 
@@ -50,6 +51,7 @@ class ImportOptions:
     encoding: str | None = None
     src_epsg: int | None = None  # for vector files without a CRS
     source_name: str | None = None
+    member: str | None = None  # the layer of a file holding several (geo.formats.vector_layers)
     progress: Callable[[int, int | None], None] | None = None  # (done, total)
 
 
@@ -85,7 +87,7 @@ def to_multi(geoms: Any) -> Any:
     return out
 
 
-def implausible(batch: list[tuple[Any, ...]], geoms: Any, result: ImportResult) -> Any:
+def implausible(batch: list[tuple[Any, ...]], geoms: Any, rejects: Rejects) -> Any:
     """Coordinates of a CSV batch that are not plausibly in Japan (swapped, out of range):
     found with numpy, explained row by row by check_lonlat. None when all are fine."""
     if batch[0][-1] is not None:
@@ -102,29 +104,26 @@ def implausible(batch: list[tuple[Any, ...]], geoms: Any, result: ImportResult) 
         try:
             check_lonlat(float(lon[k]), float(lat[k]))
         except GeometryError as exc:
-            result.rejected.append(Rejection(int(batch[k][0]), exc.message_ja, exc.message_en))
+            rejects.add(int(batch[k][0]), exc.message_ja, exc.message_en)
     return bad
 
 
-def batches(rows: Iterator[Plan | tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+def batches(rows: Iterator[Plan | Row]) -> Iterator[list[tuple[Any, ...]]]:
+    """The good rows of every BATCH rows read. Counting the rejected ones too bounds what a
+    batch's check can find out of order (rejects.py keeps its file in order that way); a
+    batch may be empty."""
     batch: list[tuple[Any, ...]] = []
+    read = 0
     for row in rows:
-        assert isinstance(row, tuple)
-        batch.append(row)
-        if len(batch) == BATCH:
+        read += 1
+        if row is not None:
+            assert isinstance(row, tuple)
+            batch.append(row)
+        if read == BATCH:
             yield batch
-            batch = []
-    if batch:
+            batch, read = [], 0
+    if read:
         yield batch
-
-
-def _geometries(batch: list[tuple[Any, ...]]) -> Any:
-    """Rows end with (lon, lat, geometry): CSV rows carry coordinates, GIS rows a geometry."""
-    if batch[0][-1] is None:
-        return shapely.points(np.array([r[-3] for r in batch]), np.array([r[-2] for r in batch]))
-    geoms = np.empty(len(batch), dtype=object)
-    geoms[:] = [r[-1] for r in batch]
-    return geoms
 
 
 def geometries(batch: list[tuple[Any, ...]]) -> Any:
@@ -137,8 +136,8 @@ def geometries(batch: list[tuple[Any, ...]]) -> Any:
 
 
 def csv_rows(
-    layer: Layer, path: Path, options: ImportOptions, result: ImportResult
-) -> Iterator[Plan | tuple[Any, ...]]:
+    layer: Layer, path: Path, options: ImportOptions, result: ImportResult, rejects: Rejects
+) -> Iterator[Plan | Row]:
     source = open_csv(path, options.encoding)
     lat_i = source.column_index(LATITUDE_NAMES)
     lon_i = source.column_index(LONGITUDE_NAMES)
@@ -152,7 +151,10 @@ def csv_rows(
     progress, total = options.progress, source.size
     for number, cells in source:
         result.read += 1
+        values: list[Any] | None = None
         try:
+            if source.nul_seen:
+                _refuse_nul(cells, source.header)
             lat_text, lon_text = text_of(cells[lat_i]), text_of(cells[lon_i])
             if lat_text is None or lon_text is None:
                 raise RowError("緯度・経度が空です", "latitude/longitude is empty")
@@ -162,19 +164,18 @@ def csv_rows(
                 try:  # full-width digits and thousands separators, rarely
                     lon, lat = float(number_text(lon_text)), float(number_text(lat_text))
                 except ValueError:
+                    shown_lat, shown_lon = shown(lat_text), shown(lon_text)
                     raise RowError(
-                        f"緯度・経度が数値ではありません（{lat_text}, {lon_text}）",
-                        f"latitude/longitude are not numbers ({lat_text}, {lon_text})",
+                        f"緯度・経度が数値ではありません（{shown_lat}, {shown_lon}）",
+                        f"latitude/longitude are not numbers ({shown_lat}, {shown_lon})",
                     ) from None
             # Plausibility (in Japan, not swapped) is checked a batch at a time in _load.
             values = plan.row_values(cells)
         except (RowError, GeometryError) as exc:
-            ja, en = (
-                (exc.ja, exc.en) if isinstance(exc, RowError) else (exc.message_ja, exc.message_en)
-            )
-            result.rejected.append(Rejection(number, ja, en))
-            continue
-        if plan.extra:  # only when the file has columns the layer does not keep
+            rejects.add(number, *_reasons(exc))
+        if values is None:
+            yield None
+        elif plan.extra:  # only when the file has columns the layer does not keep
             yield (number, *values, plan.extra_of(cells), lon, lat, None)
         else:
             yield (number, *values, lon, lat, None)
@@ -185,9 +186,9 @@ def csv_rows(
 
 
 def vector_rows(
-    layer: Layer, path: Path, options: ImportOptions, result: ImportResult
-) -> Iterator[Plan | tuple[Any, ...]]:
-    source = open_vector(path, encoding=options.encoding)
+    layer: Layer, path: Path, options: ImportOptions, result: ImportResult, rejects: Rejects
+) -> Iterator[Plan | Row]:
+    source = open_vector(path, encoding=options.encoding, member=options.member)
     src_epsg = source.src_epsg or options.src_epsg
     if src_epsg is None:
         raise ImportRefused(
@@ -211,7 +212,10 @@ def vector_rows(
             result.read += 1
             cells = [column[offset] for column in columns]
             error = errors[offset]
+            values: list[Any] | None = None
             try:
+                if offset in batch.nul:
+                    raise _nul_error(batch.nul[offset])
                 if error is not None:
                     raise error
                 values = plan.row_values(cells)
@@ -219,14 +223,31 @@ def vector_rows(
                     result.repaired += 1
                 check_extent(fixed[offset])
             except (RowError, GeometryError) as exc:
-                ja, en = (
-                    (exc.ja, exc.en)
-                    if isinstance(exc, RowError)
-                    else (exc.message_ja, exc.message_en)
-                )
-                result.rejected.append(Rejection(number, ja, en))
-                continue
-            extra = [plan.extra_of(cells)] if plan.extra else []
-            yield (number, *values, *extra, None, None, fixed[offset])
+                values = None
+                rejects.add(number, *_reasons(exc))
+            if values is None:
+                yield None
+            else:
+                extra = [plan.extra_of(cells)] if plan.extra else []
+                yield (number, *values, *extra, None, None, fixed[offset])
         if options.progress is not None:
             options.progress(result.read, source.feature_count)
+
+
+def _reasons(exc: RowError | GeometryError) -> tuple[str, str]:
+    return (exc.ja, exc.en) if isinstance(exc, RowError) else (exc.message_ja, exc.message_en)
+
+
+def _refuse_nul(cells: list[str], header: list[str]) -> None:
+    for i, cell in enumerate(cells):
+        if "\x00" in cell:
+            raise _nul_error(header[i] if i < len(header) else f"#{i + 1}")
+
+
+def _nul_error(column: str) -> RowError:
+    # A NUL never belongs in a text file: it marks a damaged row, and PostgreSQL text cannot
+    # store it (COPY would fail the whole import), whichever column it is in.
+    return RowError(
+        f"「{shown(column)}」列に NUL 文字（\\0）があります（データベースに保存できません）",
+        f"column '{shown(column)}' holds a NUL character (\\0), which the database cannot store",
+    )

@@ -15,6 +15,9 @@ from layers.store.refusals import Refused
 TRUTHY = {"○", "◯", "〇", "1", "有", "あり", "true", "yes", "y", "t", "✓", "●"}
 EXCEL_EPOCH = date(1899, 12, 30)
 JST = timedelta(hours=9)
+# A cell quoted in a reason is cut here: a reason is read on a screen and in the rejects
+# file, and a runaway cell (a quote never closed) can be a megabyte long.
+QUOTED = 80
 
 
 class ImportRefused(Refused):
@@ -36,6 +39,11 @@ def text_of(value: Any) -> str | None:
     return text or None
 
 
+def shown(text: str) -> str:
+    """A cell as a reason quotes it."""
+    return text if len(text) <= QUOTED else text[:QUOTED] + "…"
+
+
 def number_text(raw: str) -> str:
     # "32,500 " and full-width digits are common in city spreadsheets.
     return unicodedata.normalize("NFKC", raw).replace(",", "").replace(" ", "")
@@ -52,8 +60,8 @@ def convert(f: Field, value: Any) -> Any:
             if f.choices is not None and text not in {c.value for c in f.choices}:
                 allowed = ", ".join(c.value for c in f.choices)
                 raise RowError(
-                    f"「{f.title_ja}」の値 {text!r} は使えません（{allowed}）",
-                    f"'{f.name}' has unknown value {text!r} (allowed: {allowed})",
+                    f"「{f.title_ja}」の値 {shown(text)!r} は使えません（{allowed}）",
+                    f"'{f.name}' has unknown value {shown(text)!r} (allowed: {allowed})",
                 )
             return text
         if f.type == "integer":
@@ -81,8 +89,8 @@ def convert(f: Field, value: Any) -> Any:
             f.type, f.type
         )
         raise RowError(
-            f"「{f.title_ja}」の値 {text!r} は{kind}として読めません",
-            f"'{f.name}' value {text!r} is not a valid {f.type}",
+            f"「{f.title_ja}」の値 {shown(text)!r} は{kind}として読めません",
+            f"'{f.name}' value {shown(text)!r} is not a valid {f.type}",
         ) from None
     raise AssertionError(f.type)
 
