@@ -158,7 +158,7 @@ def test_db_downgrade_refuses_to_lose_data_and_says_what_force_lost(
     result = cli.invoke(app, ["db", "downgrade", "0005"])
     assert result.exit_code == 1
     assert "error: downgrading to 0005 would lose data:" in result.output
-    assert "  attachment.public_key: 1 value — blurred copies gone: the public then gets" in (
+    assert "  attachment.public_key: 1 value — blurred copies gone: those photos are" in (
         result.output
     )
     assert "run again with --force" in result.output

@@ -232,7 +232,7 @@ def test_undoing_reporting_with_its_data_is_refused_changing_nothing_unless_forc
         "report.idempotency_fingerprint: 1 value — a retried submission",
         "report.location_source: 1 value",
         "report_contact.notify: 1 value — reporters who asked to hear",
-        "attachment.public_key: 1 value — blurred copies gone: the public then gets the originals",
+        "attachment.public_key: 1 value — blurred copies gone: those photos are withdrawn",
         "attachment.public_thumbnail_key: 1 value",
         "server_secret: 1 row — every tracking link sent to reporters stops working",
         "--force",
@@ -302,3 +302,44 @@ def test_undoing_accounts_names_what_people_would_lose_or_gain(db_url: str) -> N
         refused.value.message_en
     )
     assert sql_value(db_url, "SELECT version_num FROM alembic_version") == HEAD
+
+
+def test_a_blurred_copy_lost_by_a_forced_downgrade_withholds_the_photo(demo_url: str) -> None:
+    """After a forced downgrade below 0006 and back, the blurred copy is gone: the public
+    then gets nothing (404), never the unblurred original in its place (migration 0008)."""
+    report = reported_and_published_blurred()
+    anonymous = new_client()
+    photo_url = anonymous.get(f"/api/reports/{report['public_id']}").json()["photos"][0]["url"]
+    original = (
+        new_client().get(photo_url, headers={"X-Tracking-Token": report["tracking_token"]}).content
+    )
+    assert anonymous.get(photo_url).content != original
+    migrate.downgrade(demo_url, "0005", force=True)
+    migrate.upgrade(demo_url)
+    assert anonymous.get(photo_url).status_code == 404
+    assert anonymous.get(f"/api/reports/{report['public_id']}").json()["photos"] == []
+    reporter = new_client().get(photo_url, headers={"X-Tracking-Token": report["tracking_token"]})
+    assert reporter.status_code == 200 and reporter.content == original
+
+
+def test_photos_released_as_they_are_stay_public_across_0008(demo_url: str) -> None:
+    big = io.BytesIO()
+    noise((300, 200)).save(big, "JPEG")
+    sent = (
+        new_client()
+        .post("/api/reports", data=form(consent_publish="true"), files=[photo_file(big.getvalue())])
+        .json()
+    )
+    staff = signed_in(make_person("road@example.jp", "staff", department="road"))
+    staff.post(
+        f"/api/triage/reports/{sent['public_id']}/publish",
+        json={"photos": [{"id": sent["photos"][0]["id"]}]},
+    )
+    photo_url = f"/api/reports/{sent['public_id']}/photos/{sent['photos'][0]['id']}"
+    public = new_client().get(photo_url)
+    assert public.status_code == 200
+    migrate.downgrade(demo_url, "0007")  # the old rule: no public key for such a photo
+    assert sql_value(demo_url, "SELECT count(public_key) FROM attachment") == 0
+    migrate.upgrade(demo_url)
+    again = new_client().get(photo_url)
+    assert again.status_code == 200 and again.content == public.content

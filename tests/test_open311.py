@@ -125,10 +125,11 @@ def world(db_url: str, no_rate_limits: None) -> World:
         )
         for photo, public in ((1, False), (2, True)):
             conn.execute(
+                # A released photo names its public copy (migration 0008): here the photo.
                 b"INSERT INTO attachment (subject_layer, subject_id, storage_key, content_type, "
-                b"byte_size, sha256, is_public) VALUES ('report', %s, %s, 'image/jpeg', 1, "
-                b"'0', %s)",
-                (published, f"photo-{photo}.jpg", public),
+                b"byte_size, sha256, is_public, public_key) VALUES ('report', %s, %s, "
+                b"'image/jpeg', 1, '0', %s, CASE WHEN %s THEN %s END)",
+                (published, f"photo-{photo}.jpg", public, public, f"photo-{photo}.jpg"),
             )
     resident = make_person("open311-resident@example.jp")
     staff = make_person("open311-staff@example.jp", "staff", department="road")

@@ -34,7 +34,9 @@ class Attachment(Entity, Base):
     # Content-addressed (layers/media/storage.py): the same photo on two reports is one file.
     storage_key: Mapped[str] = mapped_column(String(200), nullable=False)
     thumbnail_key: Mapped[str | None] = mapped_column(String(200))
-    # What the public sees once staff blurred faces, plates or 表札; None = the stored photo.
+    # What the public gets once staff released the photo: a blurred copy (faces, plates,
+    # 表札) or the stored photo itself. None: nothing, even when is_public says released, so
+    # a lost copy (a forced downgrade) withholds the photo rather than show the original.
     public_key: Mapped[str | None] = mapped_column(String(200))
     public_thumbnail_key: Mapped[str | None] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(40), nullable=False)

@@ -268,7 +268,7 @@ def _requests_sql(condition: str | None) -> str:
         (SELECT :base || '/api/reports/' || r.public_id || '/photos/' || a.id
             FROM attachment a
             WHERE a.subject_layer = 'report' AND a.subject_id = r.id
-              AND a.is_public AND r.consent_publish
+              AND a.is_public AND r.consent_publish AND a.public_key IS NOT NULL
             ORDER BY a.id LIMIT 1) AS media_url
     FROM {_visible(condition)} r
     JOIN report_category c ON c.id = r.category_id

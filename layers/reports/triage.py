@@ -95,8 +95,8 @@ def publish(
             small = clean_photo(blurred)
             photo.public_key = store.put(blurred, photo.content_type)
             photo.public_thumbnail_key = store.put(small.thumbnail, small.thumbnail_type)
-        elif decision.publish:
-            photo.public_key = photo.public_thumbnail_key = None
+        elif decision.publish:  # released as it is: the public copy is the photo itself
+            photo.public_key, photo.public_thumbnail_key = photo.storage_key, photo.thumbnail_key
     session.flush()
 
 

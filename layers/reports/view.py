@@ -34,17 +34,18 @@ STATUS_LABELS_JSON = json.dumps(label_map(STATUS_LABELS), ensure_ascii=False)
 _STATUS_LABEL = "(CAST(:status_labels AS jsonb) -> {column})"
 
 
-# Photos the public may see: staff released them, the reporter consented, the report is
-# published and its category is not about people or private property.
+# Photos the public may see: staff released them with a public copy, the reporter
+# consented, the report is published and its category is not about people or private
+# property.
 PHOTOS = """(SELECT coalesce(json_agg(json_build_object(
         'id', a.id, 'width', a.width, 'height', a.height, 'content_type', a.content_type,
         'url', '/api/reports/' || r.public_id || '/photos/' || a.id,
         'thumbnail_url', '/api/reports/' || r.public_id || '/photos/' || a.id || '/thumbnail',
         'published', a.is_public AND r.consent_publish,
-        'blurred', a.public_key IS NOT NULL,
+        'blurred', a.public_key IS DISTINCT FROM a.storage_key AND a.public_key IS NOT NULL,
         'added_at', a.created_at) ORDER BY a.id), '[]'::json)
     FROM attachment a WHERE a.subject_layer = 'report' AND a.subject_id = r.id
-      AND (:audience > 0 OR (a.is_public AND r.consent_publish)))"""
+      AND (:audience > 0 OR (a.is_public AND r.consent_publish AND a.public_key IS NOT NULL)))"""
 
 HISTORY = f"""(SELECT coalesce(json_agg(json_build_object(
         'at', s.created_at, 'from', s.from_status, 'to', s.to_status,
@@ -123,14 +124,12 @@ def photo_file(
     row = session.execute(PHOTO, {"report_id": report_id, "photo_id": photo_id}).first()
     if row is None or (audience == Audience.public and not row.released):
         return None
-    if audience == Audience.public:
-        key = (
-            (row.public_thumbnail_key or row.thumbnail_key)
-            if thumbnail
-            else (row.public_key or row.storage_key)
-        )
+    if audience == Audience.public:  # its public copy, never the original in its place
+        key = row.public_thumbnail_key if thumbnail else row.public_key
     else:
         key = row.thumbnail_key if thumbnail else row.storage_key
+    if key is None:
+        return None
     return PhotoFile(key, MEDIA_TYPES.get(key.rsplit(".", 1)[-1], row.content_type))
 
 

@@ -108,8 +108,8 @@ LOSES = [
         "attachment",
         "public_key",
         then=(
-            "ぼかした写真が失われ、公開時に元の写真が出ます",
-            "blurred copies gone: the public then gets the originals",
+            "ぼかした写真が失われます（その写真は職員が公開し直すまで非公開になります）",
+            "blurred copies gone: those photos are withdrawn until staff publish them again",
         ),
     ),
     column_values("attachment", "public_thumbnail_key"),
@@ -133,6 +133,9 @@ LOSES = [
 
 
 def downgrade() -> None:
+    # Before 0005 a released photo without a public copy is shown as it is; one whose
+    # blurred copy is about to go must not be, here or after upgrading again.
+    op.execute("UPDATE attachment SET is_public = false WHERE public_key IS NOT NULL")
     op.drop_index("ix_patrol_observation_subject", table_name="patrol_observation")
     op.drop_index("ix_report_subject", table_name="report")
     op.drop_index("ix_report_queue", table_name="report")
