@@ -9,6 +9,7 @@ one that counts, so a reassignment, a demotion or a removal committed in between
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
 from api.callers import Caller, check_csrf, check_origin, identify
+from api.params import PathId
 from api.rate_limits import RateLimits
 from layers.accounts.actors import as_now
 from layers.policy import Action, Actor, can
@@ -48,8 +50,20 @@ def rate_limits(request: Request) -> RateLimits:
     return limits
 
 
+def path_parameters(**types: Any) -> Callable[[Loader], Loader]:
+    """Declare the path parameters a loader reads (name=annotated type): permit() puts them
+    in its signature, so FastAPI checks them before the loader runs and the OpenAPI
+    document describes them."""
+
+    def declare(loader: Loader) -> Loader:
+        loader.path_parameters = types  # type: ignore[attr-defined]
+        return loader
+
+    return declare
+
+
 def permit(action: Action, resource: Loader | None = None) -> Any:
-    def dependency(request: Request) -> Authorized:
+    def dependency(request: Request, **_checked: Any) -> Authorized:
         caller = identify(request)
         actor = caller.actor
         if request.method not in SAFE_METHODS:
@@ -68,6 +82,19 @@ def permit(action: Action, resource: Loader | None = None) -> Any:
             raise denied(actor, action)
         return Authorized(actor, caller, action, loaded)
 
+    declared = getattr(resource, "path_parameters", {})
+    dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(
+                "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
+            ),
+            *(
+                inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind)
+                for name, kind in declared.items()
+            ),
+        ],
+        return_annotation=Authorized,
+    )
     dependency.action = action  # type: ignore[attr-defined]
     return Depends(dependency)
 
@@ -132,6 +159,7 @@ def check_every_route_has_a_rule(app: FastAPI) -> None:
 def row_of(model: type[Any], param: str, what_ja: str, what_en: str) -> Loader:
     """A loader for permit(): the row whose id is in the path parameter ``param``."""
 
+    @path_parameters(**{param: PathId})
     def load(db: Session, request: Request) -> Any:
         return find_row(db, model, request.path_params.get(param, ""), what_ja, what_en)
 

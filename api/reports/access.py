@@ -9,7 +9,8 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from api.permissions import Authorized
+from api.params import ReportId
+from api.permissions import Authorized, path_parameters
 from layers.policy import is_reporter
 from layers.reports import access
 from layers.reports.access import ReportAccess
@@ -20,6 +21,7 @@ JSON = "application/json"
 TOKEN_HEADER = "X-Tracking-Token"
 
 
+@path_parameters(public_id=ReportId)
 def report_access(db: Session, request: Request) -> ReportAccess:
     """permit()'s loader: the report named in the path, with what the permission check
     needs: whether its category is sensitive and whether the caller holds its token."""
