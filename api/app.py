@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from api import errors
+from api import errors, openapi
 from api.accounts.routes import admin, auth, me
 from api.city.routes import editing
 from api.groups.routes import groups, patrols, safety_maps
@@ -64,6 +64,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    openapi.install(app)
     app.state.rate_limits = RateLimits(settings)
     for module in (
         health,

@@ -15,6 +15,7 @@ from api.accounts.documents import account_json
 from api.callers import clear_session_cookies, identify, set_session_cookies
 from api.forms import json_or_form
 from api.negotiation import wants_html
+from api.openapi import body
 from api.pages import message, page
 from api.permissions import Authorized, acting, permit, rate_limits
 from layers.accounts import audit, sessions
@@ -270,7 +271,11 @@ def _follow_link(
     return answer(user)
 
 
-@router.post("/verify-email", summary="メールアドレスを確認 / Confirm e-mail address")
+@router.post(
+    "/verify-email",
+    summary="メールアドレスを確認 / Confirm e-mail address",
+    openapi_extra=body(TokenOnly),
+)
 async def verify_email(request: Request, auth: Authorized = permit(Action.sign_in)) -> Any:
     body = await json_or_form(request, TokenOnly)
     return _follow_link(
@@ -328,7 +333,11 @@ def reset_password_page(token: str = Query(max_length=200)) -> HTMLResponse:
     )
 
 
-@router.post("/reset-password", summary="パスワードを再設定 / Set a new password")
+@router.post(
+    "/reset-password",
+    summary="パスワードを再設定 / Set a new password",
+    openapi_extra=body(NewPassword),
+)
 async def reset_password(request: Request, auth: Authorized = permit(Action.sign_in)) -> Any:
     body = await json_or_form(request, NewPassword)
     return _follow_link(

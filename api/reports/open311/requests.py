@@ -11,6 +11,7 @@ from datetime import datetime
 from html.parser import HTMLParser
 
 import shapely
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api.reports.open311.formats import CONSENT
@@ -227,3 +228,25 @@ def new_report(
         source=ReportSource.open311,
         reporter_user_id=reporter,
     )
+
+
+class ServiceRequestFields(BaseModel):
+    """The fields of an Open311 POST requests form, as the spec lists them; read by
+    new_report() above (attribute[code] fields are the service definition's)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    api_key: str = Field(max_length=200, description="write 権限の API トークン / a write token")
+    service_code: str = Field(max_length=40)
+    lat: float = Field(ge=-90, le=90)
+    long: float = Field(ge=-180, le=180)
+    jurisdiction_id: str | None = Field(default=None, max_length=200)
+    address_string: str | None = Field(default=None, max_length=1000)
+    description: str | None = Field(default=None, max_length=TEXT_MAX)
+    email: str | None = Field(default=None, max_length=254)
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=40)
+    device_id: str | None = Field(default=None, max_length=200)
+    account_id: str | None = Field(default=None, max_length=200)
+    media_url: str | None = Field(default=None, max_length=2000)

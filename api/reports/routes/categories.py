@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, StringConstraints
 
 from api.forms import json_or_form
+from api.openapi import body
 from api.permissions import Authorized, acting, permit
 from layers.policy import Action
 from layers.reports import categories as catalogue
@@ -61,7 +62,10 @@ class NewCategory(CategoryFields):
 
 
 @router.post(
-    "/api/admin/report-categories", status_code=201, summary="通報の種類を追加 / Add a category"
+    "/api/admin/report-categories",
+    status_code=201,
+    summary="通報の種類を追加 / Add a category",
+    openapi_extra=body(NewCategory),
 )
 async def add_category(
     request: Request, auth: Authorized = permit(Action.settings_manage)
@@ -72,7 +76,11 @@ async def add_category(
         return Response(catalogue.add_category(db, body.code, fields), 201, media_type=JSON)
 
 
-@router.patch("/api/admin/report-categories/{code}", summary="通報の種類を変更 / Change a category")
+@router.patch(
+    "/api/admin/report-categories/{code}",
+    summary="通報の種類を変更 / Change a category",
+    openapi_extra=body(CategoryFields),
+)
 async def change_category(
     code: str, request: Request, auth: Authorized = permit(Action.settings_manage)
 ) -> Response:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from api.callers import token_caller
 from api.guard import refuse_control_characters
+from api.openapi import body
 from api.permissions import Authorized, permit, rate_limits
 from api.reports.open311 import requests as parse
 from api.reports.open311.formats import (
@@ -229,6 +230,7 @@ async def _form(request: Request) -> list[tuple[str, str]]:
 @router.post(
     "/requests.{fmt}",
     status_code=201,
+    openapi_extra=body(parse.ServiceRequestFields, json=False),
     summary="通報する（Open311） / Open311: create a service request",
 )
 async def create_request(

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from api.forms import LongText, json_or_form, validated
+from api.openapi import body, upload
 from api.permissions import Authorized, permit
 from api.reports.uploads import read_photo_form, run_intake
 from layers.media.photos import photo_gps
@@ -98,7 +99,12 @@ def submitted_json(result: Submitted) -> dict[str, Any]:
     }
 
 
-@router.post("/api/reports", status_code=201, summary="通報する / Submit a report")
+@router.post(
+    "/api/reports",
+    status_code=201,
+    summary="通報する / Submit a report",
+    openapi_extra=body(Submission, files={"photos": get_settings().photo_max_count}),
+)
 async def submit_report(
     request: Request, auth: Authorized = permit(Action.report_submit)
 ) -> Response:
@@ -144,6 +150,7 @@ async def submit_report(
 
 @router.post(
     "/api/reports/photo-location",
+    openapi_extra=upload("photo", 1),
     summary="写真の位置情報 / The location a photo was taken at",
 )
 async def photo_location(

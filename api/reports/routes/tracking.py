@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.forms import LongText, json_or_form
+from api.openapi import body, upload
 from api.pages import page
 from api.params import PathId
 from api.permissions import Authorized, acting, permit
@@ -52,7 +53,11 @@ class SupportBody(BaseModel):
     device_id: str | None = Field(default=None, min_length=8, max_length=200)
 
 
-@router.post("/api/reports/{public_id}/support", summary="私も困っています / Support a report")
+@router.post(
+    "/api/reports/{public_id}/support",
+    summary="私も困っています / Support a report",
+    openapi_extra=body(SupportBody, required=False),
+)
 async def support(
     request: Request, auth: Authorized = permit(Action.report_support, report_access)
 ) -> dict[str, Any]:
@@ -83,6 +88,7 @@ def _support(auth: Authorized, key: str) -> tuple[int, bool]:
 
 @router.post(
     "/api/reports/{public_id}/photos",
+    openapi_extra=upload("photos", get_settings().photo_max_count),
     status_code=201,
     summary="写真を追加する / Add photos to my report",
 )
@@ -109,6 +115,7 @@ class ReopenBody(BaseModel):
 
 @router.post(
     "/api/reports/{public_id}/reopen",
+    openapi_extra=body(ReopenBody, required=False),
     summary="まだ直っていない / Not actually fixed: reopen my report",
 )
 async def reopen(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.forms import LongText, json_or_form
+from api.openapi import body
 from api.pagination import Page, page_params
 from api.params import BodyId, QueryId
 from api.permissions import Authorized, acting, permit
@@ -109,7 +110,11 @@ async def act(auth: Authorized, step: Callable[[Session, Report], object]) -> Re
     return await run_in_threadpool(_apply, auth, step)
 
 
-@router.post("/reports/{public_id}/publish", summary="公開する / Publish after moderation")
+@router.post(
+    "/reports/{public_id}/publish",
+    summary="公開する / Publish after moderation",
+    openapi_extra=body(PublishBody),
+)
 async def publish(
     request: Request, auth: Authorized = permit(Action.report_triage, report_access)
 ) -> Response:
@@ -139,7 +144,11 @@ class StatusBody(BaseModel):
     duplicate_of: str | None = Field(default=None, max_length=PUBLIC_ID_MAX)
 
 
-@router.post("/reports/{public_id}/status", summary="状態を変える / Change the status")
+@router.post(
+    "/reports/{public_id}/status",
+    summary="状態を変える / Change the status",
+    openapi_extra=body(StatusBody),
+)
 async def change_status(
     request: Request, auth: Authorized = permit(Action.report_triage, report_access)
 ) -> Response:
@@ -167,7 +176,11 @@ class CommentBody(BaseModel):
     internal_note: LongText | None = None
 
 
-@router.post("/reports/{public_id}/comment", summary="コメントする / Comment")
+@router.post(
+    "/reports/{public_id}/comment",
+    summary="コメントする / Comment",
+    openapi_extra=body(CommentBody),
+)
 async def comment(
     request: Request, auth: Authorized = permit(Action.report_triage, report_access)
 ) -> Response:
@@ -184,7 +197,11 @@ class AssignBody(BaseModel):
     department: str = Field(min_length=1, max_length=40)
 
 
-@router.post("/reports/{public_id}/assign", summary="担当課を変える / Reassign")
+@router.post(
+    "/reports/{public_id}/assign",
+    summary="担当課を変える / Reassign",
+    openapi_extra=body(AssignBody),
+)
 async def assign(
     request: Request, auth: Authorized = permit(Action.report_triage, report_access)
 ) -> Response:
@@ -204,7 +221,11 @@ class HazardBody(BaseModel):
     title: str | None = Field(default=None, max_length=HAZARD_TITLE_MAX)
 
 
-@router.post("/reports/{public_id}/hazard", summary="危険箇所にする / Link or create a hazard")
+@router.post(
+    "/reports/{public_id}/hazard",
+    summary="危険箇所にする / Link or create a hazard",
+    openapi_extra=body(HazardBody),
+)
 async def hazard(
     request: Request, auth: Authorized = permit(Action.report_triage, report_access)
 ) -> Response:
