@@ -11,8 +11,9 @@ DEBIAN_PACKAGES := postgresql-15 postgresql-15-postgis-3 gdal-bin
 # HTTP load generator for bench/serve (pgbench comes with postgresql-15).
 BENCH_PACKAGES  := wrk
 # The browser tests drive Debian's Chromium (never a downloaded browser); a Japanese font
-# makes their screenshots readable.
-TEST_PACKAGES   := chromium fonts-ipafont-gothic
+# makes their screenshots readable. tests/test_workers.py runs machimap behind Debian's nginx
+# with Debian's redis-server (both started by the test on loopback, never as services).
+TEST_PACKAGES   := chromium fonts-ipafont-gothic nginx redis-server
 # The web pages (web/): npm packages, then a Vite build into web/dist.
 WEB_MODULES := web/node_modules/.package-lock.json
 WEB_BUILT   := web/dist/.vite/manifest.json
@@ -42,7 +43,7 @@ system:
 install: system $(STAMP) web
 
 test-system:
-	@if command -v chromium >/dev/null 2>&1 && dpkg -s fonts-ipafont-gothic >/dev/null 2>&1; then \
+	@if command -v chromium >/dev/null 2>&1 && dpkg -s fonts-ipafont-gothic nginx redis-server >/dev/null 2>&1; then \
 	  echo "test packages present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PACKAGES); \

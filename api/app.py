@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from api import errors, openapi
+from api import errors, logs, openapi
 from api.accounts.routes import admin, auth, me
 from api.city.routes import editing
 from api.groups.routes import groups, patrols, safety_maps
@@ -54,6 +54,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    logs.configure(settings)
     app = FastAPI(
         title="machimap",
         description="協働のまちづくりのための地図サービス / community mapping for Japanese cities",
@@ -93,6 +94,7 @@ def create_app() -> FastAPI:
     check_every_route_has_a_rule(app)
     app.add_middleware(RequestGuard)
     app.add_middleware(SecurityHeaders, public_paths=public_read_paths(app))
+    app.add_middleware(logs.RequestLog)
     if settings.forwarded_allow_ips:
         # Outermost, so rate limits and the audit log see the real client address.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)

@@ -59,6 +59,8 @@ class Expect:
 
 EXPECTED: dict[str, Expect] = {
     "GET /health": Expect(ANYONE),
+    "GET /health/live": Expect(ANYONE),
+    "GET /health/ready": Expect(ANYONE),
     # The web pages and their built assets (data comes from the API, under its own rules).
     "GET /": Expect(ANYONE),
     "GET /report": Expect(ANYONE),

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
 from api.cli.common import app, database, db_app, fail
 from layers.schema import migrate
-from layers.store.db import embedded_cluster, libpq_url, session_scope
+from layers.store.db import embedded_cluster, libpq_url, psycopg_connect, session_scope
 from layers.store.embedded import EmbeddedError, install_system_packages
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
+
+# The advisory lock key held while `serve` migrates ("mmmigrat" in ASCII).
+MIGRATING_LOCK = 0x6D6D_6D69_6772_6174
 
 
 @app.command()
@@ -156,24 +161,53 @@ def _confirm_dropping_everything(name: str) -> None:
 def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes (default MACHIMAP_WORKERS, else 1)."),
+    ] = None,
 ) -> None:
-    """Start the database if needed, apply migrations and serve the API."""
+    """Start the database if needed, apply migrations and serve the API, in --workers
+    processes sharing one port (SIGHUP replaces them one at a time; docs/deploy.md)."""
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    from api import logs
 
     settings = get_settings()
     url = database()
-    migrate.upgrade(url)
-    with session_scope() as session:
-        from layers.serving.publishing import sync_layer_metadata
+    with _alone(url):
+        migrate.upgrade(url)
+        with session_scope() as session:
+            from layers.serving.publishing import sync_layer_metadata
 
-        sync_layer_metadata(session)
+            sync_layer_metadata(session)
+    json_logs = settings.log_format == "json"
     uvicorn.run(
         "api.app:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
+        workers=workers or settings.workers,
         log_level=settings.log_level,
+        log_config=logs.uvicorn_log_config(settings.log_level) if json_logs else LOGGING_CONFIG,
+        # In JSON, api/logs.py writes one line per request, with its request id.
+        access_log=not json_logs,
         # Forwarded headers are trusted only as MACHIMAP_FORWARDED_ALLOW_IPS says (api/app.py),
         # never by uvicorn's own default.
         proxy_headers=False,
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
+        # A replacement worker (SIGHUP) imports the app and opens its pools before the old one
+        # is retired; uvicorn's 5 s is too short for that on a busy two-core machine, and the
+        # reload would be abandoned.
+        timeout_worker_healthcheck=60,
     )
+
+
+@contextmanager
+def _alone(url: str) -> Iterator[None]:
+    """Instances started together (a boot, a deployment) migrate one after the other: the
+    first applies what is new, the next find nothing to do."""
+    with psycopg_connect(url, autocommit=True) as conn:
+        conn.execute("SET statement_timeout = 0")  # a long migration elsewhere is waited for
+        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATING_LOCK,))
+        yield  # closing the connection releases the lock, also on failure

@@ -36,6 +36,10 @@ class Notification(Base):
 
 Sender = Callable[[Notification], None]
 
+# The advisory lock key of the one sender at work ("mmoutbox" in ASCII); advisory keys are
+# per database, and nothing else in machimap takes this one.
+SENDING_LOCK = 0x6D6D_6F75_7462_6F78
+
 
 def log_sender(message: Notification) -> None:
     log.info(
@@ -88,15 +92,24 @@ def deliver_pending(session: Session, sender: Sender | None = None, limit: int =
     return sent
 
 
-def deliver_all(batch: int = 100) -> int:
+def deliver_all(batch: int = 100, sender: Sender | None = None) -> int:
     """Send everything waiting, committing batch by batch (a crash re-sends at most one
-    batch). Used by `machimap outbox send` and by the server's background loop."""
+    batch). Used by `machimap outbox send` and by the server's background loop, which runs
+    in every worker of every instance.
+
+    One sender at a time: each batch first tries the outbox's advisory lock, held until its
+    commit. A sender that finds it taken stops and leaves the work to the holder, so messages
+    go out in order and a mail server never sees N workers at once. The row locks of
+    ``deliver_pending`` would already keep two senders from sending one message; the lock
+    spares the others from scanning, and waiting, for nothing."""
     from layers.store.db import session_scope
 
     total = 0
     while True:
         with session_scope() as session:
-            sent = deliver_pending(session, limit=batch)
+            if not session.scalar(select(func.pg_try_advisory_xact_lock(SENDING_LOCK))):
+                return total
+            sent = deliver_pending(session, sender, limit=batch)
         total += sent
         if sent < batch:
             return total

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -98,6 +99,16 @@ class Settings(BaseSettings):
     photo_max_count: int = Field(default=5, ge=0)
     # Photos decoded at once per process (decoding a large PNG or WebP takes hundreds of MB).
     photo_decoders: int = Field(default=2, ge=1)
+
+    # Several processes behind a reverse proxy (deploy/, docs/deploy.md).
+    # Worker processes of `machimap serve`, uvicorn's own: each runs the whole app, the outbox
+    # loop included (its rounds take turns through a database lock).
+    workers: int = Field(default=1, ge=1)
+    # On SIGTERM (a restart) requests in flight get this long to finish before being cut.
+    shutdown_grace_s: int = Field(default=30, ge=0)
+    # "text" as uvicorn prints it, for a person at a terminal; "json" one object per line for
+    # a log collector, with one line per request carrying its request id (api/logs.py).
+    log_format: Literal["text", "json"] = "text"
 
 
 @lru_cache
