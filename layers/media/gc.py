@@ -15,6 +15,13 @@ from sqlalchemy.orm import Session
 
 from layers.media.storage import MediaStore
 
+# One PostgreSQL advisory lock (per database) keeps deletion away from files being copied:
+# gc holds it exclusively while it decides and deletes, a backup shares it from before its
+# snapshot until it has copied every file that snapshot refers to (layers/backup), and a
+# restore holds it exclusively while it writes files and the rows referring to them. The key
+# is the eight bytes "mm-media".
+FILES_LOCK = int.from_bytes(b"mm-media", "big")
+
 REFERENCED = text(
     """SELECT k FROM attachment,
         LATERAL (VALUES (storage_key), (thumbnail_key), (public_key), (public_thumbnail_key))
@@ -31,6 +38,7 @@ class Collected:
 
 
 def collect(session: Session, store: MediaStore, grace_s: float, dry_run: bool) -> Collected:
+    _wait_for_backups(session)
     # Listed before the references are read: a file written after the listing is not seen,
     # and one recorded after the read is younger than any sensible grace period.
     files = list(store.files())
@@ -47,3 +55,13 @@ def collect(session: Session, store: MediaStore, grace_s: float, dry_run: bool) 
             if not dry_run:
                 store.delete(key)
     return Collected(kept, removed, young)
+
+
+def _wait_for_backups(session: Session) -> None:
+    """Waits until no backup or restore is copying files, then holds the files' lock until
+    the transaction ends. gc is a cron job: waiting for a backup to finish is what it should
+    do, and the wait is a backup's length, so statement_timeout does not cut it short."""
+    timeout = session.execute(text("SHOW statement_timeout")).scalar_one()
+    session.execute(text("SET LOCAL statement_timeout = 0"))
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FILES_LOCK})
+    session.execute(text("SELECT set_config('statement_timeout', :t, true)"), {"t": timeout})
