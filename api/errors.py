@@ -19,6 +19,7 @@ from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import logs
 from layers.store.refusals import Refused
 
 PROBLEM = "application/problem+json"
@@ -155,6 +156,25 @@ def install(app: FastAPI) -> None:
             raise exc
         return problem_response(refusal, request.url.path)
 
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        """A fault of ours: the same problem shape, carrying the request id the log line
+        has, so a resident's screenshot leads staff to the trace. Starlette re-raises the
+        exception after this answer, so the server still logs it."""
+        request_id = logs.current_request_id.get()
+        title_ja, title_en = _generic(500)
+        refusal = Refused(
+            f"{title_ja}問い合わせの際は次の番号をお伝えください: {request_id}",
+            f"{title_en} Please quote this number if you contact us: {request_id}",
+            status=500,
+            type_="/problems/internal",
+            request_id=request_id,
+        )
+        response = problem_response(refusal, request.url.path)
+        if request_id:
+            response.headers[logs.HEADER] = request_id
+        return response
+
+    app.add_exception_handler(Exception, unexpected)
     for kind in (
         Refused,
         StarletteHTTPException,

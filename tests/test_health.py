@@ -79,3 +79,30 @@ def test_every_answer_carries_a_request_id(db_url: str) -> None:
     missing = client.get("/api/layers/nothing-here")
     assert missing.status_code == 404 and missing.headers["x-request-id"]
     assert "request_id" not in missing.json()
+
+
+def test_a_fault_of_ours_answers_a_problem_naming_the_request(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unexpected exception: a 500 problem in both languages with the request id in the
+    header, the body and the error log line, never Starlette's bare text."""
+    from api.app import create_app
+
+    app = create_app()
+
+    def broken() -> None:
+        raise RuntimeError("the disk is on fire")
+
+    app.add_api_route("/broken-for-the-test", broken)
+    client = TestClient(app, base_url="https://testserver", raise_server_exceptions=False)
+    answer = client.get("/broken-for-the-test", headers={"X-Request-Id": "fault-0123456789"})
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["x-request-id"] == "fault-0123456789"
+    body = answer.json()
+    assert body["request_id"] == "fault-0123456789"
+    assert "fault-0123456789" in body["detail_ja"] and "fault-0123456789" in body["detail"]
+    assert "disk" not in answer.text  # nothing of the fault's insides
+    [logged] = [r for r in caplog.records if r.name == "machimap.request"]
+    fields = logged.fields  # type: ignore[attr-defined]
+    assert fields["request_id"] == "fault-0123456789" and "the disk is on fire" in fields["error"]

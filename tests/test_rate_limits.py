@@ -143,3 +143,31 @@ def test_limits_can_be_switched_off_for_a_closed_training_setup(
         for _ in range(30)
     }
     assert codes == {401}
+
+
+def test_with_the_counters_store_away_sign_in_waits_and_writes_go_ahead(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis unreachable: sign-in answers 503 with Retry-After (guessing must not get
+    easier), a signed-in write goes ahead uncounted and is logged; never a 500."""
+    import socket
+
+    from layers.store.settings import get_settings
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("MACHIMAP_RATE_LIMIT_STORAGE", f"redis://127.0.0.1:{port}")
+    get_settings.cache_clear()
+    owner = make_person("hanako@example.jp")
+    login = new_client().post("/auth/login", json={"email": owner.email, "password": PASSWORD})
+    assert login.status_code == 503, login.text
+    assert int(login.headers["Retry-After"]) > 0
+    assert login.headers["content-type"] == "application/problem+json"
+    assert login.json()["detail_ja"] and "try again" in login.json()["detail"]
+
+    browser = signed_in(owner)
+    created = browser.post("/api/me/tokens", json={"name": "t", "scopes": ["read"]})
+    assert created.status_code == 201, created.text
+    assert sql_value(db_url, "SELECT count(*) FROM api_token") == 1
+    assert "rate-limit store unreachable" in caplog.text

@@ -298,6 +298,27 @@ def test_media_gc_removes_only_old_unreferenced_files(
     assert len([p for p in media_dir.rglob("*") if p.is_file()]) == 3
 
 
+def test_a_photo_stored_again_is_not_collected_as_an_old_orphan(demo_url: str) -> None:
+    """A resubmitted photo identical to an old orphan names the orphan's file: storing it
+    again makes it fresh, and gc, which listed it as old, re-checks before deleting."""
+    from layers.media.storage import media_store
+
+    store = media_store()
+    data = b"\xff\xd8 the same photo, sent again after a failed submission"
+    key = store.put(data, "image/jpeg")
+    old = time.time() - 3 * 86400
+    os.utime(store.path(key), (old, old))
+    cutoff = time.time() - 86400
+    listed = dict(store.files())[key]
+    assert listed < cutoff  # gc's listing sees an old orphan
+    assert store.put(data, "image/jpeg") == key  # ... then the resident sends it again
+    assert store.path(key).stat().st_mtime > cutoff
+    assert store.delete_unless_touched(key, cutoff) is False and store.path(key).is_file()
+    os.utime(store.path(key), (old, old))
+    assert store.delete_unless_touched(key, cutoff) is True
+    assert not any(k == key for k, _ in store.files())
+
+
 def test_the_vocabulary_is_what_the_server_enforces(demo_url: str) -> None:
     """The pages read statuses and limits from the API; those must be the ones applied."""
     client = new_client()

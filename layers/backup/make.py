@@ -45,7 +45,7 @@ from layers.backup.manifest import (
 from layers.backup.where import Database, database
 
 # The store's own: a rename survives a crash only once its directory is on disk too.
-from layers.media.storage import MediaStore, _fsync_dir, media_store
+from layers.media.storage import MediaStore, fsync_dir, media_store
 from layers.store.refusals import Refused
 from layers.store.settings import Settings
 
@@ -229,7 +229,7 @@ def _write(path: Path, dump: Path, store: MediaStore, keys: list[str], draft: Ma
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return manifest
 
 

@@ -51,9 +51,12 @@ def collect(session: Session, store: MediaStore, grace_s: float, dry_run: bool) 
         elif mtime > cutoff:
             young += 1
         else:
-            removed += 1
-            if not dry_run:
-                store.delete(key)
+            if dry_run:
+                removed += 1
+            elif store.delete_unless_touched(key, cutoff):
+                removed += 1
+            else:  # stored again since the listing (MediaStore.put touches it)
+                young += 1
     return Collected(kept, removed, young)
 
 

@@ -33,7 +33,7 @@ class MediaStore:
         self.root = root
 
     def put(self, data: bytes, content_type: str) -> str:
-        """Stores data and returns its key; storing the same bytes again changes nothing."""
+        """Stores data and returns its key; the same bytes again are not written twice."""
         extension = _EXTENSIONS.get(content_type)
         if extension is None:
             raise ValueError(f"no media type {content_type!r} in the store")
@@ -42,7 +42,11 @@ class MediaStore:
         directory = self.root / digest[:2] / digest[2:4]
         target = directory / f"{digest}.{extension}"
         if target.is_file() and target.stat().st_size == len(data):
-            return key
+            # The file may be an orphan gc is about to remove for its age: stored again, it
+            # is fresh, so gc's grace period starts over for the row about to name it.
+            with contextlib.suppress(FileNotFoundError):
+                os.utime(target)
+                return key
         _make_dirs(directory)
         # Written under a temporary name and renamed: readers see the whole file or none, and
         # two concurrent puts of the same bytes both rename identical content into place.
@@ -58,7 +62,7 @@ class MediaStore:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
             raise
-        _fsync_dir(directory)  # the rename itself survives a crash
+        fsync_dir(directory)  # the rename itself survives a crash
         return key
 
     def path(self, key: str) -> Path:
@@ -77,6 +81,17 @@ class MediaStore:
     def delete(self, key: str) -> None:
         """Removes the file behind key; one that is already gone is fine."""
         self._path(key).unlink(missing_ok=True)
+
+    def delete_unless_touched(self, key: str, cutoff: float) -> bool:
+        """Removes the file behind key unless it was modified after cutoff; whether it went."""
+        path = self._path(key)
+        try:
+            if path.stat().st_mtime > cutoff:
+                return False
+        except FileNotFoundError:
+            return False
+        path.unlink(missing_ok=True)
+        return True
 
     def files(self) -> Iterator[tuple[str, float]]:
         """(key, modification time) of every stored file; stray names are skipped."""
@@ -118,7 +133,7 @@ def _make_dirs(directory: Path) -> None:
             path.mkdir(mode=_DIR_MODE)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
