@@ -57,7 +57,8 @@ def create_app() -> FastAPI:
     logs.configure(settings)
     app = FastAPI(
         title="machimap",
-        description="協働のまちづくりのための地図サービス / community mapping for Japanese cities",
+        description="協働のまちづくりのための地図サービス / community mapping for Japanese cities."
+        " OGC API - Features の定義は /ogc/api / the OGC API's own definition is /ogc/api.",
         version="0.1.0",
         # FastAPI's /docs and /redoc pages load their scripts from a CDN; pages here never do.
         docs_url=None,

@@ -14,10 +14,11 @@ import psycopg
 import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api import logs
 from layers.store.refusals import Refused
@@ -149,12 +150,40 @@ def problem_response(refusal: Refused, instance: str | None = None) -> JSONRespo
     )
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed(app: FastAPI, request: Request) -> str:
+    """Every method the path answers. Starlette names only those of the first route that
+    matched the path, and a path's methods are often declared by several routes."""
+    methods = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in app.routes
+        )
+    ]
+    return ", ".join(methods)
+
+
 def install(app: FastAPI) -> None:
-    async def answer(request: Request, exc: Exception) -> JSONResponse:
+    # Imported here: Open311's formats read refusal_of from this module.
+    from api.reports.open311.formats import OPEN311_PREFIX, error_response, format_of_path
+
+    async def answer(request: Request, exc: Exception) -> Response:
         refusal = refusal_of(exc)
         if refusal is None:
             raise exc
-        return problem_response(refusal, request.url.path)
+        path = request.url.path
+        response: Response
+        if path.startswith(OPEN311_PREFIX):  # an unknown path or method under Open311
+            response = error_response(refusal, format_of_path(path))
+        else:
+            response = problem_response(refusal, path)
+        if refusal.status == 405:
+            response.headers["Allow"] = _allowed(app, request)
+        return response
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         """A fault of ours: the same problem shape, carrying the request id the log line

@@ -21,7 +21,7 @@ import numpy as np
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem_response
-from api.reports.open311.formats import error_response, format_of_path
+from api.reports.open311.formats import OPEN311_PREFIX, error_response, format_of_path
 from layers.store.refusals import Refused
 from layers.store.settings import Settings, get_settings
 
@@ -36,7 +36,6 @@ INSPECTED = ("application/json", "application/x-www-form-urlencoded")
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Routes that take photos: a whole report's photos, and a little for the fields.
 UPLOADS = re.compile(r"^/api/reports(?:/photo-location|/[^/]+/photos)?$")
-OPEN311 = "/open311/"
 OPEN311_MAX_BYTES = 64_000  # a form of text fields; photos are added through the API
 
 
@@ -60,7 +59,7 @@ def body_limit(path: str, content_type: str, settings: Settings) -> int:
     gets the plain limit, wherever it is sent."""
     if UPLOADS.match(path) and content_type.startswith("multipart/form-data"):
         return settings.photo_max_count * settings.photo_max_bytes + 1_000_000
-    if path.startswith(OPEN311):
+    if path.startswith(OPEN311_PREFIX):
         return OPEN311_MAX_BYTES
     return settings.max_body_bytes
 
@@ -214,7 +213,7 @@ def _instead_when_exceeded(body: _Body, scope: Scope, receive: Receive, send: Se
 
 async def _refuse(refusal: Refused, scope: Scope, receive: Receive, send: Send) -> None:
     path = scope.get("path", "")
-    if path.startswith(OPEN311):
+    if path.startswith(OPEN311_PREFIX):
         response = error_response(refusal, format_of_path(path))
     else:
         response = problem_response(refusal, path)

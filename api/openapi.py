@@ -11,6 +11,8 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+from api.guard import CONTROL
+
 PROBLEM = "application/problem+json"
 # RFC 9457 with the Japanese members every refusal carries; kinds add members of their own
 # (parameter, errors, limit_bytes ...).
@@ -116,6 +118,65 @@ def _refusals(path: str) -> dict[str, Any]:
     }
 
 
+# What api.guard refuses in every string a request carries, as a schema pattern (anchored:
+# JSON Schema patterns search). CONTROL's class, negated.
+_CONTROLS = CONTROL.pattern[1:-1]
+TEXT_PATTERN = f"^[^{_CONTROLS}]*$"
+# Text with something in it: at least one character that is neither space nor control.
+WORDS_PATTERN = f"^[^{_CONTROLS}]*[^\\s{_CONTROLS}][^{_CONTROLS}]*$"
+_NOT_TEXT = {"binary", "byte"}
+
+
+def _constrain(schema: Any, components: dict[str, Any], seen: set[str]) -> None:
+    """States the limit api.guard applies to every string a request carries, names included:
+    no control characters. What the document calls valid is then what the guard lets by."""
+    if not isinstance(schema, dict):
+        return
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        name = ref.rsplit("/", 1)[1]
+        if name not in seen:
+            seen.add(name)
+            _constrain(components.get(name), components, seen)
+        return
+    kind = schema.get("type")
+    free = not {"pattern", "enum", "const"} & schema.keys()
+    if kind == "string" and free and schema.get("format") not in _NOT_TEXT:
+        schema["pattern"] = TEXT_PATTERN
+    if kind == "object" or "properties" in schema:
+        schema.setdefault("propertyNames", {"pattern": TEXT_PATTERN})
+    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        for part in schema.get(key, []):
+            _constrain(part, components, seen)
+    for key in ("items", "additionalProperties", "not"):
+        _constrain(schema.get(key), components, seen)
+    for part in schema.get("properties", {}).values():
+        _constrain(part, components, seen)
+
+
+def constrain_requests(document: dict[str, Any]) -> dict[str, Any]:
+    """_constrain over everything a request carries: parameters and bodies. On a copy:
+    documents are built from shared pieces (field schemas the queryables use too)."""
+    document = copy.deepcopy(document)
+    components = document.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                _constrain(parameter.get("schema"), components, seen)
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                _constrain(content.get("schema"), components, seen)
+    return document
+
+
+def _open311_formats(responses: dict[str, Any]) -> None:
+    """Every Open311 answer comes as the path's suffix asks: .json or .xml."""
+    for status, response in responses.items():
+        content = response.get("content")
+        if status.startswith("2") and content and "text/xml" not in content:
+            content["text/xml"] = {"schema": {}}
+
+
 def describe_refusals(document: dict[str, Any]) -> dict[str, Any]:
     """Every operation answers refusals in one documented shape. FastAPI's own 422 entry
     goes: invalid parameters are answered 400 with a problem (api.errors)."""
@@ -129,6 +190,8 @@ def describe_refusals(document: dict[str, Any]) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
             responses.update(_refusals(path))
+            if path.startswith("/open311/"):
+                _open311_formats(responses)
     return document
 
 
@@ -137,7 +200,7 @@ def install(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = describe_refusals(generate())
+            app.openapi_schema = constrain_requests(describe_refusals(generate()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -16,4 +16,17 @@ ReportId = Annotated[
     str, Path(pattern=r"^[A-Za-z0-9_-]{1,20}$", description="受付番号 / reference")
 ]
 QueryId = Annotated[int | None, Query(ge=1, le=BIGINT_MAX)]
+# Layer ids as the registry writes them. Only documented: an id of another shape is a
+# layer that does not exist, answered 404 like any unknown one.
+LAYER_ID = "[a-z][a-z0-9_]{0,62}"
+LayerList = Annotated[
+    str,
+    Path(
+        description="レイヤ ID（カンマ区切り） / layer ids, comma separated",
+        json_schema_extra={"pattern": f"^{LAYER_ID}(,{LAYER_ID})*$"},
+    ),
+]
+LayerId = Annotated[
+    str, Path(description="レイヤ ID / layer id", json_schema_extra={"pattern": f"^{LAYER_ID}$"})
+]
 BodyId = Annotated[int, Field(ge=1, le=BIGINT_MAX)]

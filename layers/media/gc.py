@@ -50,13 +50,10 @@ def collect(session: Session, store: MediaStore, grace_s: float, dry_run: bool) 
             kept += 1
         elif mtime > cutoff:
             young += 1
-        else:
-            if dry_run:
-                removed += 1
-            elif store.delete_unless_touched(key, cutoff):
-                removed += 1
-            else:  # stored again since the listing (MediaStore.put touches it)
-                young += 1
+        elif dry_run or store.delete_unless_touched(key, cutoff):
+            removed += 1
+        else:  # stored again since the listing (MediaStore.put touches it)
+            young += 1
     return Collected(kept, removed, young)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.accounts.documents import admin_user_json
 from api.pagination import Page, page_body, page_params
@@ -27,6 +27,19 @@ router = APIRouter(tags=["admin"])
 
 
 class NewUser(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "tanaka@example.jp",
+                    "display_name": "田中 一郎",
+                    "role": "staff",
+                    "department": "road",
+                }
+            ]
+        }
+    )
+
     email: str = Field(max_length=254)
     display_name: str = Field(min_length=1, max_length=100)
     role: Role = Role.staff

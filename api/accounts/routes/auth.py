@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api.accounts.documents import account_json
@@ -37,6 +37,18 @@ class Credentials(BaseModel):
 
 
 class SignUp(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "hanako@example.jp",
+                    "display_name": "焼津 花子",
+                    "password": "kawa-no-hotori-12",
+                }
+            ]
+        }
+    )
+
     email: str = Field(max_length=254)
     display_name: str = Field(min_length=1, max_length=100)
     password: str = Field(max_length=1024)

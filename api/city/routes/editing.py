@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
-from fastapi.responses import JSONResponse
 
+from api.media import GeoJSONResponse
+from api.params import LayerId, PathId
 from api.permissions import Authorized, acting, permit
 from layers.city import editing
 from layers.policy import Action
@@ -17,7 +18,6 @@ from layers.registry import Layer
 
 router = APIRouter(prefix="/api/layers/{layer_id}/features", tags=["editing"])
 
-GEOJSON = "application/geo+json"
 
 _EXAMPLE = {
     "type": "Feature",
@@ -46,17 +46,19 @@ def _layer(layer_id: str) -> Layer:
     return editing.editable_layer(layer_id)
 
 
-def _answer(feature: dict[str, Any], edit: editing.Edit, **kwargs: Any) -> JSONResponse:
+def _answer(feature: dict[str, Any], edit: editing.Edit, **kwargs: Any) -> GeoJSONResponse:
     if edit.repaired:
         # The stored shape differs from the one sent: say so rather than change it silently.
         feature["repaired"] = edit.repaired
-    return JSONResponse(feature, media_type=GEOJSON, **kwargs)
+    return GeoJSONResponse(feature, **kwargs)
 
 
-@router.post("", status_code=201, summary="地物の追加 / Add a feature", response_class=JSONResponse)
+@router.post(
+    "", status_code=201, summary="地物の追加 / Add a feature", response_class=GeoJSONResponse
+)
 def create_feature(
-    layer_id: str, body: FeatureBody, auth: Authorized = permit(Action.layer_edit)
-) -> JSONResponse:
+    layer_id: LayerId, body: FeatureBody, auth: Authorized = permit(Action.layer_edit)
+) -> GeoJSONResponse:
     layer = _layer(layer_id)
     with acting(auth, lambda db: None) as (db, _):
         feature_id, edit = editing.create_feature(db, layer, body)
@@ -65,10 +67,15 @@ def create_feature(
     return _answer(feature, edit, status_code=201, headers={"Location": location})
 
 
-@router.patch("/{feature_id}", summary="地物の変更 / Change a feature", response_class=JSONResponse)
+@router.patch(
+    "/{feature_id}", summary="地物の変更 / Change a feature", response_class=GeoJSONResponse
+)
 def edit_feature(
-    layer_id: str, feature_id: int, body: PatchBody, auth: Authorized = permit(Action.layer_edit)
-) -> JSONResponse:
+    layer_id: LayerId,
+    feature_id: PathId,
+    body: PatchBody,
+    auth: Authorized = permit(Action.layer_edit),
+) -> GeoJSONResponse:
     layer = _layer(layer_id)
     with acting(auth, lambda db: None) as (db, _):
         edit = editing.update_feature(db, layer, feature_id, body)
@@ -78,7 +85,7 @@ def edit_feature(
 
 @router.delete("/{feature_id}", status_code=204, summary="地物の削除 / Delete a feature")
 def delete_feature(
-    layer_id: str, feature_id: int, auth: Authorized = permit(Action.layer_edit)
+    layer_id: LayerId, feature_id: PathId, auth: Authorized = permit(Action.layer_edit)
 ) -> Response:
     layer = _layer(layer_id)
     with acting(auth, lambda db: None) as (db, _):

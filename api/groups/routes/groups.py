@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.caching import vary_by_caller
 from api.forms import LongText
@@ -27,6 +27,18 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 
 class NewGroup(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "本町二丁目自治会 防犯部",
+                    "kind": "neighbourhood_association",
+                    "description": "毎月第2土曜日に夜間パトロールをしています。",
+                }
+            ]
+        }
+    )
+
     name: Name
     kind: GroupKind
     description: LongText | None = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from api.groups.loaders import group_row, patrol_row
 from api.pagination import Page, page_body, page_params
@@ -24,6 +24,24 @@ ROUTE_TYPES = ("LineString", "MultiLineString")
 
 
 class NewPatrol(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "夜間パトロール（本町通り）",
+                    "kind": "patrol",
+                    "started_at": "2026-11-20T19:00:00+09:00",
+                    "ended_at": "2026-11-20T20:30:00+09:00",
+                    "participants": 6,
+                    "route": {
+                        "type": "LineString",
+                        "coordinates": [[138.3187, 34.8669], [138.3201, 34.8676]],
+                    },
+                }
+            ]
+        }
+    )
+
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     kind: PatrolKind
     # With an offset: a patrol at 21:00 must not turn into 21:00 UTC (06:00 next day JST).

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, Self
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy.orm import Session
 
 from api.caching import vary_by_caller
@@ -30,6 +30,17 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 
 
 class NewMap(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "大井川小学校区 地域安全マップ",
+                    "description": "4年生が歩いて作りました。",
+                }
+            ]
+        }
+    )
+
     title: Title
     description: LongText | None = None
 
@@ -53,6 +64,18 @@ class FeatureProperties(BaseModel):
 
 class NewFeature(BaseModel):
     """A GeoJSON Feature."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [138.3187, 34.8669]},
+                    "properties": {"kind": "hard_to_see", "title": "見通しの悪い曲がり角"},
+                }
+            ]
+        }
+    )
 
     type: Literal["Feature"]
     geometry: dict[str, Any]

@@ -22,6 +22,7 @@ from api.errors import refusal_of
 from layers.store.refusals import Refused
 
 FORMATS = ("xml", "json")
+OPEN311_PREFIX = "/open311/"
 CONSENT = "consent_publish"  # the one attribute every service asks (see service_definition)
 MEDIA_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'

@@ -234,7 +234,20 @@ class ServiceRequestFields(BaseModel):
     """The fields of an Open311 POST requests form, as the spec lists them; read by
     new_report() above (attribute[code] fields are the service definition's)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "api_key": "mm_…",
+                    "service_code": "road_damage",
+                    "lat": 34.8669,
+                    "long": 138.3187,
+                    "description": "歩道の舗装がはがれて段差になっています。",
+                }
+            ]
+        },
+    )
 
     api_key: str = Field(max_length=200, description="write 権限の API トークン / a write token")
     service_code: str = Field(max_length=40)

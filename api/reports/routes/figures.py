@@ -8,19 +8,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from api.media import GEOJSON
 from api.permissions import Authorized, permit
 from layers.policy import Action
-from layers.reports.areas import CELL_SIZES, areas_json, areas_query
+from layers.reports.areas import BY, CELL_SIZES, areas_json, areas_query
 from layers.reports.figures import figures_json, figures_query
 from layers.store.db import session_scope
 
 router = APIRouter(tags=["reports"])
 
-GEOJSON = "application/geo+json"
 
 # Declared as plain strings: the layers module says in Japanese and English what is wrong
 # with a value, which FastAPI's own validation cannot.
-Day = Annotated[str | None, Query(description="YYYY-MM-DD（日本時間 / Japan time）")]
+Day = Annotated[
+    str | None,
+    Query(
+        description="YYYY-MM-DD（日本時間 / Japan time）",
+        json_schema_extra={"pattern": r"^(\d{4}-\d{2}-\d{2})?$"},
+    ),
+]
 
 
 @router.get(
@@ -53,17 +59,28 @@ def report_figures(
 )
 def report_areas(
     by: Annotated[
-        str | None, Query(description="district（町丁目ごと、既定）/ grid（メッシュごと）")
+        str | None,
+        Query(
+            description="district（町丁目ごと、既定）/ grid（メッシュごと）",
+            json_schema_extra={"enum": list(BY)},
+        ),
     ] = None,
     cell: Annotated[
         str | None,
-        Query(description=f"メッシュの大きさ（m）/ grid square size: {CELL_SIZES}, 500 by default"),
+        Query(
+            description=f"メッシュの大きさ（m）/ grid square size: {CELL_SIZES}, 500 by default",
+            json_schema_extra={"enum": [str(size) for size in CELL_SIZES]},
+        ),
     ] = None,
     category: Annotated[
         str | None, Query(description="分類コード（区域別公開の分類のみ）/ a sensitive category")
     ] = None,
     since: Annotated[
-        str | None, Query(description="この月以降 / from this month: YYYY-MM or YYYY-MM-DD")
+        str | None,
+        Query(
+            description="この月以降 / from this month: YYYY-MM or YYYY-MM-DD",
+            json_schema_extra={"pattern": r"^(\d{4}-\d{2}(-\d{2})?)?$"},
+        ),
     ] = None,
     auth: Authorized = permit(Action.public_read),
 ) -> Response:

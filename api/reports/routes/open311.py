@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from api.callers import token_caller
@@ -54,7 +54,12 @@ router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Ro
 
 Jurisdiction = Annotated[str | None, Query(max_length=200)]
 Lang = Annotated[Literal["ja", "en"], Query(description="名称の言語 / language of the names")]
-DateParam = Annotated[str | None, Query(max_length=40)]
+DateParam = Annotated[
+    str | None,
+    Query(max_length=40, description="ISO 8601", json_schema_extra={"format": "date-time"}),
+]
+# Read as text and refused by _format in Open311's own error shape; the document says which.
+Format = Annotated[str, Path(description="xml / json", json_schema_extra={"enum": list(FORMATS)})]
 PageParam = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=open311.PAGE_SIZE_MAX)]
 
@@ -96,7 +101,7 @@ def _cache(auth: Authorized) -> dict[str, str]:
 
 @router.get("/discovery.{fmt}", summary="Open311 サービス発見 / Open311 service discovery")
 def discovery(
-    fmt: str,
+    fmt: Format,
     jurisdiction_id: Jurisdiction = None,
     auth: Authorized = permit(Action.public_read),
 ) -> Response:
@@ -129,7 +134,7 @@ def discovery(
 
 @router.get("/services.{fmt}", summary="通報の種類（Open311） / Open311 service list")
 def services(
-    fmt: str,
+    fmt: Format,
     jurisdiction_id: Jurisdiction = None,
     lang: Lang = "ja",
     auth: Authorized = permit(Action.public_read),
@@ -147,7 +152,7 @@ def services(
 )
 def service_definition(
     service_code: str,
-    fmt: str,
+    fmt: Format,
     jurisdiction_id: Jurisdiction = None,
     lang: Lang = "ja",
     auth: Authorized = permit(Action.public_read),
@@ -234,7 +239,7 @@ async def _form(request: Request) -> list[tuple[str, str]]:
     summary="通報する（Open311） / Open311: create a service request",
 )
 async def create_request(
-    fmt: str, request: Request, auth: Authorized = permit(Action.report_submit)
+    fmt: Format, request: Request, auth: Authorized = permit(Action.report_submit)
 ) -> Response:
     fmt = _format(fmt)
     fields = await _form(request)
@@ -276,7 +281,7 @@ async def create_request(
 
 @router.get("/requests.{fmt}", summary="通報の一覧（Open311） / Open311 service requests")
 def service_requests(
-    fmt: str,
+    fmt: Format,
     request: Request,
     service_request_id: Annotated[str | None, Query(max_length=25_000)] = None,
     service_code: Annotated[str | None, Query(max_length=5_000)] = None,
@@ -330,7 +335,7 @@ def service_requests(
 )
 def service_request(
     service_request_id: str,
-    fmt: str,
+    fmt: Format,
     jurisdiction_id: Jurisdiction = None,
     lang: Lang = "ja",
     auth: Authorized = permit(Action.public_read),
@@ -357,7 +362,7 @@ def service_request(
 )
 def token(
     token: str,
-    fmt: str,
+    fmt: Format,
     jurisdiction_id: Jurisdiction = None,
     _: Authorized = permit(Action.public_read),
 ) -> Response:
@@ -378,7 +383,7 @@ def token(
     summary="通報の更新（FixMyStreet 拡張） / Service request updates (FixMyStreet extension)",
 )
 def service_request_updates(
-    fmt: str,
+    fmt: Format,
     start_date: DateParam = None,
     end_date: DateParam = None,
     page: PageParam = 1,

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import shapely
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from api.forms import LongText, json_or_form, validated
@@ -39,6 +39,20 @@ JSON = "application/json"
 
 class Submission(BaseModel):
     """The fields of a report, from a form (the web app, phones) or JSON (programs)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "category": "road_damage",
+                    "description": "歩道の舗装がはがれて段差になっています。",
+                    "lat": 34.8669,
+                    "lon": 138.3187,
+                    "location_source": "pin",
+                }
+            ]
+        }
+    )
 
     category: str = Field(min_length=1, max_length=40)
     description: LongText

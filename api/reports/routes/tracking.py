@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -184,7 +184,11 @@ def _history_html(history: list[dict[str, Any]]) -> str:
     return f"<ol>{rows}</ol>"
 
 
-@router.get("/reports/{public_id}", summary="通報の状況（ページ） / A report's tracking page")
+@router.get(
+    "/reports/{public_id}",
+    summary="通報の状況（ページ） / A report's tracking page",
+    response_class=HTMLResponse,
+)
 def tracking_page(
     request: Request, auth: Authorized = permit(Action.report_read, report_access)
 ) -> Response:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.forms import LongText, json_or_form
+from api.media import GEOJSON
 from api.openapi import body
 from api.pagination import Page, page_params
 from api.params import BodyId, QueryId
@@ -37,15 +38,18 @@ from layers.store.refusals import Refused
 
 router = APIRouter(prefix="/api/triage", tags=["triage"])
 
-GEOJSON = "application/geo+json"
-
 
 def _list(value: str | None) -> list[str] | None:
     items = [v.strip() for v in (value or "").split(",") if v.strip()]
     return items or None
 
 
-@router.get("/reports", summary="通報の処理待ち一覧 / The triage queue")
+@router.get(
+    "/reports",
+    summary="通報の処理待ち一覧 / The triage queue",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {"schema": {"type": "object"}}}}},
+)
 def queue(
     request: Request,
     status: Annotated[str | None, Query(description="comma list, e.g. submitted,accepted")] = None,

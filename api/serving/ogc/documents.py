@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from api.media import GEOJSON as GEOJSON  # the OGC routes name it as documents.GEOJSON
 from layers.serving import features as fq
 from layers.serving.layer_metadata import LayerMetadata
 
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
-GEOJSON = "application/geo+json"
+
 JSON = "application/json"
 HTML = "text/html"
 SCHEMA_JSON = "application/schema+json"

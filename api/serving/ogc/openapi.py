@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.openapi import constrain_requests, describe_refusals
 from api.serving.ogc import documents as docs
 from api.serving.ogc.requests import ITEMS_PARAMETERS
 from layers.serving import features as fq
@@ -91,14 +92,12 @@ _FIELD_SCHEMA: dict[str, dict[str, Any]] = {
 
 
 def _responses(media_type: str, what: str) -> dict[str, Any]:
-    problem = {"application/problem+json": {"schema": {"type": "object"}}}
+    # Refusals (4XX, 503) are added to every operation by describe_refusals.
     return {
         "200": {
             "description": what,
             "content": {media_type: {"schema": {"type": "object"}}, docs.HTML: {}},
         },
-        "400": {"description": "不正なパラメータ / invalid parameter", "content": problem},
-        "404": {"description": "見つかりません / not found", "content": problem},
     }
 
 
@@ -124,7 +123,7 @@ def document(base: str, views: list[fq.View], crs: list[str]) -> dict[str, Any]:
         "in": "path",
         "required": True,
         "description": "地物の ID / feature id",
-        "schema": {"type": "integer"},
+        "schema": {"type": "integer", "minimum": 1},
     }
     for v in views:
         name = v.layer.id
@@ -154,7 +153,7 @@ def document(base: str, views: list[fq.View], crs: list[str]) -> dict[str, Any]:
         paths[f"/collections/{name}/queryables"] = _get(
             f"{v.layer.title_ja}の検索項目 / {v.layer.title_en}: queryables", docs.SCHEMA_JSON, [F]
         )
-    return {
+    document = {
         "openapi": "3.0.3",
         "info": {
             "title": "machimap OGC API - Features",
@@ -164,3 +163,4 @@ def document(base: str, views: list[fq.View], crs: list[str]) -> dict[str, Any]:
         "servers": [{"url": f"{base}/ogc"}],
         "paths": paths,
     }
+    return constrain_requests(describe_refusals(document))

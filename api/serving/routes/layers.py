@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from api.params import LayerId
 from api.permissions import permit
 from layers.policy import Action
 from layers.serving.publishing import layer_summaries
@@ -30,7 +31,7 @@ def list_layers() -> dict[str, Any]:
     summary="One published layer / レイヤ",
     dependencies=[permit(Action.public_read)],
 )
-def get_layer(layer_id: str) -> dict[str, Any]:
+def get_layer(layer_id: LayerId) -> dict[str, Any]:
     with session_scope() as session:
         for summary in layer_summaries(session):
             if summary["id"] == layer_id:

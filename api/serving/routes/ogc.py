@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from api.negotiation import wants_html
 from api.pagination import Page, next_url, prev_url
+from api.params import LAYER_ID
 from api.permissions import Authorized, permit
 from api.serving.ogc import documents as docs
 from api.serving.ogc import html
@@ -29,9 +30,18 @@ from layers.store.db import session_scope
 from layers.store.refusals import Refused
 from layers.store.sql import id_of
 
-router = APIRouter(prefix="/ogc", tags=["ogc"])
+# Described by its own definition, /ogc/api (OGC API - Features asks for one, per
+# collection, which GDAL and QGIS read), not by the service's /openapi.json.
+router = APIRouter(prefix="/ogc", tags=["ogc"], include_in_schema=False)
 
-CollectionId = Annotated[str, Path(alias="collectionId", description="レイヤ ID / layer id")]
+CollectionId = Annotated[
+    str,
+    Path(
+        alias="collectionId",
+        description="レイヤ ID / layer id",
+        json_schema_extra={"pattern": f"^{LAYER_ID}$"},
+    ),
+]
 FeatureId = Annotated[str, Path(alias="featureId", description="地物 ID / feature id")]
 VARY = {"Vary": "Accept, Accept-Language"}
 
@@ -100,7 +110,12 @@ def conformance(request: Request, auth: Authorized = permit(Action.public_read))
     return html.conformance(doc) if wants_html(request) else _json(doc)
 
 
-@router.get("/api", summary="OpenAPI 3.0 定義 / OpenAPI 3.0 definition")
+@router.get(
+    "/api",
+    summary="OpenAPI 3.0 定義 / OpenAPI 3.0 definition",
+    response_class=Response,
+    responses={200: {"content": {docs.OPENAPI: {"schema": {"type": "object"}}}}},
+)
 def api_definition(request: Request, auth: Authorized = permit(Action.public_read)) -> Response:
     check_parameters(request, {"f"})
     meta, city = _state()

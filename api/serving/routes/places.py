@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from api.openapi import WORDS_PATTERN
 from api.permissions import Authorized, permit
 from layers.policy import Action
 from layers.serving import places
@@ -22,6 +23,7 @@ def find_places(
         str,
         Query(
             max_length=places.MAX_QUERY,
+            json_schema_extra={"pattern": WORDS_PATTERN},
             description="施設名・よみ・住所・地区名 / a facility's name or reading, an address, "
             "a district",
         ),

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from api.caching import vary_by_caller
 from api.pagination import Page, page_body, page_params
+from api.params import LayerId
 from api.permissions import Authorized, permit
 from layers.policy import Action
 from layers.registry import Layer, get_layer, layer_ids
@@ -40,7 +41,7 @@ def _layer(layer_id: str) -> Layer:
 def list_records(
     request: Request,
     response: Response,
-    layer_id: str,
+    layer_id: LayerId,
     feature_id: Annotated[int, Path(ge=1, le=BIGINT_MAX, description="地物ID / feature id")],
     page: Page = Depends(page_params),
     auth: Authorized = permit(Action.public_read),

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.negotiation import qualities
+from api.params import LayerList
 from api.permissions import Authorized, permit
 from api.serving import tile_documents
 from layers.policy import Action, RowFilter
@@ -74,7 +75,7 @@ def style(request: Request, auth: Authorized = permit(Action.public_read)) -> JS
     response_class=JSONResponse,
 )
 def tilejson(
-    layers: str, request: Request, auth: Authorized = permit(Action.public_read)
+    layers: LayerList, request: Request, auth: Authorized = permit(Action.public_read)
 ) -> JSONResponse:
     chosen, filters = _chosen(layers, auth)
     body = tile_documents.tilejson(chosen, filters, str(request.base_url))
@@ -93,7 +94,7 @@ def tilejson(
     response_class=Response,
 )
 def tile(
-    layers: str,
+    layers: LayerList,
     z: int,
     x: int,
     y: int,
