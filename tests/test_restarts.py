@@ -153,21 +153,5 @@ def test_the_server_follows_the_cluster_to_another_port(served: Served) -> None:
 
 def test_the_server_outlives_pg_ctl_restart(served: Served) -> None:
     assert served.get("/api/layers").status_code == 200
-    cluster = served.cluster
-    # What an operator runs by hand; the server keeps the options it was started with.
-    pg_ctl = str(cluster.bindir / "pg_ctl")
-    restarted = cluster._server_cmd(
-        [
-            pg_ctl,
-            "restart",
-            "-w",
-            "-m",
-            "fast",
-            "-D",
-            str(cluster.pgdata),
-            "-l",
-            str(cluster.logfile),
-        ]
-    )
-    assert restarted.returncode == 0
+    served.cluster.restart()
     assert _until_ok(served, "/api/layers", timeout_s=10).status_code == 200

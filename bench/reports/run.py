@@ -21,7 +21,14 @@ every stored file exists and carries no EXIF. The exit code is non-zero when rec
 finds a problem or the server answered with an error; the timings are figures, never a
 pass/fail test.
 
+With ``--fault`` the photos phase meets a fault a third of the way into its window (the
+database restarted by ``machimap db stop && machimap db start`` or by ``pg_ctl restart``, or
+one server worker killed with SIGKILL; bench/reports/faults.py). Clients retry with the same
+key, as told by Retry-After; the run prints what was lost, duplicated, answered 5xx, and
+how long the service took to answer again.
+
     .venv/bin/python bench/reports/run.py [--quick] [--seconds 60] [--clients 100]
+        [--fault none|db-restart|pg-ctl-restart|kill-worker]
 """
 
 from __future__ import annotations
@@ -59,6 +66,7 @@ import psycopg
 from PIL import ExifTags, Image, ImageDraw, ImageFilter
 
 from bench import servers
+from bench.reports import faults
 from bench.servers import Server
 from layers.media.storage import MediaStore
 from layers.schema import migrate
@@ -83,8 +91,12 @@ DEFAULT_FLOOR_CONNECTIONS = 8
 # What a submission does besides being sent once (the rest are plain submissions).
 SCENARIOS = (("replay", 0.08), ("race", 0.06), ("deadline", 0.06))
 REQUEST_TIMEOUT_S = 180.0  # an ordinary client's patience; 100 clients queue for seconds
-MAX_RETRIES = 4
+# A client without an answer, or with a 5xx, sends again with the same key: after the
+# server's Retry-After (at most RETRY_AFTER_CAP_S), else after a growing pause, for as long as
+# a resident would keep the page open.
+RETRY_BUDGET_S = 90.0
 RETRY_PAUSE_S = 0.5
+RETRY_AFTER_CAP_S = 5.0
 DRAIN_CAP_S = 300.0  # how long in-flight submissions may take to finish after the window
 
 # The uploads: a few base photos, each sent as many pixel-distinct variants.
@@ -491,6 +503,8 @@ class Attempt:
     replayed: bool | None = None  # the Idempotent-Replayed header
     body_replayed: bool | None = None  # "replayed" in the answer
     detail: str = ""  # the start of a non-2xx answer
+    retry_after: str | None = None  # the Retry-After header of a non-2xx answer
+    content_type: str = ""
 
     @property
     def finished(self) -> float:
@@ -518,6 +532,12 @@ def retryable(attempt: Attempt) -> bool:
     return attempt.status is None or attempt.status >= 500
 
 
+def retry_pause(attempt: Attempt, retries: int) -> float:
+    if attempt.retry_after is not None and attempt.retry_after.isdigit():
+        return min(float(attempt.retry_after), RETRY_AFTER_CAP_S)
+    return min(RETRY_PAUSE_S * retries, RETRY_AFTER_CAP_S)
+
+
 async def post(
     client: httpx.AsyncClient, spec: Spec, kind: str, deadline: float | None = None
 ) -> Attempt:
@@ -540,6 +560,7 @@ async def post(
         attempt.error = "client deadline"
     else:
         attempt.status = response.status_code
+        attempt.content_type = response.headers.get("content-type", "")
         if attempt.ok:
             body = response.json()
             attempt.public_id = str(body["public_id"])
@@ -548,6 +569,7 @@ async def post(
             attempt.body_replayed = bool(body.get("replayed"))
         else:
             attempt.detail = response.text[:300]
+            attempt.retry_after = response.headers.get("retry-after")
     attempt.elapsed = time.perf_counter() - attempt.started
     return attempt
 
@@ -565,11 +587,14 @@ async def submit_one(
     else:
         record.attempts.append(await post(client, spec, "first"))
     retries = 0
+    give_up = record.started + RETRY_BUDGET_S
     while (
-        record.ack is None and retries < MAX_RETRIES and all(retryable(a) for a in record.attempts)
+        record.ack is None
+        and time.perf_counter() < give_up
+        and all(retryable(a) for a in record.attempts)
     ):
         retries += 1
-        await asyncio.sleep(RETRY_PAUSE_S * retries)
+        await asyncio.sleep(retry_pause(record.attempts[-1], retries))
         record.attempts.append(await post(client, spec, "retry"))
     if spec.scenario == "replay" and record.ack is not None:
         record.attempts.append(await post(client, spec, "replay"))
@@ -585,6 +610,7 @@ class Phase:
     drained: float
     unfinished: int  # clients still busy when the drain cap ran out
     reads: Reads  # a map reader's GETs during the window
+    fault: faults.Injected | None = None
 
 
 BYSTANDER_PATH = "/api/report-categories"
@@ -627,10 +653,12 @@ async def run_phase(
     clients: int,
     warmup: float,
     seconds: float,
+    fault: Callable[[], faults.Injected] | None = None,
 ) -> Phase:
     """Closed loop: each client submits, waits for its submission to finish (retries
     included), and submits the next, until the window closes; then in-flight submissions
-    finish (they are reconciled, but only answers inside the window count as throughput)."""
+    finish (they are reconciled, but only answers inside the window count as throughput).
+    A fault, if any, is injected a third of the way into the window."""
     records: list[Record] = []
     recent: deque[float] = deque(maxlen=200)
 
@@ -655,10 +683,18 @@ async def run_phase(
                 await submit_one(client, spec, record, deadline)
                 recent.extend(a.elapsed for a in record.attempts if a.kind == "first" and a.ok)
 
+        async def inject() -> faults.Injected | None:
+            if fault is None:
+                return None
+            await asyncio.sleep(max(0.0, window_start + seconds / 3 - time.perf_counter()))
+            return await asyncio.to_thread(fault)
+
         reader = asyncio.create_task(bystander(base, window_end, window_start))
+        injecting = asyncio.create_task(inject())
         tasks = [asyncio.create_task(loop()) for _ in range(clients)]
         done, pending = await asyncio.wait(tasks, timeout=warmup + seconds + DRAIN_CAP_S)
         reads = await reader
+        injected = await injecting
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
@@ -673,6 +709,7 @@ async def run_phase(
             time.perf_counter(),
             len(pending),
             reads,
+            injected,
         )
 
 
@@ -1268,6 +1305,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="use this PostGIS database instead of the embedded one (DATABASE_URL is never "
         "read implicitly); the benchmark loads the demo city into it",
     )
+    parser.add_argument(
+        "--fault",
+        choices=faults.FAULTS,
+        default="none",
+        help="inject this fault a third of the way into the photos window (faults.py)",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "out", help="output directory")
     parser.add_argument("--fresh", action="store_true", help="rebuild the embedded database")
     parser.add_argument("--keep", action="store_true", help="leave the database running")
@@ -1285,6 +1328,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     unknown = set(args.reference_list) - {"json", "cleaning", "floor"}
     if unknown:
         parser.error(f"unknown references: {', '.join(sorted(unknown))}")
+    if args.fault in faults.DATABASE_FAULTS and args.database_url:
+        parser.error(f"--fault {args.fault} restarts the embedded database: drop --database-url")
     if args.seconds <= 0 or args.clients < 1 or args.workers < 1 or args.floor_connections < 1:
         parser.error("--seconds, --clients, --workers and --floor-connections must be positive")
     return args
@@ -1344,6 +1389,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "versions": versions(url),
             "code": code_state(),
             "load_average_start": list(load),
+            "fault": args.fault,
         }
         print("versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()))
         print(f"code: {meta['code']}")
@@ -1358,10 +1404,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         idle = asyncio.run(bystander(server.base, time.perf_counter() + 3.0))
         version_before = report_version(url)
+        fault = None
+        if args.fault != "none":
+            supervisor = server.proc.pid if server.proc is not None else None
+            base = server.base
+            fault = lambda: faults.inject(args.fault, base, cluster, supervisor)  # noqa: E731
+            print(f"fault: {args.fault}, a third of the way into the photos window")
         phases = [
             asyncio.run(
                 run_phase(
-                    server.base, factory, "photos", True, args.clients, args.warmup, args.seconds
+                    server.base,
+                    factory,
+                    "photos",
+                    True,
+                    args.clients,
+                    args.warmup,
+                    args.seconds,
+                    fault,
                 )
             )
         ]
@@ -1453,20 +1512,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  | {line}")
         for r in reconciliations:
             print_reconciliation(r)
+        fault_seen = None
+        if phases[0].fault is not None:
+            attempts = (a for r in phases[0].records for a in r.attempts)
+            fault_seen = faults.seen(phases[0].fault, attempts)
+            print()
+            for line in faults.describe(phases[0].fault, fault_seen):
+                print(line)
         print(
             f"\nLatency is what a client waits with {args.clients} clients always submitting: "
             "mostly queueing (Little's law: clients ÷ rate). 'ours ÷' is machimap's acked/s "
             "divided by the reference's. The machine is shared: compare ratios, not absolutes."
         )
 
+        # A fault's 503s (a problem document with Retry-After) are the service doing its job.
         server_failures = sum(
             1
             for p in phases
             for r in p.records
             for a in r.attempts
-            if a.status is not None and not a.ok
+            if a.status is not None and not a.ok and not (p.fault and faults.told_to_retry(a))
         )
         problems = sum(r.problems for r in reconciliations)
+        if args.fault != "none":  # every submission must get through, retries included
+            problems += sum(r.unacknowledged for r in reconciliations)
         results = {
             "meta": meta,
             "figures": [figure_json(f) for f in (ours, *references)],
@@ -1474,6 +1543,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             "reconciliation": [asdict(r) for r in reconciliations],
             "server_errors": dict(logged),
             "report_version_bumps": version_bumps,
+            "fault": None
+            if phases[0].fault is None or fault_seen is None
+            else {
+                "name": args.fault,
+                "unavailable_s": phases[0].fault.unavailable_s,
+                "lag_s": phases[0].fault.lag_s,
+                "notes": phases[0].fault.notes,
+                "seen": {**asdict(fault_seen), "answers": dict(fault_seen.answers)},
+            },
         }
         (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
         print(f"written: {out / 'results.json'}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -107,8 +108,18 @@ def _follow_cluster(engine: Engine, cluster: EmbeddedCluster) -> None:
     _live_urls[engine] = now
 
 
-@lru_cache
+_first_engine = threading.Lock()
+
+
 def get_engine() -> Engine:
+    # The first requests of a new worker arrive on several threads at once: one of them
+    # makes the engine (and checks the embedded cluster), the others wait and share it.
+    with _first_engine:
+        return _engine()
+
+
+@lru_cache
+def _engine() -> Engine:
     settings = get_settings()
     if settings.database_url:
         return make_engine(database_url(settings))
@@ -141,8 +152,8 @@ def session_scope(actor: AuditActor | None = None) -> Iterator[Session]:
 
 def reset_caches() -> None:
     """Forget the engine (tests and the CLI switch databases)."""
-    if get_engine.cache_info().currsize:
-        get_engine().dispose()
-    get_engine.cache_clear()
+    if _engine.cache_info().currsize:
+        _engine().dispose()
+    _engine.cache_clear()
     _factory.cache_clear()
     get_settings.cache_clear()

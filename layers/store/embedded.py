@@ -169,9 +169,13 @@ class EmbeddedCluster:
         return data
 
     def _write_state(self, state: dict[str, object]) -> None:
-        self.state_file.touch(mode=0o600, exist_ok=True)
-        self.state_file.chmod(0o600)
-        self.state_file.write_text(json.dumps(state, indent=2))
+        # Running servers read this on every new connection (layers/store/db.py follows the
+        # port): they see the old file or the new one, never half of it.
+        partial = self.state_file.with_suffix(".json.partial")
+        partial.touch(mode=0o600, exist_ok=True)
+        partial.chmod(0o600)
+        partial.write_text(json.dumps(state, indent=2))
+        os.replace(partial, self.state_file)
 
     # -- lifecycle --------------------------------------------------------------------------
     @property
@@ -284,6 +288,16 @@ class EmbeddedCluster:
         )
         return True
 
+    def restart(self) -> None:
+        """``pg_ctl restart -m fast`` on the same port and options, as an operator would run
+        it by hand: every connection is cut, and the server comes back where it was."""
+        self._server_cmd(
+            [
+                *(str(self.bindir / "pg_ctl"), "restart", "-w", "-m", "fast"),
+                *("-D", str(self.pgdata), "-l", str(self.logfile)),
+            ]
+        )
+
     def url(self, database: str = DATABASE_NAME) -> str:
         """The owner's (superuser's) URL: migrations, backups and the operator's tools."""
         return self._url(SUPERUSER, "password", database)
@@ -309,11 +323,17 @@ class EmbeddedCluster:
         owner's in cluster.json); what it may do in each database is the migrations' call."""
         state = self._state()
         password = state.get("app_password")
+        known = isinstance(password, str)
         if not isinstance(password, str):
             password = secrets.token_urlsafe(24)
         with psycopg.connect(self.admin_conninfo(), autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,))
             verb = "ALTER" if exists.fetchone() else "CREATE"
+            # Every worker process starting calls this: once the role and its password are
+            # in place it writes nothing, so two doing it at once cannot collide on the
+            # role's catalogue row ("tuple concurrently updated").
+            if verb == "ALTER" and known:
+                return
             conn.execute(
                 sql.SQL("{} ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}").format(
                     sql.SQL(verb), sql.Identifier(APP_ROLE), sql.Literal(password)

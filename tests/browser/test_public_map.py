@@ -254,6 +254,8 @@ def test_without_the_basemap_the_districts_still_show(
     # Still usable: the list is there and a feature opens.
     page.locator(".feature-item").first.click()
     expect(page.locator("#details .details-section").first).to_be_visible()
+    # Choosing it moves the map; the list is dimmed (aria-busy) until it has caught up.
+    _settle(page)
     browse.shot(page, "no-basemap")
     assert_accessible(page)
 

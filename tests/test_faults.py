@@ -1,0 +1,203 @@
+"""Residents keep submitting reports with photos while the service meets what a city's
+operations meet: the database restarted with `machimap db stop && machimap db start` and with
+`pg_ctl restart`, and one of the server's workers killed with SIGKILL. The service runs as
+deploy/ ships it: `machimap serve --workers 2` behind nginx, over an embedded cluster of the
+module's own (the suite's cluster must not be restarted under the other tests).
+
+The clients and the reconciliation are the report benchmark's (bench/reports/run.py, which
+runs the same faults at scale with `--fault`): every acknowledged submission is stored
+exactly once with its photos, every answer for a key names the same report, a 5xx is
+retried with the same Idempotency-Key, and the server recovers without being restarted.
+Bounded: a few clients, a window of seconds per fault, loopback only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bench.reports import faults
+from bench.reports.run import (
+    City,
+    Factory,
+    make_base_photos,
+    reconcile,
+    run_phase,
+    server_errors,
+)
+from layers.schema import migrate
+from layers.store.db import libpq_url
+from layers.store.embedded import EmbeddedCluster
+from tests.conftest import ROOT
+from tests.test_restarts import _free_port
+from tests.test_workers import (
+    NGINX_CONF,
+    Instance,
+    Process,
+    _nginx_main_conf,
+    _serve_command,
+    render,
+)
+
+CLIENTS = 6
+WARMUP_S = 0.5
+# The fault comes a third of the way in; clients keep submitting until the window closes,
+# after the database is back (two `machimap db` commands take seconds of their own).
+WINDOW_S = {"db-restart": 15.0, "pg-ctl-restart": 8.0, "kill-worker": 8.0}
+RECOVERY_LIMIT_S = 30.0
+# Around 焼津市役所; the module's database has no city boundary, so any point is inside.
+POINTS = tuple((138.3187 + i * 0.002, 34.8669 + (i % 5) * 0.002) for i in range(20))
+
+
+@dataclass
+class Service:
+    cluster: EmbeddedCluster
+    url: str  # the owner's, for reconciling
+    server: Instance  # `machimap serve --workers 2`
+    nginx: Process
+    nginx_port: int
+    media: Path
+    city: City
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.nginx_port}"
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    tmp = tmp_path_factory.mktemp("faults")
+    # Under the project, not /tmp: as root the cluster account must be able to enter it.
+    data_dir = ROOT / ".machimap-test" / f"faults-{uuid.uuid4().hex[:8]}"
+    cluster = EmbeddedCluster(data_dir)
+    started: list[Process] = []
+    try:
+        url = cluster.start()
+        migrate.upgrade(url)
+        with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+            row = conn.execute(
+                "INSERT INTO report_category (code, name_ja, name_en, icon) "
+                "VALUES ('road', '道路の損傷', 'Road damage', 'road') RETURNING id"
+            ).fetchone()
+        assert row is not None
+        city = City((("road", int(row[0]), None),), POINTS)
+
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k != "DATABASE_URL" and not k.startswith("MACHIMAP_")
+        }
+        env |= {
+            "MACHIMAP_DATA_DIR": str(data_dir),
+            "MACHIMAP_MEDIA_DIR": str(tmp / "media"),
+            "MACHIMAP_OUTBOX_INTERVAL_S": "0",
+            "MACHIMAP_RATE_LIMIT_ENABLED": "false",
+            "MACHIMAP_FORWARDED_ALLOW_IPS": "127.0.0.1",
+            "MACHIMAP_LOG_LEVEL": "warning",
+        }
+        port = _free_port()
+        server = Instance(
+            _serve_command(port, "--workers", "2"), env, tmp / "server.log", port=port
+        )
+        server.start()
+        started.append(server)
+        server.wait_ready()
+
+        nginx_port = _free_port()
+        site = tmp / "machimap.conf"
+        # Both upstream lines name the one instance: its two workers share the port.
+        upstream = f"127.0.0.1:{port}"
+        site.write_text(
+            render(
+                NGINX_CONF.read_text(),
+                {
+                    "MACHIMAP_LISTEN": f"127.0.0.1:{nginx_port}",
+                    "MACHIMAP_UPSTREAM_1": upstream,
+                    "MACHIMAP_UPSTREAM_2": upstream,
+                    "MACHIMAP_CACHE_DIR": str(tmp / "cache"),
+                    "MACHIMAP_LOG_DIR": str(tmp / "logs"),
+                },
+            )
+        )
+        (tmp / "nginx.conf").write_text(_nginx_main_conf(tmp, site))
+        nginx = Process(
+            [
+                *("nginx", "-p", str(tmp), "-c", str(tmp / "nginx.conf")),
+                *("-e", str(tmp / "logs" / "error.log")),
+            ],
+            {"PATH": os.environ.get("PATH", "")},
+            tmp / "nginx.out",
+        )
+        nginx.start()
+        started.append(nginx)
+        yield Service(cluster, url, server, nginx, nginx_port, tmp / "media", city)
+    finally:
+        for process in reversed(started):
+            process.stop(signal.SIGQUIT if process.command[0] == "nginx" else signal.SIGTERM)
+        cluster.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.mark.parametrize("fault", ["db-restart", "pg-ctl-restart", "kill-worker"])
+def test_every_acknowledged_report_survives_the_fault_exactly_once(
+    service: Service, fault: str
+) -> None:
+    assert service.server.process is not None
+    supervisor = service.server.process.pid
+    log = service.server.log
+    log_start = log.stat().st_size
+    run_id = f"faults-{fault}-{uuid.uuid4().hex[:6]}"
+    factory = Factory(run_id, service.city, make_base_photos(2, service.city.points), 20261207)
+
+    def inject() -> faults.Injected:
+        return faults.inject(fault, service.base, service.cluster, supervisor)
+
+    phase = asyncio.run(
+        run_phase(service.base, factory, fault, True, CLIENTS, WARMUP_S, WINDOW_S[fault], inject)
+    )
+    assert phase.fault is not None and phase.unfinished == 0
+    result = reconcile(service.url, run_id, phase, service.media)
+    attempts = [a for r in phase.records for a in r.attempts]
+    seen = faults.seen(phase.fault, attempts)
+    logged, first = server_errors(log, log_start)
+    print(
+        f"\n{fault}: {result.submissions} submissions, {result.acknowledged} acknowledged, "
+        f"lost {result.lost}, duplicated {result.duplicated}, "
+        f"attachments {result.attachments}"
+    )
+    print("\n".join(faults.describe(phase.fault, seen)))
+
+    # Every submission got through in the end, stored once, with its photos and files.
+    assert result.problems == 0, result.examples
+    assert result.submissions > 0 and result.unacknowledged == 0, result.examples
+    # What failed was a 503 problem with Retry-After (the server's own, or nginx's when a
+    # worker died under a request), or a connection cut: never a bare 5xx, never a 4xx.
+    assert seen.bare_server_errors == 0, seen.answers
+    refused = [a for a in attempts if a.status is not None and 400 <= a.status < 500]
+    assert not refused, [(a.status, a.detail) for a in refused[:3]]
+    # Recovered by itself: the same server process answers again, soon after the database.
+    assert service.server.alive() and service.server.process.pid == supervisor
+    assert phase.fault.recovered, phase.fault
+    lag = phase.fault.lag_s
+    assert lag is None or lag < RECOVERY_LIMIT_S, phase.fault
+    # A cut-off client's request is the only error the server may log.
+    unexpected = {m: n for m, n in logged.items() if not m.endswith("ClientDisconnect")}
+    assert not unexpected, (unexpected, first)
+
+    if fault == "db-restart":
+        # The database was away for seconds: the watcher and the clients met it, and the
+        # clients were told to come back.
+        assert phase.fault.database_back is not None and phase.fault.service_down is not None
+        assert seen.server_errors > 0, seen.answers
+    if fault == "kill-worker":
+        assert phase.fault.respawned is not None, phase.fault.notes
+        assert len(faults.workers_of(supervisor)) == 2
