@@ -14,17 +14,23 @@ Bounded: a few clients, a window of seconds per fault, loopback only.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import shutil
 import signal
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import psycopg
 import pytest
+from uvicorn.supervisors import multiprocess
 
+from api.cli import supervisor
 from bench.reports import faults
 from bench.reports.run import (
     City,
@@ -201,3 +207,35 @@ def test_every_acknowledged_report_survives_the_fault_exactly_once(
     if fault == "kill-worker":
         assert phase.fault.respawned is not None, phase.fault.notes
         assert len(faults.workers_of(supervisor)) == 2
+
+
+def test_a_worker_killed_while_its_health_check_waits_is_noticed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """uvicorn's supervisor holds both ends of the ping pipe, so a worker dying with a ping
+    outstanding closes nothing: unpatched, the check waits out its whole timeout (60 s under
+    `machimap serve`) before a replacement starts. api/cli/supervisor.py looks in between."""
+    monkeypatch.setattr(multiprocess.Process, "_healthcheck", multiprocess.Process._healthcheck)
+    supervisor.notice_dead_workers()
+    assert multiprocess.Process._healthcheck is supervisor._healthcheck
+
+    spawn = multiprocessing.get_context("spawn")
+    parent_conn, child_conn = spawn.Pipe()
+    worker = spawn.Process(target=time.sleep, args=(600,))  # alive, never answers a ping
+    worker.start()
+    held = SimpleNamespace(parent_conn=parent_conn, child_conn=child_conn, process=worker)
+    answers: list[bool | None] = []
+    checking = threading.Thread(target=lambda: answers.append(supervisor._healthcheck(held, 600)))
+    checking.start()
+    try:
+        time.sleep(0.5)
+        assert checking.is_alive()  # a live worker that does not answer is waited for
+        assert worker.pid is not None
+        os.kill(worker.pid, signal.SIGKILL)
+        checking.join(timeout=60)
+        assert not checking.is_alive(), "the health check kept waiting for a dead worker"
+        assert answers == [None]
+    finally:
+        if worker.is_alive():
+            worker.kill()
+        worker.join()

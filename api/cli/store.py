@@ -172,6 +172,7 @@ def serve(
     from uvicorn.config import LOGGING_CONFIG
 
     from api import logs
+    from api.cli import supervisor
 
     settings = get_settings()
     url = database()
@@ -182,6 +183,7 @@ def serve(
 
             sync_layer_metadata(session)
     json_logs = settings.log_format == "json"
+    supervisor.notice_dead_workers()
     uvicorn.run(
         "api.app:create_app",
         factory=True,

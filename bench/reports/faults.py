@@ -37,9 +37,9 @@ DOWN_S = 2.0
 PROBE_PATH = "/api/report-categories"
 PROBE_EVERY_S = 0.1
 RECOVERY_CAP_S = 60.0
-# uvicorn's supervisor replaces a dead worker within half a second, unless the kill came
-# while it was pinging that worker: then it waits out the health-check timeout, which
-# `machimap serve` sets to 60 s so that a SIGHUP reload can wait for slow new workers.
+# uvicorn's supervisor replaces a dead worker within half a second. Plain uvicorn (the
+# benchmark's server) waits out its health-check timeout instead when the kill came while it
+# was pinging that worker; `machimap serve` looks in between (api/cli/supervisor.py).
 RESPAWN_CAP_S = 90.0
 
 
