@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -35,6 +36,7 @@ from bench.reports import faults
 from bench.reports.run import (
     City,
     Factory,
+    Phase,
     make_base_photos,
     reconcile,
     run_phase,
@@ -167,9 +169,17 @@ def test_every_acknowledged_report_survives_the_fault_exactly_once(
     def inject() -> faults.Injected:
         return faults.inject(fault, service.base, service.cluster, supervisor)
 
-    phase = asyncio.run(
-        run_phase(service.base, factory, fault, True, CLIENTS, WARMUP_S, WINDOW_S[fault], inject)
-    )
+    def submit() -> Phase:
+        return asyncio.run(
+            run_phase(
+                service.base, factory, fault, True, CLIENTS, WARMUP_S, WINDOW_S[fault], inject
+            )
+        )
+
+    # A thread of its own: the browser tests' Playwright keeps an event loop running in
+    # this one for the whole session.
+    with ThreadPoolExecutor(max_workers=1) as own_thread:
+        phase = own_thread.submit(submit).result()
     assert phase.fault is not None and phase.unfinished == 0
     result = reconcile(service.url, run_id, phase, service.media)
     attempts = [a for r in phase.records for a in r.attempts]
