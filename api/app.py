@@ -16,6 +16,7 @@ from api.accounts.routes import admin, auth, me
 from api.city.routes import editing
 from api.groups.routes import groups, patrols, safety_maps
 from api.guard import RequestGuard
+from api.head import HeadAsGet
 from api.permissions import check_every_route_has_a_rule
 from api.rate_limits import RateLimits
 from api.reports.routes import categories, figures, open311, submission, tracking, triage
@@ -93,6 +94,7 @@ def create_app() -> FastAPI:
     ):
         app.include_router(module.router)
     check_every_route_has_a_rule(app)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(RequestGuard)
     app.add_middleware(SecurityHeaders, public_paths=public_read_paths(app))
     app.add_middleware(logs.RequestLog)

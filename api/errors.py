@@ -150,7 +150,7 @@ def problem_response(refusal: Refused, instance: str | None = None) -> JSONRespo
     )
 
 
-_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def _allowed(app: FastAPI, request: Request) -> str:
@@ -164,6 +164,8 @@ def _allowed(app: FastAPI, request: Request) -> str:
             for route in app.routes
         )
     ]
+    if "GET" in methods:  # answered by every GET route (api/head.py)
+        methods.insert(1, "HEAD")
     return ", ".join(methods)
 
 

@@ -91,7 +91,7 @@ def test_landing_page_conformance_and_api(demo_url: str) -> None:
         "maximum": 10_000,
         "default": 100,
     }
-    assert params["filter-lang"]["schema"]["enum"] == ["cql2-text", "cql2-json"]
+    assert params["filter-lang"]["schema"]["enum"] == ["cql2-text", "cql2-json", "cql-text"]
     assert {"bbox", "bbox-crs", "crs", "datetime", "properties", "sortby", "filter"} <= set(params)
     assert "kind" in params  # per-queryable parameters
     assert "/collections/patrol/items" not in doc["paths"]
@@ -113,7 +113,8 @@ def test_collections_and_queryables(demo_url: str) -> None:
     assert hazard["title"] == "危険箇所" and "Hazards" in hazard["description"]
     assert 'rel="related"' in hazard["description"]
     assert hazard["itemType"] == "feature"
-    assert hazard["storageCrs"] == EPSG.format(4326)
+    # Stored longitude first: CRS84, not EPSG:4326's latitude-first axis order.
+    assert hazard["storageCrs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
     assert hazard["crs"][:4] == [CRS84, EPSG.format(4326), EPSG.format(6668), EPSG.format(3857)]
     assert EPSG.format(6676) in hazard["crs"]  # 焼津市: plane rectangular zone VIII
     bbox = hazard["extent"]["spatial"]["bbox"][0]
@@ -476,10 +477,13 @@ def test_cql2_text_and_json_filters(demo_url: str) -> None:
         _problem(client.get("/ogc/collections/hazard/items", params={"filter": bad}), "filter")
     _problem(
         client.get(
-            "/ogc/collections/hazard/items", params={"filter": "true", "filter-lang": "cql-text"}
+            "/ogc/collections/hazard/items", params={"filter": "true", "filter-lang": "ecql"}
         ),
         "filter-lang",
     )
+    # The draft's name, the one GDAL sends: read as cql2-text.
+    draft = _matched(client, "hazard", filter="severity >= 3", **{"filter-lang": "cql-text"})
+    assert draft == _matched(client, "hazard", filter="severity >= 3") > 0
 
 
 def test_malicious_filters_are_refused_or_harmless(demo_url: str) -> None:

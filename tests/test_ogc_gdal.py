@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import uvicorn
@@ -59,16 +60,25 @@ def server(demo_url: str) -> Iterator[str]:
 
 
 def _gdal(*args: str) -> str:
+    return _gdal_run(*args).stdout
+
+
+def _gdal_run(*args: str, debug: bool = False) -> subprocess.CompletedProcess[str]:
+    """With debug, GDAL's stderr names every URL it fetched ("HTTP: Fetch(…)")."""
     done = subprocess.run(
         args,
         capture_output=True,
         text=True,
         timeout=240,
         check=False,
-        env={"PATH": "/usr/bin:/bin", "GDAL_HTTP_TIMEOUT": "60", "CPL_DEBUG": "OFF"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "GDAL_HTTP_TIMEOUT": "60",
+            "CPL_DEBUG": "ON" if debug else "OFF",
+        },
     )
     assert done.returncode == 0, done.stderr
-    return done.stdout
+    return done
 
 
 def _public_count(url: str, layer_id: str) -> int:
@@ -109,3 +119,40 @@ def test_ogr2ogr_copies_every_public_layer(demo_url: str, server: str, tmp_path:
         info = pyogrio.read_info(out, layer=layer_id)
         assert info["features"] == _public_count(demo_url, layer_id), layer_id
         assert {f.name for f in get_layer(layer_id).public_fields} <= set(info["fields"])
+
+
+def _fetched(stderr: str) -> list[str]:
+    return [unquote(url) for url in re.findall(r"HTTP: Fetch\((\S+?)\)", stderr)]
+
+
+def _feature_count(stdout: str) -> int:
+    return len(re.findall(r"^OGRFeature\(", stdout, flags=re.M))
+
+
+def test_gdal_filters_on_the_server(demo_url: str, server: str) -> None:
+    """GDAL turns -where into a filter only for an API that lists filter-lang cql-text (the
+    draft's name), and a date comparison into datetime=…T/…T; both are answered here."""
+    found = _gdal_run(
+        "ogrinfo", "-ro", "-q", f"OAPIF:{server}", "hazard", "-where", "severity >= 3",
+        debug=True,
+    )  # fmt: skip
+    fetched = _fetched(found.stderr)
+    # The first page is GDAL's look at the fields; every page it reads after carries the filter.
+    items = [u for u in fetched if "/collections/hazard/items" in u][1:]
+    assert items and all("filter=" in u and "filter-lang=cql-text" in u for u in items), fetched
+    public = get_layer("hazard").public_filter
+    where = f"severity >= 3 AND ({public})" if public else "severity >= 3"
+    expected = sql_value(demo_url, f"SELECT count(*) FROM hazard WHERE {where}")
+    assert _feature_count(found.stdout) == expected > 0
+
+
+def test_a_date_ending_in_t_is_that_day_in_japan(demo_url: str, server: str) -> None:
+    import httpx
+
+    base = f"{server}/collections/hazard/items"
+    by_day = httpx.get(base, params={"datetime": "2020-01-01/2030-12-31", "limit": 1})
+    gdal_style = httpx.get(base, params={"datetime": "2020-01-01T/2030-12-31T", "limit": 1})
+    assert by_day.status_code == gdal_style.status_code == 200, gdal_style.text
+    assert by_day.json()["numberMatched"] == gdal_style.json()["numberMatched"]
+    one_day = httpx.get(base, params={"datetime": "2024-05-01T", "limit": 1})
+    assert one_day.status_code == 200, one_day.text

@@ -232,6 +232,8 @@ class Params:
 def parse_instant(parameter: str, text: str, *, end: bool = False) -> datetime:
     """An RFC 3339 date-time (with offset or Z), or a date meaning that day in Japan."""
     value = text.strip()
+    # GDAL turns a date in -where into "2022-06-01T": that day, as a bare date is.
+    value = value[:-1] if len(value) == 11 and value.endswith(("T", "t")) else value
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
@@ -259,7 +261,7 @@ def parse_datetime(text: str) -> Interval:
     if "/" not in text:
         if text.strip() in ("", ".."):
             raise ParameterRefused("datetime", "datetime が空です。", "datetime is empty")
-        if len(text.strip()) == 10:  # a whole day
+        if len(text.strip().rstrip("Tt")) == 10:  # a whole day
             return (parse_instant("datetime", text), parse_instant("datetime", text, end=True))
         moment = parse_instant("datetime", text)
         return (moment, moment)

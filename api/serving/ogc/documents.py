@@ -16,9 +16,10 @@ HTML = "text/html"
 SCHEMA_JSON = "application/schema+json"
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
-# Data stored as EPSG:4326 (in longitude, latitude order: see geo/crs.py), so that is the
-# storage CRS; CRS84 is the same datum and the default of every response.
-STORAGE_CRS = fq.EPSG_URI.format(4326)
+# Stored as SRID 4326 in longitude, latitude order (geo/crs.py): that is CRS84, the same
+# datum as EPSG:4326 but east first. Saying EPSG:4326 would tell a client that copies the
+# storage CRS to read the coordinates latitude first.
+STORAGE_CRS = fq.CRS84_URI
 PDL_URL = "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0"
 
 _F1 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"

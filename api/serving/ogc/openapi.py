@@ -76,7 +76,12 @@ def _items_parameters(crs: list[str], fields: list[dict[str, Any]]) -> list[dict
         _query(
             "filter-lang",
             "条件式の言語 / filter language",
-            {"type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text"},
+            {
+                "type": "string",
+                # cql-text: the draft's name for cql2-text, the one GDAL looks for.
+                "enum": ["cql2-text", "cql2-json", "cql-text"],
+                "default": "cql2-text",
+            },
         ),
         _query("filter-crs", "条件式の座標参照系 / CRS of filter geometries", uri),
         F,

@@ -15,6 +15,8 @@ from layers.serving.cql2 import compile_filter, parse_filter
 from layers.store.refusals import ParameterRefused
 from layers.store.sql import BIGINT_MAX
 
+CQL_TEXT_DRAFT = "cql-text"  # the draft's name for cql2-text
+
 ITEMS_PARAMETERS = frozenset(
     {
         "f",
@@ -103,11 +105,14 @@ def parse_items(request: Request, v: fq.View, zone: int | None) -> fq.ItemsQuery
 def _filter(request: Request, q: fq.ItemsQuery, choices: tuple[fq.Crs, ...]) -> None:
     text = _one(request, "filter")
     lang = _one(request, "filter-lang") or "cql2-text"
+    # GDAL (3.6 to 3.12) knows the draft's name only, and sends -where as a filter only
+    # when the API lists it; its text is CQL2 text as far as it goes.
+    lang = "cql2-text" if lang == CQL_TEXT_DRAFT else lang
     if lang not in ("cql2-text", "cql2-json"):
         raise ParameterRefused(
             "filter-lang",
-            f"filter-lang={lang} には対応していません（cql2-text / cql2-json）。",
-            f"unsupported filter-lang {lang!r}; use cql2-text or cql2-json",
+            f"filter-lang={lang} には対応していません（cql2-text / cql2-json / cql-text）。",
+            f"unsupported filter-lang {lang!r}; use cql2-text, cql2-json or cql-text",
         )
     filter_crs = _one(request, "filter-crs")
     crs = fq.find_crs("filter-crs", filter_crs, choices) if filter_crs else fq.CRS84

@@ -1,0 +1,76 @@
+"""What GIS clients and API tooling trip on (issue 14): valid OpenAPI documents, HEAD on every
+GET route, the storage CRS said the way the data is stored."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from openapi_spec_validator import validate
+
+from api.app import create_app
+from api.permissions import api_routes
+from tests.conftest import new_client
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+
+@pytest.mark.parametrize("path", ["/openapi.json", "/ogc/api"])
+def test_both_openapi_documents_are_valid(demo_url: str, path: str) -> None:
+    """What client generators need: every placeholder declared, every schema well formed
+    (openapi-spec-validator, OpenAPI 3.0 and 3.1)."""
+    answer = new_client().get(path)
+    assert answer.status_code == 200
+    validate(answer.json())
+
+
+def _example(route: APIRoute) -> str:
+    """The route's path with a value in each placeholder: a real collection, a tile of the
+    city, or 1; an answer of 404 serves the comparison as well as a 200."""
+    values = {"collection_id": "hazard", "layer_id": "hazard", "layer": "hazard"}
+    values |= {"z": "14", "x": "14487", "y": "6497"}
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1).split(":")[0]
+        return values.get(name, "1")
+
+    return re.sub(r"\{([^}]+)\}", value, route.path)
+
+
+def test_every_get_route_answers_head_as_its_get(demo_url: str) -> None:
+    app = create_app()
+    client = TestClient(app, base_url="https://testserver")
+    gets = [r for r in api_routes(app.routes) if "GET" in (r.methods or ())]
+    assert len(gets) > 40
+    for route in gets:
+        path = _example(route)
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code, (path, head.status_code, got.status_code)
+        assert head.content == b"", path
+        assert head.headers.get("content-type") == got.headers.get("content-type"), path
+        if "etag" in got.headers:
+            assert head.headers["etag"] == got.headers["etag"], path
+
+    # What the issue tried: `curl -I …/tiles/style.json`.
+    style = client.head("/tiles/style.json")
+    assert style.status_code == 200
+    assert int(style.headers["content-length"]) == len(client.get("/tiles/style.json").content)
+    assert "max-age" in style.headers["cache-control"]
+
+
+def test_head_where_there_is_no_get_is_405_naming_what_is(demo_url: str) -> None:
+    answer = new_client().head("/auth/login")
+    assert answer.status_code == 405
+    assert "HEAD" not in answer.headers["allow"] and "POST" in answer.headers["allow"]
+    listed = new_client().put("/tiles/style.json")
+    assert listed.status_code == 405
+    assert listed.headers["allow"] == "GET, HEAD"
+
+
+def test_the_storage_crs_is_crs84(demo_url: str) -> None:
+    """Stored longitude first: a client taking EPSG:4326 literally would swap the axes."""
+    collection = new_client().get("/ogc/collections/hazard").json()
+    assert collection["storageCrs"] == CRS84
+    assert CRS84 in collection["crs"]
