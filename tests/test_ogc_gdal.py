@@ -156,3 +156,16 @@ def test_a_date_ending_in_t_is_that_day_in_japan(demo_url: str, server: str) -> 
     assert by_day.json()["numberMatched"] == gdal_style.json()["numberMatched"]
     one_day = httpx.get(base, params={"datetime": "2024-05-01T", "limit": 1})
     assert one_day.status_code == 200, one_day.text
+
+
+def test_a_connection_string_with_parameters_opens(demo_url: str, server: str) -> None:
+    """GDAL passes `OAPIF:…/ogc?crs=…` parameters to every page it reads: the pages other
+    than items ignore what they do not use, and items honour the CRS (plane rectangular
+    zone VIII, where 焼津市 lies)."""
+    zone8 = "http://www.opengis.net/def/crs/EPSG/0/6676"
+    found = _gdal_run("ogrinfo", "-ro", "-so", f"OAPIF:{server}?crs={zone8}", "hazard", debug=True)
+    fetched = _fetched(found.stderr)
+    assert any(u.startswith(f"{server}/collections?") and "crs=" in u for u in fetched), fetched
+    count = re.search(r"^Feature Count: (\d+)", found.stdout, flags=re.M)
+    assert count is not None and int(count.group(1)) == _public_count(demo_url, "hazard")
+    assert "6676" in found.stdout or "Japan Plane Rectangular CS VIII" in found.stdout

@@ -1,7 +1,9 @@
 """Reading OGC API requests: format and language negotiation, and the items parameters.
 
-Every parameter is checked here; an unknown or malformed one is a 400 problem naming it
-(OGC API - Features wants 400, and a silently ignored typo returns the wrong features)."""
+Every parameter is checked here. On items an unknown or malformed one is a 400 problem
+naming it (OGC API - Features wants 400, and a silently ignored typo returns the wrong
+features). The other pages ignore what they do not use: GDAL passes a connection string's
+parameters (`OAPIF:…/ogc?crs=…`) to every page it reads."""
 
 from __future__ import annotations
 
@@ -35,10 +37,14 @@ ITEMS_PARAMETERS = frozenset(
 )
 
 
-def check_parameters(request: Request, allowed: Iterable[str]) -> None:
+def check_parameters(
+    request: Request, allowed: Iterable[str], *, others_ignored: bool = False
+) -> None:
     known = set(allowed)
     for name in request.query_params:
         if name not in known:
+            if others_ignored:
+                continue
             listed = ", ".join(sorted(known)) or "(なし / none)"
             raise ParameterRefused(
                 name,

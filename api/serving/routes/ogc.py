@@ -97,7 +97,7 @@ def _zone_if_needed(request: Request) -> int | None:
 
 @router.get("", summary="OGC API ランディングページ / landing page")
 def landing(request: Request, auth: Authorized = permit(Action.public_read)) -> Response:
-    check_parameters(request, {"f"})
+    check_parameters(request, {"f"}, others_ignored=True)
     _, city = _state()
     doc = docs.landing(_base(request), city.name if city else None)
     return html.landing(doc) if wants_html(request) else _json(doc)
@@ -105,7 +105,7 @@ def landing(request: Request, auth: Authorized = permit(Action.public_read)) -> 
 
 @router.get("/conformance", summary="適合クラス / conformance classes")
 def conformance(request: Request, auth: Authorized = permit(Action.public_read)) -> Response:
-    check_parameters(request, {"f"})
+    check_parameters(request, {"f"}, others_ignored=True)
     doc = docs.conformance(_base(request))
     return html.conformance(doc) if wants_html(request) else _json(doc)
 
@@ -117,7 +117,7 @@ def conformance(request: Request, auth: Authorized = permit(Action.public_read))
     responses={200: {"content": {docs.OPENAPI: {"schema": {"type": "object"}}}}},
 )
 def api_definition(request: Request, auth: Authorized = permit(Action.public_read)) -> Response:
-    check_parameters(request, {"f"})
+    check_parameters(request, {"f"}, others_ignored=True)
     meta, city = _state()
     crs = [c.uri for c in fq.crs_choices(city.plane_zone if city else None)]
     doc = openapi_document(_base(request), _visible(auth.actor, meta), crs)
@@ -135,7 +135,7 @@ def _collection_doc(
 
 @router.get("/collections", summary="コレクション一覧 / collections")
 def collections(request: Request, auth: Authorized = permit(Action.public_read)) -> Response:
-    check_parameters(request, {"f"})
+    check_parameters(request, {"f"}, others_ignored=True)
     meta, city = _state()
     items = [_collection_doc(request, v, meta, city) for v in _visible(auth.actor, meta)]
     doc = docs.collections(_base(request), items)
@@ -146,7 +146,7 @@ def collections(request: Request, auth: Authorized = permit(Action.public_read))
 def collection(
     request: Request, collection_id: CollectionId, auth: Authorized = permit(Action.public_read)
 ) -> Response:
-    check_parameters(request, {"f"})
+    check_parameters(request, {"f"}, others_ignored=True)
     meta, city = _state()
     doc = _collection_doc(request, _published_view(auth.actor, meta, collection_id), meta, city)
     return html.collection(doc) if wants_html(request) else _json(doc)
@@ -156,7 +156,7 @@ def collection(
 def queryables(
     request: Request, collection_id: CollectionId, auth: Authorized = permit(Action.public_read)
 ) -> Response:
-    check_parameters(request, {"f"})
+    check_parameters(request, {"f"}, others_ignored=True)
     meta, _ = _state()
     v = _published_view(auth.actor, meta, collection_id)
     doc = docs.queryables(_base(request), v, english(request))
