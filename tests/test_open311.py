@@ -323,6 +323,62 @@ def test_a_posted_request_is_read_back_by_its_id(world: World) -> None:
     assert [child.tag for child in request][:3] == ["service_request_id", "status", "status_notes"]
 
 
+def test_a_program_posting_with_bearer_follows_its_own_request(world: World) -> None:
+    """What the README tells programs to send (Authorization: Bearer) is taken for api_key,
+    and the reporter can follow the request the public cannot see yet."""
+    poster = bearer(world.write_token)
+    answer = poster.post(f"{BASE}/requests.json", data=post_form())
+    assert answer.status_code == 201, answer.text
+    [created] = answer.json()
+    request_id, token = created["service_request_id"], created["token"]
+    assert token and created["tracking_url"] == (
+        f"https://testserver/reports/{request_id}?token={token}"
+    )
+    assert new_client().get(f"{BASE}/requests/{request_id}.json").status_code == 404
+
+    # Its reporter reads it: with the account's read token, or with the tracking token.
+    own = bearer(world.read_token).get(f"{BASE}/requests/{request_id}.json")
+    assert own.status_code == 200, own.text
+    assert own.json()[0]["service_request_id"] == request_id
+    by_token = new_client().get(f"{BASE}/requests/{request_id}.json", params={"token": token})
+    assert by_token.status_code == 200, by_token.text
+    assert by_token.headers["cache-control"] == "private, no-store"
+    assert by_token.json()[0]["status"] == "open"
+    wrong = new_client().get(f"{BASE}/requests/{request_id}.json", params={"token": "x" * 40})
+    assert wrong.status_code == 404
+    # Another report is not opened by this token.
+    other = new_client().get(f"{BASE}/requests/{world.unpublished}.json", params={"token": token})
+    assert other.status_code == 404
+
+    # GET tokens/{token}, as the spec has it, in both formats; the tracking page opens.
+    found = new_client().get(f"{BASE}/tokens/{token}.json")
+    assert found.status_code == 200 and found.json() == [
+        {"service_request_id": request_id, "token": token}
+    ]
+    [row] = xml_of(new_client().get(f"{BASE}/tokens/{token}.xml")).findall("request")
+    assert row.findtext("service_request_id") == request_id
+    assert new_client().get(f"{BASE}/tokens/not-a-token.json").status_code == 404
+    page = new_client().get(created["tracking_url"].removeprefix("https://testserver"))
+    assert page.status_code == 200 and request_id in page.text
+
+
+def test_discovery_names_where_the_request_came(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from layers.store.settings import get_settings
+
+    endpoint = new_client().get(f"{BASE}/discovery.json").json()["endpoints"][0]
+    assert endpoint["url"] == "https://testserver/open311/v2"  # not the setting's default
+    monkeypatch.setenv("MACHIMAP_PUBLIC_URL", "https://map.city.yaizu.example")
+    get_settings.cache_clear()
+    try:
+        endpoint = new_client().get(f"{BASE}/discovery.json").json()["endpoints"][0]
+        assert endpoint["url"] == "https://map.city.yaizu.example/open311/v2"
+    finally:
+        monkeypatch.delenv("MACHIMAP_PUBLIC_URL")
+        get_settings.cache_clear()
+
+
 @pytest.mark.parametrize("fmt", ["xml", "json"])
 def test_post_refusals_store_nothing(world: World, fmt: str) -> None:
     client = new_client()
@@ -405,7 +461,7 @@ def test_the_public_list_holds_only_published_reports_of_public_categories(
     assert row["service_name"] == "道路の損傷" and row["agency_responsible"] == "道路課"
     assert row["expected_datetime"] is None
     # The released photo (the other one was not released), as an absolute URL.
-    assert row["media_url"].startswith(f"http://127.0.0.1:8000/api/reports/{world.published}/")
+    assert row["media_url"].startswith(f"https://testserver/api/reports/{world.published}/")
     photo_id = int(row["media_url"].rsplit("/", 1)[1])
     assert sql_value(world.url, "SELECT is_public FROM attachment WHERE id = %s", photo_id)
     for text in (listed.text, client.get(f"{BASE}/requests.xml").text):

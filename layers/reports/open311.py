@@ -19,14 +19,14 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from layers.city.identity import get_city
-from layers.policy import Actor, row_filter
+from layers.policy import Action, Actor, can, row_filter
 from layers.registry import get_layer
 from layers.reports.model import (
     OPEN_STATUSES,
     ReportCategory,
     ReportStatus,
 )
-from layers.reports.tracking import REOPEN_COMMENT
+from layers.reports.tracking import REOPEN_COMMENT, token_hash
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
 from layers.store.sql import identifier, literal
@@ -104,6 +104,15 @@ def _visible(condition: str | None) -> str:
 
 def _condition(actor: Actor) -> str | None:
     return row_filter(actor, get_layer("report"))
+
+
+def _visible_or_own(condition: str | None) -> str:
+    """What the caller may read, and the reports that are their own: sent from their
+    account (:me), or the one whose tracking token they hold (:token_hash)."""
+    if condition is None:
+        return _visible(None)
+    own = "reporter_user_id = :me OR tracking_token_hash = :token_hash"
+    return f"(SELECT * FROM report WHERE ({condition}) OR {own})"
 
 
 @dataclass(frozen=True)
@@ -270,7 +279,7 @@ def _requests_sql(condition: str | None) -> str:
             WHERE a.subject_layer = 'report' AND a.subject_id = r.id
               AND a.is_public AND r.consent_publish AND a.public_key IS NOT NULL
             ORDER BY a.id LIMIT 1) AS media_url
-    FROM {_visible(condition)} r
+    FROM {_visible_or_own(condition)} r
     JOIN report_category c ON c.id = r.category_id
     LEFT JOIN department d ON d.id = r.department_id
     LEFT JOIN district x ON x.id = r.district_id
@@ -300,22 +309,37 @@ class RequestQuery:
     window: Window | None = None
     page: int = 1
     page_size: int = PAGE_SIZE_MAX
+    tracking_token: str | None = None  # the reporter's: reads their own report
 
 
-def service_requests(session: Session, actor: Actor, query: RequestQuery, en: bool) -> Rows:
-    """The reports this caller may read, as Open311 service requests, newest first."""
+def service_requests(
+    session: Session, actor: Actor, query: RequestQuery, en: bool, base: str
+) -> Rows:
+    """The reports this caller may read, as Open311 service requests, newest first; photo
+    links (media_url) under ``base``, the service's public address."""
     sql = _requests_sql(_condition(actor))
     params: dict[str, object] = {
+        "me": actor.user_id if can(actor, Action.report_read_own) else None,
+        "token_hash": token_hash(query.tracking_token) if query.tracking_token else None,
         "ids": query.ids,
         "codes": query.codes,
         "statuses": query.statuses,
         "start": query.window.start if query.window else None,
         "end": query.window.end if query.window else None,
         "en": en,
-        "base": get_settings().public_url.rstrip("/"),
+        "base": base,
         "reopen": REOPEN_COMMENT,
     }
     return _page(session, sql, params, query.page, query.page_size)
+
+
+def request_of_token(session: Session, token: str) -> str | None:
+    """The service_request_id a reporter's tracking token belongs to (GET tokens/{token})."""
+    found = session.execute(REQUEST_OF_TOKEN, {"token_hash": token_hash(token)}).scalar()
+    return None if found is None else str(found)
+
+
+REQUEST_OF_TOKEN = text("SELECT public_id FROM report WHERE tracking_token_hash = :token_hash")
 
 
 UPDATE_FIELDS = (

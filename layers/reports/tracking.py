@@ -30,8 +30,10 @@ def tracking_token(session: Session, public_id: str) -> str:
     return derive(session, "report-tracking", public_id)
 
 
-def tracking_url(public_id: str, token: str) -> str:
-    return f"{get_settings().public_url}/reports/{public_id}?token={token}"
+def tracking_url(public_id: str, token: str, base: str | None = None) -> str:
+    """The reporter's page for the report; under ``base`` when the caller knows the address
+    the request came to (e-mails, sent later, use MACHIMAP_PUBLIC_URL)."""
+    return f"{base or get_settings().public_url}/reports/{public_id}?token={token}"
 
 
 def token_hash(token: str) -> str:

@@ -26,6 +26,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from api.addresses import public_base
 from api.callers import token_caller
 from api.guard import refuse_control_characters
 from api.openapi import body
@@ -46,9 +47,9 @@ from layers.city.identity import get_city
 from layers.policy import Action, Actor, can
 from layers.reports import open311
 from layers.reports.intake import receive
+from layers.reports.tracking import tracking_url
 from layers.store.db import session_scope
 from layers.store.refusals import Refused
-from layers.store.settings import get_settings
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
 
@@ -62,6 +63,10 @@ DateParam = Annotated[
 Format = Annotated[str, Path(description="xml / json", json_schema_extra={"enum": list(FORMATS)})]
 PageParam = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=open311.PAGE_SIZE_MAX)]
+TrackingToken = Annotated[
+    str | None,
+    Query(max_length=200, description="通報者の追跡トークン / the reporter's tracking token"),
+]
 
 NOTICE = (
     "受け付けました。市が内容を確認し、担当課が対応します。連絡先は公開されません。",
@@ -102,6 +107,7 @@ def _cache(auth: Authorized) -> dict[str, str]:
 @router.get("/discovery.{fmt}", summary="Open311 サービス発見 / Open311 service discovery")
 def discovery(
     fmt: Format,
+    request: Request,
     jurisdiction_id: Jurisdiction = None,
     auth: Authorized = permit(Action.public_read),
 ) -> Response:
@@ -109,15 +115,15 @@ def discovery(
     with session_scope() as db:
         _jurisdiction(db, jurisdiction_id)
         city = get_city(db)
-    public_url = get_settings().public_url.rstrip("/")
+    public_url = public_base(request)
     name = city.name if city else "machimap"
     body = {
         "changeset": open311.CHANGESET,
         "contact": f"{name}（{public_url}）",
         "key_service": (
-            f"{public_url} にログインし、write 権限の API トークンを発行して api_key に"
-            f"使ってください。 / Sign in at {public_url} and create an API token with the "
-            "write scope; send it as api_key."
+            f"{public_url} にログインし、write 権限の API トークンを発行して api_key か"
+            f"Authorization: Bearer で送ってください。 / Sign in at {public_url} and create an "
+            "API token with the write scope; send it as api_key or as Authorization: Bearer."
         ),
         "endpoints": [
             {
@@ -175,8 +181,12 @@ def service_definition(
 
 
 def _token_actor(request: Request, api_key: str | None, auth: Authorized) -> Actor:
-    """The account behind api_key, as the policy sees a caller using that token."""
+    """The account behind api_key, or behind the Authorization: Bearer token the rest of
+    the API takes (what the README tells programs to send), as the policy sees it."""
     key = (api_key or "").strip()
+    if not key and auth.caller.via == "token":
+        actor = auth.actor  # the Bearer token, already checked by permit()
+        return _writer(request, actor)
     if not key and "api_key" in request.query_params:
         raise Refused(
             "api_key は URL ではなくフォームの本文で送ってください（URL はログに残ります）。",
@@ -185,8 +195,10 @@ def _token_actor(request: Request, api_key: str | None, auth: Authorized) -> Act
         )
     if not key:
         raise Refused(
-            "api_key がありません。write 権限の API トークンを api_key で送ってください。",
-            "api_key is missing; send an API token with the write scope as api_key",
+            "api_key がありません。write 権限の API トークンを api_key か"
+            "Authorization: Bearer で送ってください。",
+            "api_key is missing; send an API token with the write scope as api_key or as "
+            "Authorization: Bearer",
             status=403,
         )
     caller = token_caller(key, auth.actor.ip)
@@ -196,11 +208,14 @@ def _token_actor(request: Request, api_key: str | None, auth: Authorized) -> Act
             "invalid api_key (unknown, revoked or expired)",
             status=403,
         )
-    actor = caller.actor
+    return _writer(request, caller.actor)
+
+
+def _writer(request: Request, actor: Actor) -> Actor:
     if not can(actor, Action.report_submit):
         raise Refused(
-            "この api_key には write 権限がありません。",
-            "this api_key lacks the write scope",
+            "この API トークンには write 権限がありません。",
+            "this API token lacks the write scope",
             status=403,
         )
     rate_limits(request).hit("write_account", str(actor.user_id))
@@ -261,11 +276,18 @@ async def create_request(
             f" media_url was not fetched; add photos with POST /api/reports/"
             f"{result.public_id}/photos using the same API token."
         )
+    # token: the spec's field for following a request; here the reporter's tracking token,
+    # which GET tokens/{token} and GET requests/{id}?token= read the request with, and which
+    # opens tracking_url (an extension: the reporter's own page).
     body = [
         {
             "service_request_id": result.public_id,
+            "token": result.tracking_token,
             "service_notice": f"{ja} / {en}",
             "account_id": None,
+            "tracking_url": tracking_url(
+                result.public_id, result.tracking_token, public_base(request)
+            ),
         }
     ]
     return reply(
@@ -321,7 +343,7 @@ def service_requests(
                 page=page,
                 page_size=page_size,
             )
-        found = open311.service_requests(db, auth.actor, query, lang == "en")
+        found = open311.service_requests(db, auth.actor, query, lang == "en", public_base(request))
     headers = _cache(auth)
     if found.more:
         following = request.url.include_query_params(page=page + 1)
@@ -336,24 +358,28 @@ def service_requests(
 def service_request(
     service_request_id: str,
     fmt: Format,
+    request: Request,
     jurisdiction_id: Jurisdiction = None,
     lang: Lang = "ja",
+    token: TrackingToken = None,
     auth: Authorized = permit(Action.public_read),
 ) -> Response:
     """A one-element list. A report this caller may not read is answered exactly as one
-    that does not exist."""
+    that does not exist; its reporter reads it with their API token (Bearer) or with the
+    tracking token the POST answered."""
     fmt = _format(fmt)
     with session_scope() as db:
         _jurisdiction(db, jurisdiction_id)
-        query = open311.RequestQuery(ids=[service_request_id], page_size=1)
-        found = open311.service_requests(db, auth.actor, query, lang == "en")
+        query = open311.RequestQuery(ids=[service_request_id], page_size=1, tracking_token=token)
+        found = open311.service_requests(db, auth.actor, query, lang == "en", public_base(request))
     if found.count == 0:
         raise Refused(
             f"service_request_id「{service_request_id}」は見つかりません。",
             f"service_request_id not found: {service_request_id!r}",
             status=404,
         )
-    return reply(rows_document("service_requests", found.body, fmt), fmt, headers=_cache(auth))
+    headers = {"Cache-Control": "private, no-store"} if token else _cache(auth)
+    return reply(rows_document("service_requests", found.body, fmt), fmt, headers=headers)
 
 
 @router.get(
@@ -366,15 +392,21 @@ def token(
     jurisdiction_id: Jurisdiction = None,
     _: Authorized = permit(Action.public_read),
 ) -> Response:
-    """Never issued: POST requests answers with the service_request_id itself."""
-    _format(fmt)
+    """The token a POST answered (the reporter's tracking token): its service_request_id.
+    The POST answers the id at once too; this is for a client that kept only the token."""
+    fmt = _format(fmt)
     with session_scope() as db:
         _jurisdiction(db, jurisdiction_id)
-    raise Refused(
-        "トークンは発行していません。受付番号（service_request_id）は送信時に返しています。",
-        "token not found: this server never issues tokens; POST requests answers with the "
-        "service_request_id",
-        status=404,
+        found = open311.request_of_token(db, token)
+    if found is None:
+        raise Refused(
+            "このトークンの通報は見つかりません。",
+            "no service request has this token",
+            status=404,
+        )
+    body = [{"service_request_id": found, "token": token}]
+    return reply(
+        document("service_requests", body, fmt), fmt, headers={"Cache-Control": "private, no-store"}
     )
 
 
