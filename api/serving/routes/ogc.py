@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 
+from api.addresses import public_base
 from api.negotiation import wants_html
 from api.pagination import Page, next_url, prev_url
 from api.params import LAYER_ID
@@ -44,10 +45,6 @@ CollectionId = Annotated[
 ]
 FeatureId = Annotated[str, Path(alias="featureId", description="地物 ID / feature id")]
 VARY = {"Vary": "Accept, Accept-Language"}
-
-
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
 
 
 def _json(doc: dict[str, Any], media_type: str = docs.JSON) -> JSONResponse:
@@ -99,14 +96,14 @@ def _zone_if_needed(request: Request) -> int | None:
 def landing(request: Request, auth: Authorized = permit(Action.public_read)) -> Response:
     check_parameters(request, {"f"}, others_ignored=True)
     _, city = _state()
-    doc = docs.landing(_base(request), city.name if city else None)
+    doc = docs.landing(public_base(request), city.name if city else None)
     return html.landing(doc) if wants_html(request) else _json(doc)
 
 
 @router.get("/conformance", summary="適合クラス / conformance classes")
 def conformance(request: Request, auth: Authorized = permit(Action.public_read)) -> Response:
     check_parameters(request, {"f"}, others_ignored=True)
-    doc = docs.conformance(_base(request))
+    doc = docs.conformance(public_base(request))
     return html.conformance(doc) if wants_html(request) else _json(doc)
 
 
@@ -120,7 +117,7 @@ def api_definition(request: Request, auth: Authorized = permit(Action.public_rea
     check_parameters(request, {"f"}, others_ignored=True)
     meta, city = _state()
     crs = [c.uri for c in fq.crs_choices(city.plane_zone if city else None)]
-    doc = openapi_document(_base(request), _visible(auth.actor, meta), crs)
+    doc = openapi_document(public_base(request), _visible(auth.actor, meta), crs)
     return _json(doc, docs.OPENAPI)
 
 
@@ -130,7 +127,7 @@ def _collection_doc(
     m = meta.get(v.layer.id)
     extent = fq.extent(v, m.version if m else 0)
     crs = fq.crs_choices(city.plane_zone if city else None)
-    return docs.collection(_base(request), v, m, extent, crs, english(request))
+    return docs.collection(public_base(request), v, m, extent, crs, english(request))
 
 
 @router.get("/collections", summary="コレクション一覧 / collections")
@@ -138,7 +135,7 @@ def collections(request: Request, auth: Authorized = permit(Action.public_read))
     check_parameters(request, {"f"}, others_ignored=True)
     meta, city = _state()
     items = [_collection_doc(request, v, meta, city) for v in _visible(auth.actor, meta)]
-    doc = docs.collections(_base(request), items)
+    doc = docs.collections(public_base(request), items)
     return html.collections(doc) if wants_html(request) else _json(doc)
 
 
@@ -159,12 +156,12 @@ def queryables(
     check_parameters(request, {"f"}, others_ignored=True)
     meta, _ = _state()
     v = _published_view(auth.actor, meta, collection_id)
-    doc = docs.queryables(_base(request), v, english(request))
+    doc = docs.queryables(public_base(request), v, english(request))
     return html.queryables(doc) if wants_html(request) else _json(doc, docs.SCHEMA_JSON)
 
 
 def _related(request: Request, v: fq.View) -> tuple[str, str]:
-    prefix = f"{_base(request)}/api/layers/{v.layer.id}/features/"
+    prefix = f"{public_base(request)}/api/layers/{v.layer.id}/features/"
     return fq.related_link_parts(prefix, docs.RECORDS_TITLE)
 
 
@@ -174,7 +171,7 @@ def _items_links(request: Request, v: fq.View, q: fq.ItemsQuery) -> fq.ItemsLink
         docs.link(str(request.url), "self", docs.GEOJSON, "このページ / this page"),
         docs.link(str(request.url.include_query_params(f="html")), "alternate", docs.HTML, "HTML"),
         docs.link(
-            f"{_base(request)}/ogc/collections/{v.layer.id}",
+            f"{public_base(request)}/ogc/collections/{v.layer.id}",
             "collection",
             docs.JSON,
             "コレクション / the collection",
@@ -247,7 +244,7 @@ def item(
     number = id_of(feature_id)
     if number is None:
         raise missing
-    url = f"{_base(request)}/ogc/collections/{v.layer.id}"
+    url = f"{public_base(request)}/ogc/collections/{v.layer.id}"
     links = [
         docs.link(str(request.url), "self", docs.GEOJSON),
         docs.link(str(request.url.include_query_params(f="html")), "alternate", docs.HTML),

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from api.addresses import public_base
 from api.negotiation import qualities
 from api.params import LayerList
 from api.permissions import Authorized, permit
@@ -64,7 +65,7 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
 )
 def style(request: Request, auth: Authorized = permit(Action.public_read)) -> JSONResponse:
     return JSONResponse(
-        tile_documents.style(str(request.base_url)),
+        tile_documents.style(public_base(request)),
         headers={"Cache-Control": f"public, max-age={get_settings().tile_max_age_s}"},
     )
 
@@ -78,7 +79,7 @@ def tilejson(
     layers: LayerList, request: Request, auth: Authorized = permit(Action.public_read)
 ) -> JSONResponse:
     chosen, filters = _chosen(layers, auth)
-    body = tile_documents.tilejson(chosen, filters, str(request.base_url))
+    body = tile_documents.tilejson(chosen, filters, public_base(request))
     headers = _caching(chosen, tiles.is_public(chosen, filters))
     return JSONResponse(body, media_type=TILEJSON, headers=headers)
 
