@@ -15,6 +15,7 @@ from api.permissions import api_routes
 from tests.conftest import new_client
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+SCHEMA_JSON = "application/schema+json"
 
 
 @pytest.mark.parametrize("path", ["/openapi.json", "/ogc/api"])
@@ -74,3 +75,27 @@ def test_the_storage_crs_is_crs84(demo_url: str) -> None:
     collection = new_client().get("/ogc/collections/hazard").json()
     assert collection["storageCrs"] == CRS84
     assert CRS84 in collection["crs"]
+
+
+def test_every_collection_publishes_its_schema(demo_url: str) -> None:
+    """OGC API - Features Part 5: the geometry type, and the type and title of every
+    property the caller reads; the GeoJSON feature schema GDAL reads says the same."""
+    from layers.registry import get_layer
+
+    client = new_client()
+    for collection in client.get("/ogc/collections").json()["collections"]:
+        links = {(link["rel"], link["type"]): link["href"] for link in collection["links"]}
+        schema_url = links[("http://www.opengis.net/def/rel/ogc/1.0/schema", SCHEMA_JSON)]
+        feature_url = links[("describedBy", SCHEMA_JSON)]
+        schema = client.get(schema_url)
+        assert schema.headers["content-type"].startswith(SCHEMA_JSON)
+        props = schema.json()["properties"]
+        layer = get_layer(collection["id"])
+        assert props["geometry"]["x-ogc-role"] == "primary-geometry"
+        assert props["geometry"]["format"].startswith("geometry-")
+        assert props["id"]["x-ogc-role"] == "id"
+        for f in layer.public_fields:
+            assert props[f.name]["title"] and props[f.name]["type"], (layer.id, f.name)
+        feature = client.get(feature_url).json()
+        inner = feature["properties"]["properties"]["properties"]
+        assert inner == {k: v for k, v in props.items() if k not in ("geometry", "id")}

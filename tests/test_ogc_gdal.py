@@ -169,3 +169,34 @@ def test_a_connection_string_with_parameters_opens(demo_url: str, server: str) -
     count = re.search(r"^Feature Count: (\d+)", found.stdout, flags=re.M)
     assert count is not None and int(count.group(1)) == _public_count(demo_url, "hazard")
     assert "6676" in found.stdout or "Japan Plane Rectangular CS VIII" in found.stdout
+
+
+def _field_types(summary: str) -> dict[str, str]:
+    return dict(re.findall(r"^(\w+): (\w+) \(", summary, flags=re.M))
+
+
+def test_gdal_takes_field_types_from_the_schema(demo_url: str, server: str) -> None:
+    """Without a schema GDAL guesses from the first page: a count null there became a
+    string, a list became JSON text."""
+    out = _gdal_run("ogrinfo", "-ro", "-so", f"OAPIF:{server}", "district", "facility").stdout
+    layers = _summaries(out)
+    district, facility = _field_types(layers["district"]), _field_types(layers["facility"])
+    assert district["population"] == district["households"] == "Integer", district
+    assert facility["capacity"] == "Integer", facility
+    for layer_id, types in (("district", district), ("facility", facility)):
+        for f in get_layer(layer_id).public_fields:
+            expected = {"integer": "Integer", "number": "Real", "string[]": "StringList"}
+            if f.type in expected:
+                assert types[f.name] == expected[f.type], (layer_id, f.name, types)
+
+
+def test_pyogrios_gdal_takes_field_types_from_the_schema(demo_url: str, server: str) -> None:
+    """The same through GDAL 3.12 (pyogrio's wheel), which QGIS releases track."""
+    import pyogrio
+
+    district = pyogrio.read_info(f"OAPIF:{server}", layer="district")
+    types = dict(zip(district["fields"], district["ogr_types"], strict=True))
+    assert types["population"] == types["households"] == "OFTInteger", types
+    facility = pyogrio.read_info(f"OAPIF:{server}", layer="facility")
+    types = dict(zip(facility["fields"], facility["ogr_types"], strict=True))
+    assert types["capacity"] == "OFTInteger" and types["disaster_types"] == "OFTStringList", types

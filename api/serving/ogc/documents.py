@@ -15,6 +15,12 @@ JSON = "application/json"
 HTML = "text/html"
 SCHEMA_JSON = "application/schema+json"
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+# A collection's schema (OGC API - Features Part 5, the properties themselves), and the
+# link GDAL follows to the schema of one GeoJSON feature: GDAL (3.6 to 3.12) compares
+# "describedBy" with exactly this case and reads the field types from the schema's
+# "properties" member, as a GeoJSON feature has it.
+SCHEMA_REL = "http://www.opengis.net/def/rel/ogc/1.0/schema"
+DESCRIBED_BY = "describedBy"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 # Stored as SRID 4326 in longitude, latitude order (geo/crs.py): that is CRS84, the same
 # datum as EPSG:4326 but east first. Saying EPSG:4326 would tell a client that copies the
@@ -36,6 +42,7 @@ CONFORMANCE = (
     _F3 + "queryables-query-parameters",
     _F3 + "filter",
     _F3 + "features-filter",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
     _CQL2 + "basic-cql2",
     _CQL2 + "advanced-comparison-operators",
     _CQL2 + "case-insensitive-comparison",
@@ -118,6 +125,8 @@ def collection(
         link(f"{url}/items", "items", GEOJSON, "地物 / Features (GeoJSON)"),
         link(f"{url}/items?f=html", "items", HTML, "地物 / Features (HTML)"),
         link(f"{url}/queryables", QUERYABLES_REL, SCHEMA_JSON, "検索できる項目 / Queryables"),
+        link(f"{url}/schema", SCHEMA_REL, SCHEMA_JSON, "スキーマ / Schema"),
+        link(f"{url}/feature-schema", DESCRIBED_BY, SCHEMA_JSON, "地物のスキーマ / Feature schema"),
     ]
     if licence.startswith("公共データ利用規約"):
         links.append(link(PDL_URL, "license", HTML, licence))
@@ -171,6 +180,42 @@ def geometry_format(geometry_type: str) -> str:
 
 def queryables(base: str, v: fq.View, english: bool) -> dict[str, Any]:
     """A JSON Schema of the properties a filter may use: the caller's visible fields only."""
+    return _properties_schema(f"{base}/ogc/collections/{v.layer.id}/queryables", v, english)
+
+
+def schema(base: str, v: fq.View, english: bool) -> dict[str, Any]:
+    """The features' schema (OGC API - Features Part 5): the geometry type and the type and
+    title of every property the caller can read. GDAL and QGIS take field types from it
+    instead of guessing from the first page (a count null there would become a string)."""
+    doc = _properties_schema(f"{base}/ogc/collections/{v.layer.id}/schema", v, english)
+    doc["properties"] = {
+        "id": {"title": "ID", "type": "integer", "x-ogc-role": "id", "readOnly": True},
+        **doc["properties"],
+    }
+    return doc
+
+
+def feature_schema(base: str, v: fq.View, english: bool) -> dict[str, Any]:
+    """The same properties as the JSON Schema of one GeoJSON feature of the collection."""
+    logical = schema(base, v, english)
+    geometry = logical["properties"].pop(fq.GEOMETRY)
+    feature_id = logical["properties"].pop("id")
+    return {
+        "$schema": logical["$schema"],
+        "$id": f"{base}/ogc/collections/{v.layer.id}/feature-schema",
+        "title": logical["title"],
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {key: val for key, val in feature_id.items() if key != "x-ogc-role"},
+            "geometry": {**geometry, "type": ["object", "null"]},
+            "properties": {"type": "object", "properties": logical["properties"]},
+        },
+    }
+
+
+def _properties_schema(url: str, v: fq.View, english: bool) -> dict[str, Any]:
     layer = v.layer
     props: dict[str, Any] = {
         fq.GEOMETRY: {
@@ -193,7 +238,7 @@ def queryables(base: str, v: fq.View, english: bool) -> dict[str, Any]:
         props[f.name] = schema
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"{base}/ogc/collections/{layer.id}/queryables",
+        "$id": url,
         "type": "object",
         "title": layer.title_en if english else layer.title_ja,
         "properties": props,

@@ -155,7 +155,10 @@ def item(feature: Mapping[str, Any], title: str) -> HTMLResponse:
     return _html(page(f"{title} {feature.get('id')}", "Feature", body))
 
 
-def queryables(doc: Mapping[str, Any]) -> HTMLResponse:
+def queryables(
+    doc: Mapping[str, Any], what: tuple[str, str] = ("検索できる項目", "Queryables")
+) -> HTMLResponse:
+    """A JSON Schema's properties as a table: the queryables, or (``what``) the schema."""
     rows = "\n".join(
         f'<tr><th scope="row"><code>{escape(name)}</code></th>'
         f"<td>{escape(str(s.get('description', '')))}</td>"
@@ -163,9 +166,9 @@ def queryables(doc: Mapping[str, Any]) -> HTMLResponse:
         for name, s in doc["properties"].items()
     )
     table = (
-        "<table>\n<caption>検索できる項目 / Queryables</caption>\n"
+        f"<table>\n<caption>{what[0]} / {what[1]}</caption>\n"
         '<thead><tr><th scope="col">項目 / Name</th><th scope="col">説明 / Description</th>'
         '<th scope="col">型 / Type</th></tr></thead>\n'
         f"<tbody>\n{rows}\n</tbody>\n</table>"
     )
-    return _html(page(f"{doc['title']}の検索項目", "Queryables", table))
+    return _html(page(f"{doc['title']}の{what[0]}", what[1], table))

@@ -158,6 +158,14 @@ def document(base: str, views: list[fq.View], crs: list[str]) -> dict[str, Any]:
         paths[f"/collections/{name}/queryables"] = _get(
             f"{v.layer.title_ja}の検索項目 / {v.layer.title_en}: queryables", docs.SCHEMA_JSON, [F]
         )
+        paths[f"/collections/{name}/schema"] = _get(
+            f"{v.layer.title_ja}のスキーマ / {v.layer.title_en}: schema", docs.SCHEMA_JSON, [F]
+        )
+        paths[f"/collections/{name}/feature-schema"] = _get(
+            f"{v.layer.title_ja}の GeoJSON 地物のスキーマ / {v.layer.title_en}: feature schema",
+            docs.SCHEMA_JSON,
+            [F],
+        )
     document = {
         "openapi": "3.0.3",
         "info": {

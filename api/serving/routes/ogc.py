@@ -149,6 +149,33 @@ def collection(
     return html.collection(doc) if wants_html(request) else _json(doc)
 
 
+@router.get("/collections/{collectionId}/schema", summary="地物のスキーマ / schema of the features")
+def schema(
+    request: Request, collection_id: CollectionId, auth: Authorized = permit(Action.public_read)
+) -> Response:
+    check_parameters(request, {"f"}, others_ignored=True)
+    meta, _ = _state()
+    v = _published_view(auth.actor, meta, collection_id)
+    doc = docs.schema(public_base(request), v, english(request))
+    if wants_html(request):
+        return html.queryables(doc, ("スキーマ", "Schema"))
+    return _json(doc, docs.SCHEMA_JSON)
+
+
+@router.get(
+    "/collections/{collectionId}/feature-schema",
+    summary="GeoJSON 地物のスキーマ / schema of one GeoJSON feature",
+)
+def feature_schema(
+    request: Request, collection_id: CollectionId, auth: Authorized = permit(Action.public_read)
+) -> Response:
+    check_parameters(request, {"f"}, others_ignored=True)
+    meta, _ = _state()
+    v = _published_view(auth.actor, meta, collection_id)
+    doc = docs.feature_schema(public_base(request), v, english(request))
+    return _json(doc, docs.SCHEMA_JSON)
+
+
 @router.get("/collections/{collectionId}/queryables", summary="検索できる項目 / queryables")
 def queryables(
     request: Request, collection_id: CollectionId, auth: Authorized = permit(Action.public_read)
