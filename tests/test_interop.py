@@ -99,3 +99,20 @@ def test_every_collection_publishes_its_schema(demo_url: str) -> None:
         feature = client.get(feature_url).json()
         inner = feature["properties"]["properties"]["properties"]
         assert inner == {k: v for k, v in props.items() if k not in ("geometry", "id")}
+
+
+def test_the_credit_the_licence_asks_for_reaches_every_output(demo_url: str) -> None:
+    """PDL1.0 asks for 「出典：焼津市」, and the accident data for 警察庁 as well."""
+    client = new_client()
+    hazard = client.get("/ogc/collections/hazard").json()
+    assert hazard["attribution"].startswith("出典：焼津市")
+    assert "警察庁" in hazard["attribution"]
+    assert client.get("/ogc/collections/facility").json()["attribution"] == "出典：焼津市"
+    page = client.get("/ogc/collections/hazard", params={"f": "html"})
+    assert "出典：焼津市" in page.text
+    tilejson = client.get("/tiles/hazard,facility/tilejson.json").json()
+    # One 出典 naming each source once.
+    assert tilejson["attribution"].startswith("出典：焼津市、警察庁 交通事故統計オープンデータ")
+    assert tilejson["attribution"].count("焼津市、") == 1
+    style = client.get("/tiles/style.json").json()
+    assert "出典：焼津市" in style["sources"]["machimap"]["attribution"]

@@ -65,15 +65,22 @@ def tilejson(
                 "fields": {f.name: _field_description(f) for f in layer.public_fields},
             }
         )
-        if about.attribution and f"出典：{about.attribution}" not in sources:
-            sources.append(f"出典：{about.attribution}")
+        # One 出典 naming each source once, in the order the layers come.
+        for name in (about.attribution or "").split("、"):
+            if name.strip() and name.strip() not in sources:
+                sources.append(name.strip())
         if about.licence and about.licence not in licences:
             licences.append(about.licence)
     return {
         "tilejson": "3.0.0",
         "name": "、".join(titles),
         "description": "machimap の地図レイヤ / machimap map layers",
-        "attribution": " / ".join([*sources, *(f"ライセンス：{lic}" for lic in licences)]),
+        "attribution": " / ".join(
+            [
+                *([f"出典：{'、'.join(sources)}"] if sources else []),
+                *(f"ライセンス：{lic}" for lic in licences),
+            ]
+        ),
         "scheme": "xyz",
         "tiles": [tiles_url(base_url, layers)],
         "minzoom": 0,

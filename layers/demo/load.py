@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import psycopg
 from sqlalchemy import text
 
 from layers.city.identity import get_city, set_city
@@ -30,6 +32,13 @@ CITY = {
 }
 
 
+# The credits the data's licence asks for (PDL1.0; data/yaizu/README.md), by layer. The
+# safety map's features are the city's school routes and 子どもを守る家 (synthetic.py).
+YAIZU = "焼津市"
+NPA_ACCIDENTS = "警察庁 交通事故統計オープンデータ（焼津市加工）"
+EXTRA_CREDITS = {"safety_map_feature": (YAIZU,)}
+
+
 @dataclass(frozen=True)
 class Step:
     layer: str
@@ -39,6 +48,7 @@ class Step:
     # SQL that is true once this step's rows are in, for files without IDs to upsert on.
     done_when: str = ""
     source: str | None = None
+    credits: tuple[str, ...] = (YAIZU,)
 
 
 def _source_done(table: str, column: str, source: str) -> str:
@@ -81,6 +91,7 @@ STEPS: tuple[Step, ...] = (
         {"kind": "traffic_accident", "source": "open_data"},
         {"事故類型区分": "title"},
         _source_done("hazard", "source_dataset", "traffic_accidents_2022"),
+        credits=(YAIZU, NPA_ACCIDENTS),
     ),
     Step(
         "hazard",
@@ -136,6 +147,24 @@ def load_demo(url: str) -> Iterator[str]:
             yield f"{step.file}: {result.loaded} → {step.layer}"
         with psycopg_connect(url) as conn:
             yield from synthetic.generate(conn, DATA, url)
+            yield from _credit(conn)
             conn.commit()
     finally:
         engine.dispose()
+
+
+CREDIT = """UPDATE layer_metadata SET attribution = %(attribution)s
+WHERE layer_id = %(layer)s AND attribution IS NULL"""
+
+
+def _credit(conn: psycopg.Connection[Any]) -> Iterator[str]:
+    """Each layer's attribution from the datasets loaded into it, where nobody has set one:
+    TileJSON, the style, the map and the OGC collections show it after 「出典：」."""
+    credits: dict[str, list[str]] = {layer: list(c) for layer, c in EXTRA_CREDITS.items()}
+    for step in STEPS:
+        for credit in step.credits:
+            if credit not in credits.setdefault(step.layer, []):
+                credits[step.layer].append(credit)
+    for layer, names in credits.items():
+        conn.execute(CREDIT, {"attribution": "、".join(names), "layer": layer})
+    yield "credits: " + ", ".join(sorted(credits))

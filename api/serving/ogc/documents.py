@@ -118,6 +118,7 @@ def collection(
     url = f"{base}/ogc/collections/{layer.id}"
     description = (meta.description if meta else None) or layer.description
     licence = (meta.licence if meta else None) or layer.licence
+    attribution = (meta.attribution if meta else None) or layer.attribution
     other_title = _title(v, meta, not english)
     links = [
         link(url, "self", JSON),
@@ -138,6 +139,8 @@ def collection(
         "crs": [c.uri for c in crs],
         "storageCrs": STORAGE_CRS,
         "license": licence,
+        # 出典: what the licence asks anyone showing the data to credit (as TileJSON says it).
+        **({"attribution": f"出典：{attribution}"} if attribution else {}),
         "links": links,
     }
     spatial: dict[str, Any] = {}

@@ -83,6 +83,8 @@ def collection(doc: Mapping[str, Any]) -> HTMLResponse:
         start, end = extent["temporal"]["interval"][0]
         parts.append(f"<dt>期間 / Time</dt><dd>{escape(str(start))} – {escape(str(end))}</dd>")
     parts.append(f"<dt>ライセンス / Licence</dt><dd>{escape(str(doc.get('license', '')))}</dd>")
+    if doc.get("attribution"):
+        parts.append(f"<dt>出典 / Credit</dt><dd>{escape(str(doc['attribution']))}</dd>")
     crs = "".join(f"<li><code>{escape(c)}</code></li>" for c in doc["crs"])
     parts.append(f"<dt>座標参照系 / CRS</dt><dd><ul>{crs}</ul></dd></dl>")
     parts.append(_links(doc["links"]))
