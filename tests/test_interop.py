@@ -116,3 +116,25 @@ def test_the_credit_the_licence_asks_for_reaches_every_output(demo_url: str) -> 
     assert tilejson["attribution"].count("焼津市、") == 1
     style = client.get("/tiles/style.json").json()
     assert "出典：焼津市" in style["sources"]["machimap"]["attribution"]
+
+
+def test_ogc_pages_speak_one_language_and_japan_time(demo_url: str) -> None:
+    client = new_client()
+    html = {"Accept": "text/html"}
+    english = client.get(
+        "/ogc/collections/report/items", headers={**html, "Accept-Language": "en-GB,en"}
+    )
+    assert english.status_code == 200
+    assert '<html lang="en">' in english.text and english.headers["content-language"] == "en"
+    assert "の一覧" not in english.text and "Resident reports: features" in english.text
+    same = client.get("/ogc/collections/report/items", params={"lang": "en"}, headers=html)
+    assert '<html lang="en">' in same.text
+    japanese = client.get("/ogc/collections/report/items", headers=html)
+    assert '<html lang="ja">' in japanese.text and "Features" not in japanese.text
+    # Times as a resident reads them: Japan time, with the offset said.
+    times = re.findall(r'<time datetime="([^"]+)">([^<]+)</time>', japanese.text)
+    assert times, japanese.text[:500]
+    for machine, shown in times:
+        assert shown.endswith("(+09:00)"), (machine, shown)
+    collection = client.get("/ogc/collections/report", params={"lang": "en"}, headers=html)
+    assert '<html lang="en">' in collection.text and "Licence" in collection.text

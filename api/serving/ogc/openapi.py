@@ -24,6 +24,11 @@ def _query(name: str, description: str, schema: dict[str, Any], **extra: Any) ->
 
 
 F = _query("f", "出力形式 / response format", {"type": "string", "enum": ["json", "html"]})
+LANG = _query(
+    "lang",
+    "名称と HTML の言語 / language of titles and pages",
+    {"type": "string", "enum": ["ja", "en"]},
+)
 
 
 def _items_parameters(crs: list[str], fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -85,6 +90,7 @@ def _items_parameters(crs: list[str], fields: list[dict[str, Any]]) -> list[dict
         ),
         _query("filter-crs", "条件式の座標参照系 / CRS of filter geometries", uri),
         F,
+        LANG,
         *fields,
     ]
 
@@ -153,7 +159,7 @@ def document(base: str, views: list[fq.View], crs: list[str]) -> dict[str, Any]:
         paths[f"/collections/{name}/items/{{featureId}}"] = _get(
             f"{v.layer.title_ja}の地物 / {v.layer.title_en}: one feature",
             docs.GEOJSON,
-            [feature_id, item_crs, F],
+            [feature_id, item_crs, F, LANG],
         )
         paths[f"/collections/{name}/queryables"] = _get(
             f"{v.layer.title_ja}の検索項目 / {v.layer.title_en}: queryables", docs.SCHEMA_JSON, [F]

@@ -33,6 +33,7 @@ ITEMS_PARAMETERS = frozenset(
         "filter",
         "filter-lang",
         "filter-crs",
+        "lang",
     }
 )
 
@@ -58,7 +59,10 @@ def check_parameters(
 
 
 def english(request: Request) -> bool:
-    """Japanese unless the caller's first language is English."""
+    """Japanese unless ?lang=en, or the caller's first language is English."""
+    chosen = request.query_params.get("lang")
+    if chosen in ("ja", "en"):
+        return chosen == "en"
     first = request.headers.get("accept-language", "").split(",")[0].strip().lower()
     return first.startswith("en")
 

@@ -97,14 +97,14 @@ def landing(request: Request, auth: Authorized = permit(Action.public_read)) -> 
     check_parameters(request, {"f"}, others_ignored=True)
     _, city = _state()
     doc = docs.landing(public_base(request), city.name if city else None)
-    return html.landing(doc) if wants_html(request) else _json(doc)
+    return html.landing(doc, english(request)) if wants_html(request) else _json(doc)
 
 
 @router.get("/conformance", summary="適合クラス / conformance classes")
 def conformance(request: Request, auth: Authorized = permit(Action.public_read)) -> Response:
     check_parameters(request, {"f"}, others_ignored=True)
     doc = docs.conformance(public_base(request))
-    return html.conformance(doc) if wants_html(request) else _json(doc)
+    return html.conformance(doc, english(request)) if wants_html(request) else _json(doc)
 
 
 @router.get(
@@ -136,7 +136,7 @@ def collections(request: Request, auth: Authorized = permit(Action.public_read))
     meta, city = _state()
     items = [_collection_doc(request, v, meta, city) for v in _visible(auth.actor, meta)]
     doc = docs.collections(public_base(request), items)
-    return html.collections(doc) if wants_html(request) else _json(doc)
+    return html.collections(doc, english(request)) if wants_html(request) else _json(doc)
 
 
 @router.get("/collections/{collectionId}", summary="コレクション / one collection")
@@ -146,7 +146,7 @@ def collection(
     check_parameters(request, {"f"}, others_ignored=True)
     meta, city = _state()
     doc = _collection_doc(request, _published_view(auth.actor, meta, collection_id), meta, city)
-    return html.collection(doc) if wants_html(request) else _json(doc)
+    return html.collection(doc, english(request)) if wants_html(request) else _json(doc)
 
 
 @router.get("/collections/{collectionId}/schema", summary="地物のスキーマ / schema of the features")
@@ -158,7 +158,7 @@ def schema(
     v = _published_view(auth.actor, meta, collection_id)
     doc = docs.schema(public_base(request), v, english(request))
     if wants_html(request):
-        return html.queryables(doc, ("スキーマ", "Schema"))
+        return html.queryables(doc, english(request), ("スキーマ", "Schema"))
     return _json(doc, docs.SCHEMA_JSON)
 
 
@@ -184,7 +184,11 @@ def queryables(
     meta, _ = _state()
     v = _published_view(auth.actor, meta, collection_id)
     doc = docs.queryables(public_base(request), v, english(request))
-    return html.queryables(doc) if wants_html(request) else _json(doc, docs.SCHEMA_JSON)
+    return (
+        html.queryables(doc, english(request))
+        if wants_html(request)
+        else _json(doc, docs.SCHEMA_JSON)
+    )
 
 
 def _related(request: Request, v: fq.View) -> tuple[str, str]:
@@ -234,7 +238,7 @@ def items(
         raise _not_found(collection_id)
     if as_html:
         names = [f.name for f in q.output_fields]
-        return html.items(json.loads(body), _title(request, v), names)
+        return html.items(json.loads(body), _title(request, v), names, english(request))
     return Response(
         body, media_type=docs.GEOJSON, headers={"Content-Crs": f"<{q.crs.uri}>", **VARY}
     )
@@ -257,7 +261,7 @@ def item(
     auth: Authorized = permit(Action.public_read),
 ) -> Response:
     v = _view(collection_id, auth.actor)
-    check_parameters(request, {"f", "crs"})
+    check_parameters(request, {"f", "crs", "lang"})
     as_html = wants_html(request)
     crs = fq.CRS84
     if "crs" in request.query_params:
@@ -281,5 +285,5 @@ def item(
     if body is None:
         raise missing  # also when the caller may not see it: the same answer as missing
     if as_html:
-        return html.item(json.loads(body), _title(request, v))
+        return html.item(json.loads(body), _title(request, v), english(request))
     return Response(body, media_type=docs.GEOJSON, headers={"Content-Crs": f"<{crs.uri}>", **VARY})
