@@ -124,7 +124,7 @@ class Report(Entity, Base):
     )
 
     public_id: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)
-    tracking_token_hash: Mapped[str] = mapped_column(String(128), nullable=False)
+    tracking_token_hash: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
     category_id: Mapped[int] = mapped_column(
         BigInteger,
         ForeignKey("report_category.id", ondelete="RESTRICT"),
