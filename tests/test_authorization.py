@@ -184,6 +184,12 @@ EXPECTED: dict[str, Expect] = {
     "GET /ogc/collections/{collectionId}/queryables": Expect(
         ANYONE, params={"collectionId": "report"}
     ),
+    "GET /ogc/collections/{collectionId}/schema": Expect(
+        ANYONE, params={"collectionId": "report"}
+    ),
+    "GET /ogc/collections/{collectionId}/feature-schema": Expect(
+        ANYONE, params={"collectionId": "report"}
+    ),
     # report: the privacy test (tests/test_privacy.py) plants its canary in a public report.
     "GET /ogc/collections/{collectionId}/items": Expect(
         ANYONE, params={"collectionId": "report"}, query="limit=1000"
