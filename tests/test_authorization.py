@@ -184,9 +184,7 @@ EXPECTED: dict[str, Expect] = {
     "GET /ogc/collections/{collectionId}/queryables": Expect(
         ANYONE, params={"collectionId": "report"}
     ),
-    "GET /ogc/collections/{collectionId}/schema": Expect(
-        ANYONE, params={"collectionId": "report"}
-    ),
+    "GET /ogc/collections/{collectionId}/schema": Expect(ANYONE, params={"collectionId": "report"}),
     "GET /ogc/collections/{collectionId}/feature-schema": Expect(
         ANYONE, params={"collectionId": "report"}
     ),
