@@ -47,14 +47,7 @@ from layers.store.db import libpq_url
 from layers.store.embedded import EmbeddedCluster
 from tests.conftest import ROOT
 from tests.test_restarts import _free_port
-from tests.test_workers import (
-    NGINX_CONF,
-    Instance,
-    Process,
-    _nginx_main_conf,
-    _serve_command,
-    render,
-)
+from tests.test_workers import Instance, Process, _serve_command, start_nginx
 
 CLIENTS = 6
 WARMUP_S = 0.5
@@ -120,32 +113,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         started.append(server)
         server.wait_ready()
 
-        nginx_port = _free_port()
-        site = tmp / "machimap.conf"
         # Both upstream lines name the one instance: its two workers share the port.
-        upstream = f"127.0.0.1:{port}"
-        site.write_text(
-            render(
-                NGINX_CONF.read_text(),
-                {
-                    "MACHIMAP_LISTEN": f"127.0.0.1:{nginx_port}",
-                    "MACHIMAP_UPSTREAM_1": upstream,
-                    "MACHIMAP_UPSTREAM_2": upstream,
-                    "MACHIMAP_CACHE_DIR": str(tmp / "cache"),
-                    "MACHIMAP_LOG_DIR": str(tmp / "logs"),
-                },
-            )
-        )
-        (tmp / "nginx.conf").write_text(_nginx_main_conf(tmp, site))
-        nginx = Process(
-            [
-                *("nginx", "-p", str(tmp), "-c", str(tmp / "nginx.conf")),
-                *("-e", str(tmp / "logs" / "error.log")),
-            ],
-            {"PATH": os.environ.get("PATH", "")},
-            tmp / "nginx.out",
-        )
-        nginx.start()
+        nginx, nginx_port = start_nginx(tmp, port, port)
         started.append(nginx)
         yield Service(cluster, url, server, nginx, nginx_port, tmp / "media", city)
     finally:

@@ -236,6 +236,36 @@ http {{
 """
 
 
+def start_nginx(tmp: Path, upstream_1: int, upstream_2: int) -> tuple[Process, int]:
+    """nginx with deploy/nginx/machimap.conf as shipped, in front of two ports of
+    loopback, on a free port of its own; all its files under tmp."""
+    port = _free_port()
+    site = tmp / "machimap.conf"
+    site.write_text(
+        render(
+            NGINX_CONF.read_text(),
+            {
+                "MACHIMAP_LISTEN": f"127.0.0.1:{port}",
+                "MACHIMAP_UPSTREAM_1": f"127.0.0.1:{upstream_1}",
+                "MACHIMAP_UPSTREAM_2": f"127.0.0.1:{upstream_2}",
+                "MACHIMAP_CACHE_DIR": str(tmp / "cache"),
+                "MACHIMAP_LOG_DIR": str(tmp / "logs"),
+            },
+        )
+    )
+    (tmp / "nginx.conf").write_text(_nginx_main_conf(tmp, site))
+    nginx = Process(
+        [
+            *("nginx", "-p", str(tmp), "-c", str(tmp / "nginx.conf")),
+            *("-e", str(tmp / "logs" / "error.log")),
+        ],
+        {"PATH": os.environ.get("PATH", "")},
+        tmp / "nginx.out",
+    )
+    nginx.start()
+    return nginx, port
+
+
 def _start_redis(tmp: Path) -> tuple[Process, int]:
     port = _free_port()
     redis = Process(
@@ -302,30 +332,7 @@ def stack(
         for worker in workers:
             worker.wait_ready()
 
-        nginx_port = _free_port()
-        site = tmp / "machimap.conf"
-        site.write_text(
-            render(
-                NGINX_CONF.read_text(),
-                {
-                    "MACHIMAP_LISTEN": f"127.0.0.1:{nginx_port}",
-                    "MACHIMAP_UPSTREAM_1": f"127.0.0.1:{workers[0].port}",
-                    "MACHIMAP_UPSTREAM_2": f"127.0.0.1:{workers[1].port}",
-                    "MACHIMAP_CACHE_DIR": str(tmp / "cache"),
-                    "MACHIMAP_LOG_DIR": str(tmp / "logs"),
-                },
-            )
-        )
-        (tmp / "nginx.conf").write_text(_nginx_main_conf(tmp, site))
-        nginx = Process(
-            [
-                *("nginx", "-p", str(tmp), "-c", str(tmp / "nginx.conf")),
-                *("-e", str(tmp / "logs" / "error.log")),
-            ],
-            {"PATH": os.environ.get("PATH", "")},
-            tmp / "nginx.out",
-        )
-        nginx.start()
+        nginx, nginx_port = start_nginx(tmp, workers[0].port, workers[1].port)
         started.append(nginx)
         stack = Stack(url, env, workers, nginx, nginx_port, tmp, processes=started)
         live = lambda: stack.get("/health/live").status_code == 200  # noqa: E731

@@ -8,6 +8,7 @@ sortable, in any format. Items pages are built by one SQL statement
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
@@ -153,13 +154,7 @@ def collection(
 def schema(
     request: Request, collection_id: CollectionId, auth: Authorized = permit(Action.public_read)
 ) -> Response:
-    check_parameters(request, {"f"}, others_ignored=True)
-    meta, _ = _state()
-    v = _published_view(auth.actor, meta, collection_id)
-    doc = docs.schema(public_base(request), v, english(request))
-    if wants_html(request):
-        return html.queryables(doc, english(request), ("スキーマ", "Schema"))
-    return _json(doc, docs.SCHEMA_JSON)
+    return _schema_answer(request, collection_id, auth, docs.schema, ("スキーマ", "Schema"))
 
 
 @router.get(
@@ -169,26 +164,35 @@ def schema(
 def feature_schema(
     request: Request, collection_id: CollectionId, auth: Authorized = permit(Action.public_read)
 ) -> Response:
-    check_parameters(request, {"f"}, others_ignored=True)
-    meta, _ = _state()
-    v = _published_view(auth.actor, meta, collection_id)
-    doc = docs.feature_schema(public_base(request), v, english(request))
-    return _json(doc, docs.SCHEMA_JSON)
+    return _schema_answer(request, collection_id, auth, docs.feature_schema, None)
 
 
 @router.get("/collections/{collectionId}/queryables", summary="検索できる項目 / queryables")
 def queryables(
     request: Request, collection_id: CollectionId, auth: Authorized = permit(Action.public_read)
 ) -> Response:
+    return _schema_answer(
+        request, collection_id, auth, docs.queryables, ("検索できる項目", "Queryables")
+    )
+
+
+def _schema_answer(
+    request: Request,
+    collection_id: str,
+    auth: Authorized,
+    build: Callable[[str, fq.View, bool], dict[str, Any]],
+    page_title: tuple[str, str] | None,
+) -> Response:
+    """A JSON Schema of a collection (queryables, schema, feature schema); as a table for
+    a browser where there is a page (page_title), as application/schema+json otherwise."""
     check_parameters(request, {"f"}, others_ignored=True)
     meta, _ = _state()
     v = _published_view(auth.actor, meta, collection_id)
-    doc = docs.queryables(public_base(request), v, english(request))
-    return (
-        html.queryables(doc, english(request))
-        if wants_html(request)
-        else _json(doc, docs.SCHEMA_JSON)
-    )
+    en = english(request)
+    doc = build(public_base(request), v, en)
+    if page_title is not None and wants_html(request):
+        return html.queryables(doc, en, page_title)
+    return _json(doc, docs.SCHEMA_JSON)
 
 
 def _related(request: Request, v: fq.View) -> tuple[str, str]:
