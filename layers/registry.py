@@ -60,6 +60,35 @@ class Field:
 
 
 @dataclass(frozen=True)
+class GeometryPart:
+    """The rows of a mixed-geometry layer that a GIS client can open as one collection.
+
+    GDAL, QGIS and Shapefile take one geometry type per layer (from the first page when not
+    told): a layer holding points and lines is published as ``<layer>_points`` and
+    ``<layer>_lines``, each declaring its type. The combined layer stays for the vector
+    tiles and the web map, which draw mixed geometries."""
+
+    suffix: str
+    geometry_type: str  # what every feature of the part is (lines and areas made Multi)
+    stored: tuple[str, ...]  # ST_GeometryType values of the rows it takes
+    title_ja: str
+    title_en: str
+
+    @property
+    def multi(self) -> bool:
+        return self.geometry_type.startswith("Multi")
+
+
+POINTS = GeometryPart("points", "Point", ("ST_Point",), "地点", "points")
+LINES = GeometryPart(
+    "lines", "MultiLineString", ("ST_LineString", "ST_MultiLineString"), "線", "lines"
+)
+AREAS = GeometryPart("areas", "MultiPolygon", ("ST_Polygon", "ST_MultiPolygon"), "区域", "areas")
+# What a POINT_LINE_AREA column (layers/store/base.py) can hold, part by part.
+POINT_LINE_AREA_PARTS = (POINTS, LINES, AREAS)
+
+
+@dataclass(frozen=True)
 class Layer:
     id: str
     title_ja: str
@@ -68,6 +97,8 @@ class Layer:
     model: type[Base]
     geometry_type: str  # OGC/GeoJSON name: Point, MultiPolygon, Geometry (mixed) ...
     fields: tuple[Field, ...]
+    # A mixed ("Geometry") layer's collections for GIS clients, one per geometry type.
+    parts: tuple[GeometryPart, ...] = ()
     access: Access = "public"
     # SQL condition on the table (alias-free) selecting rows anonymous users may see.
     public_filter: str | None = None
@@ -284,6 +315,7 @@ LAYERS: tuple[Layer, ...] = (
         description="道路の損傷・水辺・防犯灯の故障・交通事故地点・アンダーパスなどの危険箇所。",
         model=Hazard,
         geometry_type="Geometry",
+        parts=POINT_LINE_AREA_PARTS,
         fields=HAZARD_FIELDS,
         style={"color": "#d55e00", "symbol": "triangle"},
         # The most severe unresolved hazards first, then the most recently seen.
@@ -301,6 +333,7 @@ LAYERS: tuple[Layer, ...] = (
         description="市民からの通報のうち、確認・公開されたもの。",
         model=Report,
         geometry_type="Geometry",
+        parts=POINT_LINE_AREA_PARTS,
         fields=(
             Field("public_id", "string", "受付番号", "Reference", importable=False),
             # The map draws each category with its own symbol (GET /api/report-categories
@@ -336,6 +369,7 @@ LAYERS: tuple[Layer, ...] = (
         description="地域安全マップ・防犯マップの地点（入りやすい・見えにくい場所、子どもを守る家、通学路）。",
         model=SafetyMapFeature,
         geometry_type="Geometry",
+        parts=POINT_LINE_AREA_PARTS,
         fields=(
             Field("safety_map_id", "integer", "マップ", "Map", required=True),
             Field("kind", "string", "種別", "Kind", required=True, choices=SafetyFeatureKind),
@@ -382,6 +416,8 @@ _BY_ID = {layer.id: layer for layer in LAYERS}
 for _layer in LAYERS:  # a typo here would silently disable datetime filtering
     if _layer.temporal_field is not None:
         assert _layer.field(_layer.temporal_field).type == "datetime", _layer.id
+    # A client must never open a collection of mixed geometry (issue 14).
+    assert (_layer.geometry_type == "Geometry") == bool(_layer.parts), _layer.id
 
 
 def get_layer(layer_id: str) -> Layer:

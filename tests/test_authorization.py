@@ -69,6 +69,14 @@ EXPECTED: dict[str, Expect] = {
     "GET /api/layers": Expect(ANYONE),
     "GET /api/places": Expect(ANYONE, query="q=焼津"),
     "GET /api/layers/{layer_id}": Expect(ANYONE),
+    # The layers as the web map draws them (points, lines and areas together); report: the
+    # privacy test plants its canary in a public report.
+    "GET /api/layers/{layer_id}/features": Expect(
+        ANYONE, params={"layer_id": "report"}, query="limit=1000"
+    ),
+    "GET /api/layers/{layer_id}/features/{feature_id}": Expect(
+        ANYONE, params={"feature_id": "hazard_id"}
+    ),
     "GET /api/departments": Expect(ANYONE),
     # Sign-in and e-mail link flows are open to anyone (they carry their own secret).
     "GET /auth/session": Expect(ANYONE),
@@ -180,20 +188,22 @@ EXPECTED: dict[str, Expect] = {
     "GET /ogc/conformance": Expect(ANYONE),
     "GET /ogc/api": Expect(ANYONE),
     "GET /ogc/collections": Expect(ANYONE),
-    "GET /ogc/collections/{collectionId}": Expect(ANYONE, params={"collectionId": "hazard"}),
+    "GET /ogc/collections/{collectionId}": Expect(ANYONE, params={"collectionId": "hazard_points"}),
     "GET /ogc/collections/{collectionId}/queryables": Expect(
-        ANYONE, params={"collectionId": "report"}
+        ANYONE, params={"collectionId": "report_points"}
     ),
-    "GET /ogc/collections/{collectionId}/schema": Expect(ANYONE, params={"collectionId": "report"}),
+    "GET /ogc/collections/{collectionId}/schema": Expect(
+        ANYONE, params={"collectionId": "report_points"}
+    ),
     "GET /ogc/collections/{collectionId}/feature-schema": Expect(
-        ANYONE, params={"collectionId": "report"}
+        ANYONE, params={"collectionId": "report_points"}
     ),
     # report: the privacy test (tests/test_privacy.py) plants its canary in a public report.
     "GET /ogc/collections/{collectionId}/items": Expect(
-        ANYONE, params={"collectionId": "report"}, query="limit=1000"
+        ANYONE, params={"collectionId": "report_points"}, query="limit=1000"
     ),
     "GET /ogc/collections/{collectionId}/items/{featureId}": Expect(
-        ANYONE, params={"collectionId": "hazard", "featureId": "hazard_id"}
+        ANYONE, params={"collectionId": "hazard_points", "featureId": "hazard_id"}
     ),
     # Report figures: response times for staff; sensitive categories as public area counts.
     "GET /api/triage/figures": Expect(STAFF, query="since=2026-01-01"),

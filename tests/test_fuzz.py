@@ -30,6 +30,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from layers.policy import ANONYMOUS
+from layers.serving.features import collection_views
 from layers.store.db import make_engine
 from layers.store.embedded import EmbeddedCluster
 from tests.conftest import DEMO_TEMPLATE, ROOT, _drop, _recreate
@@ -142,6 +144,8 @@ def _dictionaries(owner_url: str, tracking: list[str]) -> dict[str, list[Any]]:
             " UNION ALL (SELECT id FROM safety_map_feature ORDER BY id LIMIT 5)"
         ),
         "layer_ids": column("SELECT layer_id FROM layer_metadata ORDER BY layer_id"),
+        # The OGC API's collections: a mixed layer's geometry parts (hazard_points ...).
+        "collection_ids": [v.id for v in collection_views(ANONYMOUS)],
         "statuses": ["submitted", "accepted", "in_progress", "resolved", "rejected"],
         "tracking_tokens": tracking,
         "lons": [LON, 138.2711674, 138.3236],
@@ -171,7 +175,7 @@ BINDINGS = {
     "path.feature_id": "feature_ids",
     "path.featureId": "feature_ids",
     "path.layer_id": "layer_ids",
-    "path.collectionId": "layer_ids",
+    "path.collectionId": "collection_ids",
     "path.layers": "layer_lists",
     "path.token": "tracking_tokens",
     "path.z": "zooms",

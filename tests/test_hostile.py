@@ -76,10 +76,12 @@ def test_digits_int_cannot_read_and_numbers_beyond_bigint(demo_url: str) -> None
     _refused(client.get("/api/reports/areas", params={"cell": "\u00b3"}))
     _refused(client.get("/api/groups", params={"offset": "9223372036854775808"}))
     _refused(client.get("/api/groups", params={"district_id": "99999999999999999999"}))
-    _refused(client.get("/ogc/collections/hazard/items", params={"offset": str(2**63)}))
-    assert client.get("/ogc/collections/hazard/items/99999999999999999999").status_code == 404
-    assert client.get("/ogc/collections/hazard/items/%C2%B3").status_code == 404
-    _refused(client.get("/ogc/collections/hazard/items", params={"id": str(2**70)}))
+    _refused(client.get("/ogc/collections/hazard_points/items", params={"offset": str(2**63)}))
+    assert (
+        client.get("/ogc/collections/hazard_points/items/99999999999999999999").status_code == 404
+    )
+    assert client.get("/ogc/collections/hazard_points/items/%C2%B3").status_code == 404
+    _refused(client.get("/ogc/collections/hazard_points/items", params={"id": str(2**70)}))
     _refused(client.get("/api/layers/hazard/features/99999999999999999999/records"))
     staff = signed_in(make_person("road@example.jp", "staff", department="road"))
     _refused(staff.get("/api/triage/reports", params={"district": str(2**64)}))
@@ -103,7 +105,7 @@ def test_deep_json_and_deep_filters(demo_url: str) -> None:
     body = json.dumps({"name": "会", "kind": "other"})[:-1] + f', "x": {_nested(1000)}}}'
     _refused(staff.post("/api/groups", content=body, headers={"content-type": "application/json"}))
     nots = "NOT " * 2000 + "severity > 2"
-    _refused(client.get("/ogc/collections/hazard/items", params={"filter": nots}))
+    _refused(client.get("/ogc/collections/hazard_points/items", params={"filter": nots}))
     # Nesting that data really has is fine: a multipolygon is four levels deep.
     fine = client.post("/api/reports", json={**form(), "description": "[[[[x]]]]"})
     assert fine.status_code == 201, fine.text

@@ -72,7 +72,7 @@ def test_head_where_there_is_no_get_is_405_naming_what_is(demo_url: str) -> None
 
 def test_the_storage_crs_is_crs84(demo_url: str) -> None:
     """Stored longitude first: a client taking EPSG:4326 literally would swap the axes."""
-    collection = new_client().get("/ogc/collections/hazard").json()
+    collection = new_client().get("/ogc/collections/hazard_points").json()
     assert collection["storageCrs"] == CRS84
     assert CRS84 in collection["crs"]
 
@@ -90,9 +90,11 @@ def test_every_collection_publishes_its_schema(demo_url: str) -> None:
         schema = client.get(schema_url)
         assert schema.headers["content-type"].startswith(SCHEMA_JSON)
         props = schema.json()["properties"]
-        layer = get_layer(collection["id"])
+        layer = get_layer(
+            collection["id"].removesuffix("_points").removesuffix("_lines").removesuffix("_areas")
+        )
         assert props["geometry"]["x-ogc-role"] == "primary-geometry"
-        assert props["geometry"]["format"].startswith("geometry-")
+        assert props["geometry"]["format"] == f"geometry-{collection['geometryType'].lower()}"
         assert props["id"]["x-ogc-role"] == "id"
         for f in layer.public_fields:
             assert props[f.name]["title"] and props[f.name]["type"], (layer.id, f.name)
@@ -104,11 +106,11 @@ def test_every_collection_publishes_its_schema(demo_url: str) -> None:
 def test_the_credit_the_licence_asks_for_reaches_every_output(demo_url: str) -> None:
     """PDL1.0 asks for 「出典：焼津市」, and the accident data for 警察庁 as well."""
     client = new_client()
-    hazard = client.get("/ogc/collections/hazard").json()
+    hazard = client.get("/ogc/collections/hazard_points").json()
     assert hazard["attribution"].startswith("出典：焼津市")
     assert "警察庁" in hazard["attribution"]
     assert client.get("/ogc/collections/facility").json()["attribution"] == "出典：焼津市"
-    page = client.get("/ogc/collections/hazard", params={"f": "html"})
+    page = client.get("/ogc/collections/hazard_points", params={"f": "html"})
     assert "出典：焼津市" in page.text
     tilejson = client.get("/tiles/hazard,facility/tilejson.json").json()
     # One 出典 naming each source once.
@@ -122,19 +124,19 @@ def test_ogc_pages_speak_one_language_and_japan_time(demo_url: str) -> None:
     client = new_client()
     html = {"Accept": "text/html"}
     english = client.get(
-        "/ogc/collections/report/items", headers={**html, "Accept-Language": "en-GB,en"}
+        "/ogc/collections/report_points/items", headers={**html, "Accept-Language": "en-GB,en"}
     )
     assert english.status_code == 200
     assert '<html lang="en">' in english.text and english.headers["content-language"] == "en"
-    assert "の一覧" not in english.text and "Resident reports: features" in english.text
-    same = client.get("/ogc/collections/report/items", params={"lang": "en"}, headers=html)
+    assert "の一覧" not in english.text and "Resident reports (points): features" in english.text
+    same = client.get("/ogc/collections/report_points/items", params={"lang": "en"}, headers=html)
     assert '<html lang="en">' in same.text
-    japanese = client.get("/ogc/collections/report/items", headers=html)
+    japanese = client.get("/ogc/collections/report_points/items", headers=html)
     assert '<html lang="ja">' in japanese.text and "Features" not in japanese.text
     # Times as a resident reads them: Japan time, with the offset said.
     times = re.findall(r'<time datetime="([^"]+)">([^<]+)</time>', japanese.text)
     assert times, japanese.text[:500]
     for machine, shown in times:
         assert shown.endswith("(+09:00)"), (machine, shown)
-    collection = client.get("/ogc/collections/report", params={"lang": "en"}, headers=html)
+    collection = client.get("/ogc/collections/report_points", params={"lang": "en"}, headers=html)
     assert '<html lang="en">' in collection.text and "Licence" in collection.text

@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
+import httpx
 import pytest
 import uvicorn
 
-from layers.registry import get_layer
+from layers.registry import POINT_LINE_AREA_PARTS, GeometryPart, get_layer
 from tests.conftest import sql_value
 
 pytestmark = pytest.mark.skipif(
@@ -24,14 +25,18 @@ pytestmark = pytest.mark.skipif(
     reason="GDAL command-line tools (ogrinfo, ogr2ogr; Debian gdal-bin) are not installed",
 )
 
-PUBLIC_LAYERS = (
-    "district",
-    "school_district",
-    "facility",
-    "hazard",
-    "report",
-    "safety_map_feature",
-)
+# Every collection an anonymous GIS client opens: its layer, and its geometry part when
+# the layer mixes points, lines and areas (no patrol: only its group sees it).
+COLLECTIONS: dict[str, tuple[str, GeometryPart | None]] = {
+    "district": ("district", None),
+    "school_district": ("school_district", None),
+    "facility": ("facility", None),
+    **{
+        f"{layer}_{part.suffix}": (layer, part)
+        for layer in ("hazard", "report", "safety_map_feature")
+        for part in POINT_LINE_AREA_PARTS
+    },
+}
 
 
 def _free_port() -> int:
@@ -81,9 +86,14 @@ def _gdal_run(*args: str, debug: bool = False) -> subprocess.CompletedProcess[st
     return done
 
 
-def _public_count(url: str, layer_id: str) -> int:
+def _public_count(url: str, collection: str) -> int:
+    layer_id, part = COLLECTIONS[collection]
     layer = get_layer(layer_id)
-    where = f" WHERE {layer.public_filter}" if layer.public_filter else ""
+    conditions = [f"({layer.public_filter})"] if layer.public_filter else []
+    if part is not None:
+        kinds = ", ".join(f"'{k}'" for k in part.stored)
+        conditions.append(f"ST_GeometryType(geom) IN ({kinds})")
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     return int(sql_value(url, f'SELECT count(*) FROM "{layer.table}"{where}'))
 
 
@@ -98,11 +108,12 @@ def test_ogrinfo_lists_every_public_layer_with_counts_and_fields(
 ) -> None:
     out = _gdal("ogrinfo", "-ro", "-al", "-so", f"OAPIF:{server}")
     layers = _summaries(out)
-    assert sorted(layers) == sorted(PUBLIC_LAYERS)  # no patrol for an anonymous client
-    for layer_id, summary in layers.items():
+    assert sorted(layers) == sorted(COLLECTIONS)
+    for collection, summary in layers.items():
         count = re.search(r"^Feature Count: (\d+)", summary, flags=re.M)
         assert count is not None, summary
-        assert int(count.group(1)) == _public_count(demo_url, layer_id), layer_id
+        assert int(count.group(1)) == _public_count(demo_url, collection), collection
+        layer_id = COLLECTIONS[collection][0]
         for f in get_layer(layer_id).public_fields:
             assert re.search(rf"^{f.name}: ", summary, flags=re.M), (layer_id, f.name)
         for f in get_layer(layer_id).fields:
@@ -110,15 +121,47 @@ def test_ogrinfo_lists_every_public_layer_with_counts_and_fields(
                 assert f"{f.name}:" not in summary.replace("public_description:", "")
 
 
-def test_ogr2ogr_copies_every_public_layer(demo_url: str, server: str, tmp_path: Path) -> None:
+# What a Shapefile keeps of each declared type: one shape type per file, lines and areas
+# as arcs and polygons (which hold their multi-part forms).
+SHAPEFILE_TYPES = {"Point": "Point", "MultiLineString": "LineString", "MultiPolygon": "Polygon"}
+
+
+def test_ogr2ogr_copies_every_collection_to_gpkg_and_shapefile(
+    demo_url: str, server: str, tmp_path: Path
+) -> None:
+    """A Shapefile takes one geometry type: a collection mixing points and lines stopped at
+    the first line ("Unable to write feature"). Every collection now copies whole, with its
+    declared geometry type and the field types from its schema."""
     import pyogrio
 
-    for layer_id in PUBLIC_LAYERS:
-        out = tmp_path / f"{layer_id}.gpkg"
-        _gdal("ogr2ogr", "-f", "GPKG", str(out), f"OAPIF:{server}", layer_id)
-        info = pyogrio.read_info(out, layer=layer_id)
-        assert info["features"] == _public_count(demo_url, layer_id), layer_id
+    declared = {
+        c["id"]: c["geometryType"] for c in httpx.get(f"{server}/collections").json()["collections"]
+    }
+    assert set(declared) == set(COLLECTIONS)
+    copied = 0
+    (tmp_path / "shp").mkdir()
+    for collection, (layer_id, _) in COLLECTIONS.items():
+        expected = _public_count(demo_url, collection)
+        gpkg = tmp_path / f"{collection}.gpkg"
+        _gdal("ogr2ogr", "-f", "GPKG", str(gpkg), f"OAPIF:{server}", collection)
+        info = pyogrio.read_info(gpkg, layer=collection)
+        assert info["features"] == expected, collection
         assert {f.name for f in get_layer(layer_id).public_fields} <= set(info["fields"])
+        shapefile = tmp_path / "shp" / collection
+        _gdal("ogr2ogr", "-f", "ESRI Shapefile", str(shapefile), f"OAPIF:{server}", collection)
+        shp = pyogrio.read_info(shapefile / f"{collection}.shp")
+        assert shp["features"] == expected, collection
+        if expected:
+            copied += expected
+            assert shp["geometry_type"] == SHAPEFILE_TYPES[declared[collection]], collection
+        types = dict(zip(shp["fields"], shp["ogr_types"], strict=True))
+        for f in get_layer(layer_id).public_fields:
+            name = f.name[:10]  # a Shapefile's field names are at most 10 bytes
+            if f.type == "integer" and name in types:
+                assert types[name] in ("OFTInteger", "OFTInteger64"), (collection, f.name)
+    # The school routes (lines) among the community safety map features are all there.
+    assert _public_count(demo_url, "safety_map_feature_lines") > 0
+    assert copied == sum(_public_count(demo_url, c) for c in COLLECTIONS)
 
 
 def _fetched(stderr: str) -> list[str]:
@@ -133,23 +176,20 @@ def test_gdal_filters_on_the_server(demo_url: str, server: str) -> None:
     """GDAL turns -where into a filter only for an API that lists filter-lang cql-text (the
     draft's name), and a date comparison into datetime=…T/…T; both are answered here."""
     found = _gdal_run(
-        "ogrinfo", "-ro", "-q", f"OAPIF:{server}", "hazard", "-where", "severity >= 3",
+        "ogrinfo", "-ro", "-q", f"OAPIF:{server}", "hazard_points", "-where", "severity >= 3",
         debug=True,
     )  # fmt: skip
     fetched = _fetched(found.stderr)
     # The first page is GDAL's look at the fields; every page it reads after carries the filter.
-    items = [u for u in fetched if "/collections/hazard/items" in u][1:]
+    items = [u for u in fetched if "/collections/hazard_points/items" in u][1:]
     assert items and all("filter=" in u and "filter-lang=cql-text" in u for u in items), fetched
-    public = get_layer("hazard").public_filter
-    where = f"severity >= 3 AND ({public})" if public else "severity >= 3"
+    where = "severity >= 3 AND ST_GeometryType(geom) = 'ST_Point'"
     expected = sql_value(demo_url, f"SELECT count(*) FROM hazard WHERE {where}")
     assert _feature_count(found.stdout) == expected > 0
 
 
 def test_a_date_ending_in_t_is_that_day_in_japan(demo_url: str, server: str) -> None:
-    import httpx
-
-    base = f"{server}/collections/hazard/items"
+    base = f"{server}/collections/hazard_points/items"
     by_day = httpx.get(base, params={"datetime": "2020-01-01/2030-12-31", "limit": 1})
     gdal_style = httpx.get(base, params={"datetime": "2020-01-01T/2030-12-31T", "limit": 1})
     assert by_day.status_code == gdal_style.status_code == 200, gdal_style.text
@@ -163,11 +203,13 @@ def test_a_connection_string_with_parameters_opens(demo_url: str, server: str) -
     than items ignore what they do not use, and items honour the CRS (plane rectangular
     zone VIII, where 焼津市 lies)."""
     zone8 = "http://www.opengis.net/def/crs/EPSG/0/6676"
-    found = _gdal_run("ogrinfo", "-ro", "-so", f"OAPIF:{server}?crs={zone8}", "hazard", debug=True)
+    found = _gdal_run(
+        "ogrinfo", "-ro", "-so", f"OAPIF:{server}?crs={zone8}", "hazard_points", debug=True
+    )
     fetched = _fetched(found.stderr)
     assert any(u.startswith(f"{server}/collections?") and "crs=" in u for u in fetched), fetched
     count = re.search(r"^Feature Count: (\d+)", found.stdout, flags=re.M)
-    assert count is not None and int(count.group(1)) == _public_count(demo_url, "hazard")
+    assert count is not None and int(count.group(1)) == _public_count(demo_url, "hazard_points")
     assert "6676" in found.stdout or "Japan Plane Rectangular CS VIII" in found.stdout
 
 

@@ -168,7 +168,7 @@ def test_a_facility_lists_its_inspections_newest_first(town: Town) -> None:
     assert body["feature"] == {
         "layer": "facility",
         "id": town.facility,
-        "href": f"/ogc/collections/facility/items/{town.facility}",
+        "href": f"/api/layers/facility/features/{town.facility}",
         "type": "application/geo+json",
     }
     records = body["records"]

@@ -106,7 +106,7 @@ def test_publish_with_a_blurred_photo_then_the_public_sees_the_blurred_one(
 
     assert spread(blurred, (0, 0, 200, 150)) < spread(sharp, (0, 0, 200, 150)) / 10
     # Published: in the OGC API for anyone, with the moderated text only.
-    items = anonymous.get("/ogc/collections/report/items", params={"public_id": public_id}).json()
+    items = anonymous.get("/api/layers/report/features", params={"public_id": public_id}).json()
     assert items["numberReturned"] == 1
     assert items["features"][0]["properties"]["public_description"].startswith("道路に穴")
     assert "description" not in items["features"][0]["properties"]
@@ -246,7 +246,7 @@ def test_a_sensitive_report_is_only_ever_an_area_count_for_the_public(demo_url: 
     anonymous = new_client()
     assert anonymous.get(f"/api/reports/{public_id}").status_code == 401
     assert anonymous.get(report["photos"][0]["url"].split("?")[0]).status_code == 401
-    items = anonymous.get("/ogc/collections/report/items", params={"limit": 1000}).text
+    items = anonymous.get("/api/layers/report/features", params={"limit": 1000}).text
     assert public_id not in items and "CANARY-SENSITIVE" not in items
     x, y = _tile_of(138.3187, 34.8669)
     tile = anonymous.get(TILE.format(x=x, y=y))

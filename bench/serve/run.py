@@ -71,7 +71,7 @@ WARM_TILES = 4
 
 # Where machimap serves them (override with --machimap-tiles / --machimap-items).
 MACHIMAP_TILES = "/tiles/hazard/{z}/{x}/{y}.mvt"
-MACHIMAP_ITEMS = "/ogc/collections/hazard/items"
+MACHIMAP_ITEMS = "/ogc/collections/hazard_points/items"
 TIPG_TILES = "/collections/public.hazard/tiles/WebMercatorQuad/{z}/{x}/{y}"
 TIPG_ITEMS = "/collections/public.hazard/items"
 FILTER_TEXT = "severity>=3"

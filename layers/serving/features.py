@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from geo.crs import JGD2011_GEOGRAPHIC, STORAGE_SRID, WEB_MERCATOR, parse_crs, plane_zone_epsg
 from layers.policy import Actor, RowFilter, private_fields_visible, reads_nothing, row_filter
-from layers.registry import LAYERS, PG_TYPES, Field, Layer
+from layers.registry import LAYERS, PG_TYPES, Field, GeometryPart, Layer
 from layers.store.db import get_engine
 from layers.store.refusals import ParameterRefused
 from layers.store.sql import literal
@@ -104,7 +104,7 @@ GEOMETRY = "geometry"  # the queryable name of every layer's geometry column
 
 @dataclass(frozen=True)
 class View:
-    """One layer as one caller may see it."""
+    """One layer, or one geometry part of a mixed layer, as one caller may see it."""
 
     layer: Layer
     row_filter: RowFilter | None
@@ -112,6 +112,21 @@ class View:
     # Only the public rows: a layer its curators unpublished (layer_metadata.is_public) is
     # then withheld altogether.
     public_only: bool
+    part: GeometryPart | None = None
+
+    @property
+    def id(self) -> str:
+        """The collection id: the layer's, or ``<layer>_<part>`` (hazard_points)."""
+        return self.layer.id if self.part is None else f"{self.layer.id}_{self.part.suffix}"
+
+    @property
+    def geometry_type(self) -> str:
+        return self.layer.geometry_type if self.part is None else self.part.geometry_type
+
+    def geometry(self, alias: str = "t") -> str:
+        """The geometry as output: a part of lines or areas is all Multi, as it declares."""
+        geom = column(self.layer.geometry_column, alias)
+        return f"ST_Multi({geom})" if self.part is not None and self.part.multi else geom
 
     def field(self, name: str) -> Field | None:
         for f in self.fields:
@@ -136,11 +151,24 @@ def view(layer: Layer, actor: Actor) -> View | None:
 
 
 def views(actor: Actor) -> list[View]:
+    """The layers as the caller sees them, mixed geometries together (the web map's)."""
     return [v for v in (view(layer, actor) for layer in LAYERS) if v is not None]
 
 
+def collection_views(actor: Actor) -> list[View]:
+    """The OGC API's collections: each layer, a mixed one split into its geometry parts."""
+    out: list[View] = []
+    for v in views(actor):
+        out.extend([replace(v, part=p) for p in v.layer.parts] or [v])
+    return out
+
+
 def _where_visible(v: View) -> str:
-    return f"({v.row_filter})" if v.row_filter else "true"
+    conditions = [f"({v.row_filter})"] if v.row_filter else []
+    if v.part is not None:
+        kinds = ", ".join(literal(k) for k in v.part.stored)
+        conditions.append(f'ST_GeometryType("{v.layer.geometry_column}") IN ({kinds})')
+    return " AND ".join(conditions) or "true"
 
 
 def _gate(v: View) -> str:
@@ -180,7 +208,7 @@ def extent(v: View, version: int) -> Extent:
     TTL covers changes the version does not see (a safety map published, a category made
     sensitive), which only move an extent, never show a row."""
     engine = get_engine()
-    key = (str(engine.url), v.layer.id, version, v.row_filter)
+    key = (str(engine.url), v.id, version, v.row_filter)
     now = time.monotonic()
     with _extents_lock:
         hit = _extents.get(key)
@@ -425,11 +453,11 @@ def properties_sql(fields: Sequence[Field], alias: str) -> str:
     return f"json_build_object({pairs})::text"
 
 
-def feature_sql(layer: Layer, fields: Sequence[Field], crs: Crs, alias: str, links: str) -> str:
+def feature_sql(v: View, fields: Sequence[Field], crs: Crs, alias: str, links: str) -> str:
     """One GeoJSON Feature as text; ``links`` is SQL for the text inside its links array."""
     return (
         f"""'{{"type":"Feature","id":' || {alias}."id" || ',"geometry":' || """
-        f"{geometry_sql(column(layer.geometry_column, alias), crs)}"
+        f"{geometry_sql(v.geometry(alias), crs)}"
         f""" || ',"properties":' || {properties_sql(fields, alias)}"""
         f""" || ',"links":[' || {links} || ']}}'"""
     )
@@ -473,7 +501,7 @@ def items_sql(q: ItemsQuery, estimate: bool) -> str:
         " THEN %(next)s ELSE '' END"
         """ || '],"features":[' || coalesce(f.body, '') || ']}', 'UTF8')"""
         f" FROM (SELECT count(*) AS k, string_agg("
-        f"{feature_sql(layer, q.output_fields, q.crs, 'p', related)}, ','"
+        f"{feature_sql(v, q.output_fields, q.crs, 'p', related)}, ','"
         f" ORDER BY {_order(q.sortby, 'p')}) AS body FROM page p) f,"
         f" ({matched}) m"
         f" WHERE {_gate(v)}"
@@ -499,7 +527,7 @@ def _evaluable() -> Iterator[None]:
 
 def run_items(q: ItemsQuery, links: ItemsLinks) -> bytes | None:
     """Run the items statement; None when the layer is withheld from this caller."""
-    estimate = q.view.row_filter is None and not q.conditions
+    estimate = q.view.row_filter is None and q.view.part is None and not q.conditions
     values = {
         **q.params.values,
         "limit": q.limit,
@@ -550,7 +578,7 @@ def run_item(
     head = ",".join(json.dumps(link, ensure_ascii=False) for link in links)
     links_sql = "%(links)s || ',' || %(related_head)s || t.\"id\" || %(related_tail)s"
     sql = (
-        f"SELECT convert_to({feature_sql(v.layer, v.fields, crs, 't', links_sql)}, 'UTF8')"
+        f"SELECT convert_to({feature_sql(v, v.fields, crs, 't', links_sql)}, 'UTF8')"
         f' FROM "{v.layer.table}" t WHERE t."id" = %(id)s AND {_where_visible(v)} AND {_gate(v)}'
     )
     values = {

@@ -100,10 +100,13 @@ def conformance(base: str) -> dict[str, Any]:
     }
 
 
-def _title(v: fq.View, meta: LayerMetadata | None, english: bool) -> str:
+def title(v: fq.View, meta: LayerMetadata | None, english: bool) -> str:
+    """The collection's title: the layer's (as curated), and which geometry part it is."""
     if english:
-        return meta.title_en if meta else v.layer.title_en
-    return meta.title_ja if meta else v.layer.title_ja
+        name = meta.title_en if meta else v.layer.title_en
+        return name if v.part is None else f"{name} ({v.part.title_en})"
+    name = meta.title_ja if meta else v.layer.title_ja
+    return name if v.part is None else f"{name}（{v.part.title_ja}）"
 
 
 def collection(
@@ -115,11 +118,11 @@ def collection(
     english: bool,
 ) -> dict[str, Any]:
     layer = v.layer
-    url = f"{base}/ogc/collections/{layer.id}"
+    url = f"{base}/ogc/collections/{v.id}"
     description = (meta.description if meta else None) or layer.description
     licence = (meta.licence if meta else None) or layer.licence
     attribution = (meta.attribution if meta else None) or layer.attribution
-    other_title = _title(v, meta, not english)
+    other_title = title(v, meta, not english)
     links = [
         link(url, "self", JSON),
         link(f"{url}?f=html", "alternate", HTML),
@@ -132,10 +135,13 @@ def collection(
     if licence.startswith("公共データ利用規約"):
         links.append(link(PDL_URL, "license", HTML, licence))
     out: dict[str, Any] = {
-        "id": layer.id,
-        "title": _title(v, meta, english),
+        "id": v.id,
+        "title": title(v, meta, english),
         "description": f"{description} / {other_title}. {RECORDS_NOTE}",
         "itemType": "feature",
+        # An extension naming the one geometry type of every feature (the schema says it
+        # too, as a format), so a reader of this document need not open the schema.
+        "geometryType": v.geometry_type,
         "crs": [c.uri for c in crs],
         "storageCrs": STORAGE_CRS,
         "license": licence,
@@ -183,14 +189,14 @@ def geometry_format(geometry_type: str) -> str:
 
 def queryables(base: str, v: fq.View, english: bool) -> dict[str, Any]:
     """A JSON Schema of the properties a filter may use: the caller's visible fields only."""
-    return _properties_schema(f"{base}/ogc/collections/{v.layer.id}/queryables", v, english)
+    return _properties_schema(f"{base}/ogc/collections/{v.id}/queryables", v, english)
 
 
 def schema(base: str, v: fq.View, english: bool) -> dict[str, Any]:
     """The features' schema (OGC API - Features Part 5): the geometry type and the type and
     title of every property the caller can read. GDAL and QGIS take field types from it
     instead of guessing from the first page (a count null there would become a string)."""
-    doc = _properties_schema(f"{base}/ogc/collections/{v.layer.id}/schema", v, english)
+    doc = _properties_schema(f"{base}/ogc/collections/{v.id}/schema", v, english)
     doc["properties"] = {
         "id": {"title": "ID", "type": "integer", "x-ogc-role": "id", "readOnly": True},
         **doc["properties"],
@@ -205,7 +211,7 @@ def feature_schema(base: str, v: fq.View, english: bool) -> dict[str, Any]:
     feature_id = logical["properties"].pop("id")
     return {
         "$schema": logical["$schema"],
-        "$id": f"{base}/ogc/collections/{v.layer.id}/feature-schema",
+        "$id": f"{base}/ogc/collections/{v.id}/feature-schema",
         "title": logical["title"],
         "type": "object",
         "required": ["type", "geometry", "properties"],
@@ -224,7 +230,7 @@ def _properties_schema(url: str, v: fq.View, english: bool) -> dict[str, Any]:
         fq.GEOMETRY: {
             "title": "Geometry" if english else "図形",
             "description": "図形 / Geometry",
-            "format": geometry_format(layer.geometry_type),
+            "format": geometry_format(v.geometry_type),
             "x-ogc-role": "primary-geometry",
         }
     }
@@ -243,7 +249,7 @@ def _properties_schema(url: str, v: fq.View, english: bool) -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": url,
         "type": "object",
-        "title": layer.title_en if english else layer.title_ja,
+        "title": title(v, None, english),
         "properties": props,
         "additionalProperties": False,
     }

@@ -137,17 +137,16 @@ def document(base: str, views: list[fq.View], crs: list[str]) -> dict[str, Any]:
         "schema": {"type": "integer", "minimum": 1},
     }
     for v in views:
-        name = v.layer.id
+        name = v.id
+        ja, en = docs.title(v, None, False), docs.title(v, None, True)
         per_field = [
             _query(f.name, f"{f.title_ja}が等しい / {f.title_en} equals", _FIELD_SCHEMA[f.type])
             for f in v.fields
             if f.name not in ITEMS_PARAMETERS
         ]
-        paths[f"/collections/{name}"] = _get(
-            f"{v.layer.title_ja} / {v.layer.title_en}", docs.JSON, [F]
-        )
+        paths[f"/collections/{name}"] = _get(f"{ja} / {en}", docs.JSON, [F])
         paths[f"/collections/{name}/items"] = _get(
-            f"{v.layer.title_ja}の地物 / {v.layer.title_en}: features",
+            f"{ja}の地物 / {en}: features",
             docs.GEOJSON,
             _items_parameters(crs, per_field),
         )
@@ -157,18 +156,18 @@ def document(base: str, views: list[fq.View], crs: list[str]) -> dict[str, Any]:
             {"type": "string", "format": "uri", "enum": crs},
         )
         paths[f"/collections/{name}/items/{{featureId}}"] = _get(
-            f"{v.layer.title_ja}の地物 / {v.layer.title_en}: one feature",
+            f"{ja}の地物 / {en}: one feature",
             docs.GEOJSON,
             [feature_id, item_crs, F, LANG],
         )
         paths[f"/collections/{name}/queryables"] = _get(
-            f"{v.layer.title_ja}の検索項目 / {v.layer.title_en}: queryables", docs.SCHEMA_JSON, [F]
+            f"{ja}の検索項目 / {en}: queryables", docs.SCHEMA_JSON, [F]
         )
         paths[f"/collections/{name}/schema"] = _get(
-            f"{v.layer.title_ja}のスキーマ / {v.layer.title_en}: schema", docs.SCHEMA_JSON, [F]
+            f"{ja}のスキーマ / {en}: schema", docs.SCHEMA_JSON, [F]
         )
         paths[f"/collections/{name}/feature-schema"] = _get(
-            f"{v.layer.title_ja}の GeoJSON 地物のスキーマ / {v.layer.title_en}: feature schema",
+            f"{ja}の GeoJSON 地物のスキーマ / {en}: feature schema",
             docs.SCHEMA_JSON,
             [F],
         )

@@ -16,21 +16,19 @@ from fastapi.responses import JSONResponse
 
 from api.addresses import public_base
 from api.negotiation import wants_html
-from api.pagination import Page, next_url, prev_url
 from api.params import LAYER_ID
 from api.permissions import Authorized, permit
+from api.serving import feature_pages as pages
 from api.serving.ogc import documents as docs
 from api.serving.ogc import html
 from api.serving.ogc.openapi import document as openapi_document
-from api.serving.ogc.requests import check_parameters, english, parse_items
+from api.serving.ogc.requests import check_parameters, english
 from layers.city.identity import City, get_city
 from layers.policy import Action, Actor
 from layers.serving import features as fq
 from layers.serving.layer_metadata import LayerMetadata
 from layers.serving.publishing import metadata_by_layer
 from layers.store.db import session_scope
-from layers.store.refusals import Refused
-from layers.store.sql import id_of
 
 # Described by its own definition, /ogc/api (OGC API - Features asks for one, per
 # collection, which GDAL and QGIS read), not by the service's /openapi.json.
@@ -45,7 +43,7 @@ CollectionId = Annotated[
     ),
 ]
 FeatureId = Annotated[str, Path(alias="featureId", description="地物 ID / feature id")]
-VARY = {"Vary": "Accept, Accept-Language"}
+VARY = pages.VARY
 
 
 def _json(doc: dict[str, Any], media_type: str = docs.JSON) -> JSONResponse:
@@ -59,38 +57,22 @@ def _state() -> tuple[dict[str, LayerMetadata], City | None]:
 
 def _visible(actor: Actor, meta: dict[str, LayerMetadata]) -> list[fq.View]:
     published = {k: m.is_public for k, m in meta.items()}
-    return [v for v in fq.views(actor) if fq.published(v, published)]
+    return [v for v in fq.collection_views(actor) if fq.published(v, published)]
 
 
 def _published_view(actor: Actor, meta: dict[str, LayerMetadata], collection_id: str) -> fq.View:
     for v in _visible(actor, meta):
-        if v.layer.id == collection_id:
+        if v.id == collection_id:
             return v
-    raise _not_found(collection_id)
-
-
-def _not_found(collection_id: str) -> Refused:
-    # A collection the caller may not read answers exactly as a missing one.
-    return Refused(
-        f"コレクション {collection_id} はありません。",
-        f"no collection {collection_id!r}",
-        status=404,
-    )
+    raise pages.not_found(collection_id)
 
 
 def _view(collection_id: str, actor: Actor) -> fq.View:
     """The layer as the caller sees it; whether it is published is checked by its query."""
-    for v in fq.views(actor):
-        if v.layer.id == collection_id:
+    for v in fq.collection_views(actor):
+        if v.id == collection_id:
             return v
-    raise _not_found(collection_id)
-
-
-def _zone_if_needed(request: Request) -> int | None:
-    params = request.query_params
-    if any(name in params for name in ("crs", "bbox-crs", "filter-crs")):
-        return fq.city_zone()
-    return None
+    raise pages.not_found(collection_id)
 
 
 @router.get("", summary="OGC API ランディングページ / landing page")
@@ -195,36 +177,6 @@ def _schema_answer(
     return _json(doc, docs.SCHEMA_JSON)
 
 
-def _related(request: Request, v: fq.View) -> tuple[str, str]:
-    prefix = f"{public_base(request)}/api/layers/{v.layer.id}/features/"
-    return fq.related_link_parts(prefix, docs.RECORDS_TITLE)
-
-
-def _items_links(request: Request, v: fq.View, q: fq.ItemsQuery) -> fq.ItemsLinks:
-    page = Page(q.limit, q.offset)
-    links = [
-        docs.link(str(request.url), "self", docs.GEOJSON, "このページ / this page"),
-        docs.link(str(request.url.include_query_params(f="html")), "alternate", docs.HTML, "HTML"),
-        docs.link(
-            f"{public_base(request)}/ogc/collections/{v.layer.id}",
-            "collection",
-            docs.JSON,
-            "コレクション / the collection",
-        ),
-    ]
-    previous = prev_url(request, page)
-    if previous is not None:
-        links.append(docs.link(previous, "prev", docs.GEOJSON, "前のページ / previous page"))
-    following = docs.link(next_url(request, page), "next", docs.GEOJSON, "次のページ / next page")
-    head = f'"timeStamp":"{docs.timestamp()}","links":[' + ",".join(
-        json.dumps(k, ensure_ascii=False) for k in links
-    )
-    related_head, related_tail = _related(request, v)
-    return fq.ItemsLinks(
-        head, "," + json.dumps(following, ensure_ascii=False), related_head, related_tail
-    )
-
-
 @router.get(
     "/collections/{collectionId}/items",
     summary="地物 / features",
@@ -235,21 +187,16 @@ def items(
     request: Request, collection_id: CollectionId, auth: Authorized = permit(Action.public_read)
 ) -> Response:
     v = _view(collection_id, auth.actor)
-    as_html = wants_html(request)
-    q = parse_items(request, v, _zone_if_needed(request))
-    body = fq.run_items(q, _items_links(request, v, q))
-    if body is None:
-        raise _not_found(collection_id)
-    if as_html:
+    url = f"{public_base(request)}/ogc/collections/{v.id}"
+    body, q = pages.items_body(request, v, url, html_alternate=True)
+    if wants_html(request):
         names = [f.name for f in q.output_fields]
         return html.items(json.loads(body), _title(request, v), names, english(request))
-    return Response(
-        body, media_type=docs.GEOJSON, headers={"Content-Crs": f"<{q.crs.uri}>", **VARY}
-    )
+    return pages.geojson(body, q.crs)
 
 
 def _title(request: Request, v: fq.View) -> str:
-    return v.layer.title_en if english(request) else v.layer.title_ja
+    return docs.title(v, None, english(request))
 
 
 @router.get(
@@ -265,29 +212,8 @@ def item(
     auth: Authorized = permit(Action.public_read),
 ) -> Response:
     v = _view(collection_id, auth.actor)
-    check_parameters(request, {"f", "crs", "lang"})
-    as_html = wants_html(request)
-    crs = fq.CRS84
-    if "crs" in request.query_params:
-        choices = fq.crs_choices(_zone_if_needed(request))
-        crs = fq.find_crs("crs", request.query_params["crs"], choices)
-    missing = Refused(
-        f"{v.layer.title_ja} {feature_id} はありません。",
-        f"no feature {feature_id!r} in {v.layer.id}",
-        status=404,
-    )
-    number = id_of(feature_id)
-    if number is None:
-        raise missing
-    url = f"{public_base(request)}/ogc/collections/{v.layer.id}"
-    links = [
-        docs.link(str(request.url), "self", docs.GEOJSON),
-        docs.link(str(request.url.include_query_params(f="html")), "alternate", docs.HTML),
-        docs.link(url, "collection", docs.JSON, "コレクション / the collection"),
-    ]
-    body = fq.run_item(v, number, crs, links, _related(request, v))
-    if body is None:
-        raise missing  # also when the caller may not see it: the same answer as missing
-    if as_html:
+    url = f"{public_base(request)}/ogc/collections/{v.id}"
+    body, crs = pages.item_body(request, v, feature_id, url, html_alternate=True)
+    if wants_html(request):
         return html.item(json.loads(body), _title(request, v), english(request))
-    return Response(body, media_type=docs.GEOJSON, headers={"Content-Crs": f"<{crs.uri}>", **VARY})
+    return pages.geojson(body, crs)

@@ -61,7 +61,7 @@ def list_records(
     feature = {
         "layer": layer.id,
         "id": feature_id,
-        "href": f"/ogc/collections/{layer.id}/items/{feature_id}",
+        "href": f"/api/layers/{layer.id}/features/{feature_id}",
         "type": "application/geo+json",
     }
     return {"feature": feature, **page_body(request, page, found.records, found.matched, "records")}

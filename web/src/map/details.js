@@ -57,7 +57,7 @@ export class Details {
     if (focus) this.title.focus();
   }
 
-  /** Opens one feature: its item from the OGC API and its records, in parallel. */
+  /** Opens one feature: the layer's feature (all geometry types) and its records, in parallel. */
   async open(layerId, id, { fly = true, focus = true, origin = null } = {}) {
     const layer = this.layers.get(layerId);
     if (!layer) return;
@@ -68,7 +68,7 @@ export class Details {
     this.show(focus);
     this.onChange({ layer: layerId, id });
     const [feature, records] = await Promise.allSettled([
-      api.get(`/ogc/collections/${layerId}/items/${id}`),
+      api.get(`/api/layers/${layerId}/features/${id}`),
       api.get(`/api/layers/${layerId}/features/${id}/records?limit=${RECORDS_PAGE}`),
     ]);
     if (generation !== this.generation) return;
@@ -212,7 +212,7 @@ export class Details {
         el(
           "a",
           {
-            href: `/ogc/collections/${layer.id}/items/${current.id}?f=json`,
+            href: `/api/layers/${layer.id}/features/${current.id}`,
             type: "application/geo+json",
           },
           t("details.data"),

@@ -169,7 +169,7 @@ export class FeatureList {
     }
     const group = { layer, items: [], total: 0, error: false, bbox, text, shown: PAGE };
     try {
-      const page = await api.get(`/ogc/collections/${layer.id}/items?${params}`, { signal });
+      const page = await api.get(`/api/layers/${layer.id}/features?${params}`, { signal });
       group.items = page.features.map((f) => ({ id: f.id, props: f.properties }));
       group.total = page.numberMatched ?? group.items.length;
     } catch (error) {
