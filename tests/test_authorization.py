@@ -205,6 +205,29 @@ EXPECTED: dict[str, Expect] = {
     "GET /ogc/collections/{collectionId}/items/{featureId}": Expect(
         ANYONE, params={"collectionId": "hazard_points", "featureId": "hazard_id"}
     ),
+    # OGC API - Tiles and - Styles: the tiles and the style, described for GIS clients.
+    "GET /ogc/tileMatrixSets": Expect(ANYONE),
+    "GET /ogc/tileMatrixSets/{tileMatrixSetId}": Expect(
+        ANYONE, params={"tileMatrixSetId": "WebMercatorQuad"}
+    ),
+    "GET /ogc/tiles": Expect(ANYONE),
+    "GET /ogc/tiles/{tileMatrixSetId}": Expect(
+        ANYONE, params={"tileMatrixSetId": "WebMercatorQuad"}
+    ),
+    "GET /ogc/collections/{collectionId}/tiles": Expect(
+        ANYONE, params={"collectionId": "facility"}
+    ),
+    "GET /ogc/collections/{collectionId}/tiles/{tileMatrixSetId}": Expect(
+        ANYONE, params={"collectionId": "report_points", "tileMatrixSetId": "WebMercatorQuad"}
+    ),
+    "GET /ogc/styles": Expect(ANYONE),
+    "GET /ogc/styles/{styleId}": Expect(ANYONE, params={"styleId": "machimap"}),
+    "GET /ogc/collections/{collectionId}/styles": Expect(
+        ANYONE, params={"collectionId": "hazard_points"}
+    ),
+    "GET /ogc/collections/{collectionId}/styles/{styleId}": Expect(
+        ANYONE, params={"collectionId": "report_points", "styleId": "machimap"}
+    ),
     # Report figures: response times for staff; sensitive categories as public area counts.
     "GET /api/triage/figures": Expect(STAFF, query="since=2026-01-01"),
     "GET /api/reports/areas": Expect(ANYONE),

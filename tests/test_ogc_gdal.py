@@ -242,3 +242,15 @@ def test_pyogrios_gdal_takes_field_types_from_the_schema(demo_url: str, server: 
     facility = pyogrio.read_info(f"OAPIF:{server}", layer="facility")
     types = dict(zip(facility["fields"], facility["ogr_types"], strict=True))
     assert types["capacity"] == "OFTInteger" and types["disaster_types"] == "OFTStringList", types
+
+
+def test_gdals_ogcapi_driver_finds_the_tiles_from_a_collection(demo_url: str, server: str) -> None:
+    """OGC API - Tiles: GDAL 3.12 (pyogrio's, as QGIS releases track) follows the collection's
+    tilesets-vector link to the tileset, its tile matrix set and the tile URL template, with
+    no tile URL typed by hand, and offers the tiles as one layer per zoom level."""
+    import pyogrio
+
+    layers = pyogrio.list_layers(f"OGCAPI:{server}/collections/facility")
+    names = [str(name) for name, _ in layers]
+    assert names and all(name.startswith("Zoom level ") for name in names), names
+    assert "Zoom level 0" in names

@@ -31,6 +31,12 @@ PDL_URL = "https://www.digital.go.jp/resources/open_data/public_data_license_v1.
 _F1 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 _F3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
 _CQL2 = "http://www.opengis.net/spec/cql2/1.0/conf/"
+_TILES = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/"
+_REL = "http://www.opengis.net/def/rel/ogc/1.0/"
+TILESETS_VECTOR = _REL + "tilesets-vector"
+TILING_SCHEME = _REL + "tiling-scheme"
+TILING_SCHEMES = _REL + "tiling-schemes"
+STYLES_REL = _REL + "styles"
 # Only what is implemented and tested (tests/test_ogc.py).
 CONFORMANCE = (
     _F1 + "core",
@@ -53,6 +59,18 @@ CONFORMANCE = (
     _CQL2 + "property-property",
     _CQL2 + "cql2-text",
     _CQL2 + "cql2-json",
+    # OGC API - Tiles and - Styles (api/serving/ogc/tilesets.py).
+    _TILES + "core",
+    _TILES + "tileset",
+    _TILES + "tilesets-list",
+    _TILES + "dataset-tilesets",
+    _TILES + "geodata-tilesets",
+    _TILES + "mvt",
+    _TILES + "oas30",
+    "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
+    "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
+    "http://www.opengis.net/spec/ogcapi-styles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-styles-1/1.0/conf/mapbox-style",
 )
 
 RECORDS_TITLE = "記録（パトロール・点検・通報） / Attached records"
@@ -89,6 +107,9 @@ def landing(base: str, city: str | None) -> dict[str, Any]:
             link(f"{ogc}/api", "service-desc", OPENAPI, "API 定義 / API definition (OpenAPI 3.0)"),
             link(f"{ogc}/conformance", "conformance", JSON, "適合クラス / Conformance classes"),
             link(f"{ogc}/collections", "data", JSON, "コレクション / Collections"),
+            link(f"{ogc}/tiles", TILESETS_VECTOR, JSON, "ベクトルタイル / Vector tilesets"),
+            link(f"{ogc}/tileMatrixSets", TILING_SCHEMES, JSON, "タイル行列集合 / Tiling schemes"),
+            link(f"{ogc}/styles", STYLES_REL, JSON, "地図スタイル / Styles"),
         ],
     }
 
@@ -131,6 +152,8 @@ def collection(
         link(f"{url}/queryables", QUERYABLES_REL, SCHEMA_JSON, "検索できる項目 / Queryables"),
         link(f"{url}/schema", SCHEMA_REL, SCHEMA_JSON, "スキーマ / Schema"),
         link(f"{url}/feature-schema", DESCRIBED_BY, SCHEMA_JSON, "地物のスキーマ / Feature schema"),
+        link(f"{url}/tiles", TILESETS_VECTOR, JSON, "ベクトルタイル / Vector tilesets"),
+        link(f"{url}/styles", STYLES_REL, JSON, "地図スタイル / Styles"),
     ]
     if licence.startswith("公共データ利用規約"):
         links.append(link(PDL_URL, "license", HTML, licence))

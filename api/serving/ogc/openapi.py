@@ -31,6 +31,26 @@ LANG = _query(
 )
 
 
+MAPBOX_STYLE = "application/vnd.mapbox.style+json"
+STYLE_F = _query(
+    "f", "スタイルの形式 / style format", {"type": "string", "enum": ["mapbox", "json"]}
+)
+
+
+def _path(name: str, description: str, only: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "enum": [only]},
+    }
+
+
+MATRIX_SET = _path("tileMatrixSetId", "タイル行列集合 / tile matrix set", "WebMercatorQuad")
+STYLE = _path("styleId", "スタイル ID / style id", "machimap")
+
+
 def _items_parameters(crs: list[str], fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
     uri = {"type": "string", "format": "uri", "enum": crs}
     return [
@@ -128,6 +148,18 @@ def document(base: str, views: list[fq.View], crs: list[str]) -> dict[str, Any]:
         "/conformance": _get("適合クラス / Conformance", docs.JSON, [F]),
         "/api": _get("API 定義 / This API definition", docs.OPENAPI, []),
         "/collections": _get("コレクション一覧 / Collections", docs.JSON, [F]),
+        "/tileMatrixSets": _get("タイル行列集合の一覧 / Tile matrix sets", docs.JSON, [F]),
+        "/tileMatrixSets/{tileMatrixSetId}": _get(
+            "タイル行列集合 / A tile matrix set", docs.JSON, [MATRIX_SET, F]
+        ),
+        "/tiles": _get("ベクトルタイルセット一覧 / Vector tilesets", docs.JSON, [F]),
+        "/tiles/{tileMatrixSetId}": _get(
+            "ベクトルタイルセット / The vector tileset", docs.JSON, [MATRIX_SET, F]
+        ),
+        "/styles": _get("スタイル一覧 / Styles", docs.JSON, [F]),
+        "/styles/{styleId}": _get(
+            "スタイル（MapLibre） / A style (MapLibre)", MAPBOX_STYLE, [STYLE, STYLE_F]
+        ),
     }
     feature_id = {
         "name": "featureId",
@@ -165,6 +197,18 @@ def document(base: str, views: list[fq.View], crs: list[str]) -> dict[str, Any]:
         )
         paths[f"/collections/{name}/schema"] = _get(
             f"{ja}のスキーマ / {en}: schema", docs.SCHEMA_JSON, [F]
+        )
+        paths[f"/collections/{name}/tiles"] = _get(
+            f"{ja}のタイルセット一覧 / {en}: tilesets", docs.JSON, [F]
+        )
+        paths[f"/collections/{name}/tiles/{{tileMatrixSetId}}"] = _get(
+            f"{ja}のタイルセット / {en}: tileset", docs.JSON, [MATRIX_SET, F]
+        )
+        paths[f"/collections/{name}/styles"] = _get(
+            f"{ja}のスタイル一覧 / {en}: styles", docs.JSON, [F]
+        )
+        paths[f"/collections/{name}/styles/{{styleId}}"] = _get(
+            f"{ja}のスタイル / {en}: style", MAPBOX_STYLE, [STYLE, STYLE_F]
         )
         paths[f"/collections/{name}/feature-schema"] = _get(
             f"{ja}の GeoJSON 地物のスキーマ / {en}: feature schema",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
@@ -19,16 +20,21 @@ from api.negotiation import wants_html
 from api.params import LAYER_ID
 from api.permissions import Authorized, permit
 from api.serving import feature_pages as pages
+from api.serving import tile_documents
 from api.serving.ogc import documents as docs
 from api.serving.ogc import html
+from api.serving.ogc import tilesets as ts
 from api.serving.ogc.openapi import document as openapi_document
 from api.serving.ogc.requests import check_parameters, english
+from geo import tiles as tms
 from layers.city.identity import City, get_city
 from layers.policy import Action, Actor
 from layers.serving import features as fq
+from layers.serving import tiles as tile_layers
 from layers.serving.layer_metadata import LayerMetadata
 from layers.serving.publishing import metadata_by_layer
 from layers.store.db import session_scope
+from layers.store.refusals import Refused
 
 # Described by its own definition, /ogc/api (OGC API - Features asks for one, per
 # collection, which GDAL and QGIS read), not by the service's /openapi.json.
@@ -217,3 +223,175 @@ def item(
     if wants_html(request):
         return html.item(json.loads(body), _title(request, v), english(request))
     return pages.geojson(body, crs)
+
+
+# --- OGC API - Tiles and Styles: the vector tiles and the style, discoverable -------------
+
+TileMatrixSetId = Annotated[
+    str, Path(alias="tileMatrixSetId", description="タイル行列集合 / tile matrix set")
+]
+StyleId = Annotated[str, Path(alias="styleId", description="スタイル ID / style id")]
+
+
+def _matrix_set(request: Request, tile_matrix_set_id: str) -> None:
+    check_parameters(request, {"f"}, others_ignored=True)
+    if tile_matrix_set_id != tms.ID:
+        raise Refused(
+            f"タイル行列集合 {tile_matrix_set_id} はありません（{tms.ID} のみ）。",
+            f"no tile matrix set {tile_matrix_set_id!r}; only {tms.ID}",
+            status=404,
+        )
+
+
+def _style_id(style_id: str) -> None:
+    if style_id != ts.STYLE_ID:
+        raise Refused(
+            f"スタイル {style_id} はありません（{ts.STYLE_ID} のみ）。",
+            f"no style {style_id!r}; only {ts.STYLE_ID}",
+            status=404,
+        )
+
+
+@router.get("/tileMatrixSets", summary="タイル行列集合の一覧 / tile matrix sets")
+def tile_matrix_sets(request: Request, auth: Authorized = permit(Action.public_read)) -> Response:
+    check_parameters(request, {"f"}, others_ignored=True)
+    return _json(ts.matrix_sets(public_base(request)))
+
+
+@router.get("/tileMatrixSets/{tileMatrixSetId}", summary="タイル行列集合 / one tile matrix set")
+def tile_matrix_set(
+    request: Request,
+    tile_matrix_set_id: TileMatrixSetId,
+    auth: Authorized = permit(Action.public_read),
+) -> Response:
+    _matrix_set(request, tile_matrix_set_id)
+    return _json(ts.matrix_set(public_base(request)))
+
+
+def _dataset_layers(actor: Actor, meta: dict[str, LayerMetadata]) -> list[fq.View]:
+    """The layers of the dataset tiles: those anyone sees (one cacheable tile URL)."""
+    anyone = set(tile_layers.anonymous_layer_ids())
+    seen: dict[str, fq.View] = {}
+    for v in _visible(actor, meta):
+        if v.layer.id in anyone:
+            seen.setdefault(v.layer.id, replace(v, part=None))
+    return list(seen.values())
+
+
+def _dataset_title(en: bool) -> str:
+    return "machimap layers (vector tiles)" if en else "machimap の地図レイヤ（ベクトルタイル）"
+
+
+@router.get("/tiles", summary="ベクトルタイルセット一覧 / vector tilesets of the dataset")
+def dataset_tilesets(request: Request, auth: Authorized = permit(Action.public_read)) -> Response:
+    check_parameters(request, {"f"}, others_ignored=True)
+    base = public_base(request)
+    return _json(ts.tilesets(base, f"{base}/ogc/tiles", _dataset_title(english(request))))
+
+
+@router.get("/tiles/{tileMatrixSetId}", summary="ベクトルタイルセット / the dataset's tileset")
+def dataset_tileset(
+    request: Request,
+    tile_matrix_set_id: TileMatrixSetId,
+    auth: Authorized = permit(Action.public_read),
+) -> Response:
+    _matrix_set(request, tile_matrix_set_id)
+    meta, _ = _state()
+    views = _dataset_layers(auth.actor, meta)
+    return _json(_tileset(request, f"/ogc/tiles/{tms.ID}", views, _dataset_title(english(request))))
+
+
+def _tileset(request: Request, path: str, views: list[fq.View], title: str) -> dict[str, Any]:
+    base = public_base(request)
+    en = english(request)
+    layers = [v.layer for v in views]
+    info = tile_documents.tilejson(layers, [v.row_filter for v in views], base)
+    bounds = info["bounds"]
+    described = [(v.layer, docs.title(v, None, en), v.layer.geometry_type) for v in views]
+    bbox = (bounds[0], bounds[1], bounds[2], bounds[3]) if bounds else None
+    return ts.tileset(base, f"{base}{path}", title, described, bbox, info["attribution"])
+
+
+def _described(request: Request, auth: Authorized, collection_id: str) -> tuple[fq.View, str]:
+    """The published collection the caller may read, and its title in the page language."""
+    check_parameters(request, {"f"}, others_ignored=True)
+    meta, _ = _state()
+    v = _published_view(auth.actor, meta, collection_id)
+    return v, docs.title(v, meta.get(v.layer.id), english(request))
+
+
+@router.get(
+    "/collections/{collectionId}/tiles", summary="コレクションのタイルセット一覧 / tilesets"
+)
+def collection_tilesets(
+    request: Request, collection_id: CollectionId, auth: Authorized = permit(Action.public_read)
+) -> Response:
+    v, title = _described(request, auth, collection_id)
+    base = public_base(request)
+    return _json(ts.tilesets(base, f"{base}/ogc/collections/{v.id}/tiles", title))
+
+
+@router.get(
+    "/collections/{collectionId}/tiles/{tileMatrixSetId}",
+    summary="コレクションのタイルセット / a collection's tileset",
+)
+def collection_tileset(
+    request: Request,
+    collection_id: CollectionId,
+    tile_matrix_set_id: TileMatrixSetId,
+    auth: Authorized = permit(Action.public_read),
+) -> Response:
+    v, title = _described(request, auth, collection_id)
+    _matrix_set(request, tile_matrix_set_id)
+    path = f"/ogc/collections/{v.id}/tiles/{tms.ID}"
+    return _json(_tileset(request, path, [replace(v, part=None)], title))
+
+
+def _style_title(en: bool) -> str:
+    return "machimap map style (MapLibre)" if en else "machimap の地図スタイル（MapLibre）"
+
+
+@router.get("/styles", summary="スタイル一覧 / styles")
+def styles(request: Request, auth: Authorized = permit(Action.public_read)) -> Response:
+    check_parameters(request, {"f"}, others_ignored=True)
+    base = public_base(request)
+    return _json(ts.styles(f"{base}/ogc/styles", _style_title(english(request))))
+
+
+@router.get(
+    "/styles/{styleId}",
+    summary="スタイル（MapLibre / Mapbox GL） / a style",
+    response_class=JSONResponse,
+    responses={200: {"content": {ts.MAPBOX_STYLE: {"schema": {"type": "object"}}}}},
+)
+def style(
+    request: Request, style_id: StyleId, auth: Authorized = permit(Action.public_read)
+) -> Response:
+    check_parameters(request, {"f"}, others_ignored=True)
+    _style_id(style_id)
+    return _json(tile_documents.style(public_base(request)), ts.MAPBOX_STYLE)
+
+
+@router.get("/collections/{collectionId}/styles", summary="コレクションのスタイル一覧 / styles")
+def collection_styles(
+    request: Request, collection_id: CollectionId, auth: Authorized = permit(Action.public_read)
+) -> Response:
+    v, title = _described(request, auth, collection_id)
+    return _json(ts.styles(f"{public_base(request)}/ogc/collections/{v.id}/styles", title))
+
+
+@router.get(
+    "/collections/{collectionId}/styles/{styleId}",
+    summary="コレクションのスタイル / a collection's style",
+    response_class=JSONResponse,
+    responses={200: {"content": {ts.MAPBOX_STYLE: {"schema": {"type": "object"}}}}},
+)
+def collection_style(
+    request: Request,
+    collection_id: CollectionId,
+    style_id: StyleId,
+    auth: Authorized = permit(Action.public_read),
+) -> Response:
+    v, _ = _described(request, auth, collection_id)
+    _style_id(style_id)
+    return _json(ts.collection_style(public_base(request), v), ts.MAPBOX_STYLE)
