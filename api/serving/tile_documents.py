@@ -1,14 +1,17 @@
 """The documents describing the vector tiles: TileJSON 3.0.0 for any layer set and the
-MapLibre style (version 8) of the public layers over 地理院タイル. The tiles themselves and
-the facts these documents state are layers/serving/tiles.py's."""
+MapLibre style (version 8) of the public layers over 地理院タイル, with their names as
+labels. The tiles themselves and the facts these documents state are
+layers/serving/tiles.py's; the labels' glyphs are api/serving/glyphs.py's."""
 
 from __future__ import annotations
 
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from api.serving import glyphs
 from layers.policy import ANONYMOUS, RowFilter, row_filter
 from layers.registry import Field, Layer, get_layer
 from layers.serving import tiles
@@ -170,23 +173,109 @@ def _style_layers(layer: Layer) -> list[dict[str, Any]]:
     return out
 
 
-def style(base_url: str) -> dict[str, Any]:
-    """A MapLibre style (version 8) of every layer anyone may see over 地理院タイル 淡色地図.
+# --- labels ---------------------------------------------------------------------------------
 
-    No symbol (label) layers: MapLibre needs a glyphs URL for text and machimap serves no
-    font PBFs, so names are shown by the web map's popups rather than on the map."""
+
+@dataclass(frozen=True)
+class _Label:
+    """Names of one registry layer's features, from a zoom on: each district level at the
+    zooms where its areas are a few hundred pixels across, so one level is named at a time."""
+
+    layer: str
+    id: str
+    minzoom: float
+    maxzoom: float | None = None
+    where: tuple[str, tuple[str, ...]] | None = None  # (field, values) the label is for
+    colour: str = "#2f3a42"
+    point: bool = False  # below a point's symbol, not at the middle of an area
+
+
+# 避難所 and the other places people must find in a disaster are named before the rest.
+_SAFETY_KINDS = (
+    "city_hall",
+    "branch_office",
+    "shelter",
+    "evacuation_site",
+    "tsunami_evacuation_building",
+    "first_aid_station",
+)
+_LABELS = (
+    # The city level is not named: the map shows one city.
+    _Label("district", "district-label-area", 11.5, 14, ("level", ("area",))),
+    _Label("district", "district-label-neighbourhood", 14, 16, ("level", ("neighbourhood",))),
+    _Label("district", "district-label-block", 16, None, ("level", ("block",))),
+    # A later layer is placed first where labels collide, so the safety places come last.
+    _Label("facility", "facility-label", 16, None, colour="#00466e", point=True),
+    _Label("facility", "facility-label-safety", 14, 16, ("kind", _SAFETY_KINDS), "#00466e", True),
+)
+_HALO = "rgba(255, 255, 255, 0.9)"
+
+
+def _label_layer(label: _Label) -> dict[str, Any]:
+    size = ["interpolate", ["linear"], ["zoom"], 12, 11, 16, 13, 18, 15]
+    layout: dict[str, Any] = {
+        "text-field": ["get", "name"],
+        "text-font": [glyphs.FONT],
+        "text-size": size,
+        # Long 自主防災会 and facility names wrap instead of crossing the neighbours'.
+        "text-max-width": 7,
+        "text-padding": 4,
+    }
+    if label.point:
+        layout |= {"text-anchor": "top", "text-offset": [0, 0.9]}
+    when = label.where
+    return {
+        "id": label.id,
+        "type": "symbol",
+        "source": "machimap",
+        "source-layer": label.layer,
+        "minzoom": label.minzoom,
+        **({"maxzoom": label.maxzoom} if label.maxzoom is not None else {}),
+        **({"filter": ["in", ["get", when[0]], ["literal", list(when[1])]]} if when else {}),
+        "layout": layout,
+        # A white halo reads over 地理院タイル and over the plain background alike.
+        "paint": {
+            "text-color": label.colour,
+            "text-halo-color": _HALO,
+            "text-halo-width": 1.5,
+            "text-halo-blur": 0.5,
+        },
+    }
+
+
+def glyphs_url(base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/tiles/glyphs/{{fontstack}}/{{range}}.pbf"
+
+
+def style(base_url: str) -> dict[str, Any]:
+    """A MapLibre style (version 8) of every layer anyone may see over 地理院タイル 淡色地図,
+    with names written on the map: districts by level as the zoom goes in, 避難所 and other
+    safety places from zoom 14, every facility from 16.
+
+    Labels are drawn with machimap's own glyphs (the `glyphs` URL): area names above the
+    areas and lines but below every point, point names above the points."""
     layers = [get_layer(i) for i in tiles.anonymous_layer_ids()]
     filters = [row_filter(ANONYMOUS, layer) for layer in layers]
     info = tilejson(layers, filters, base_url)
     # Areas below lines below points, each group in registry order.
     order = {"MultiPolygon": 0, "Polygon": 0, "MultiLineString": 1, "LineString": 1}
     drawn = sorted(layers, key=lambda lay: order.get(lay.geometry_type, 2))
+    shown = [label for label in _LABELS if label.layer in {layer.id for layer in layers}]
+    drawing = [style_layer for layer in drawn for style_layer in _style_layers(layer)]
+    first_point = next((i for i, d in enumerate(drawing) if d["type"] == "circle"), len(drawing))
     return {
         "version": 8,
         "name": "machimap",
-        "metadata": {"machimap:layers": [layer.id for layer in layers]},
+        "metadata": {
+            "machimap:layers": [layer.id for layer in layers],
+            # The SIL Open Font License travels with glyphs made from the font.
+            "machimap:glyphs-licence": (
+                f"{glyphs.FONT}: SIL Open Font License 1.1, © 2022 The BIZ UDGothic Project Authors"
+            ),
+        },
         "center": info["center"][:2],
         "zoom": info["center"][2],
+        "glyphs": glyphs_url(base_url),
         "sources": {
             "gsi-pale": {
                 "type": "raster",
@@ -208,6 +297,9 @@ def style(base_url: str) -> dict[str, Any]:
             # Drawn first so the map is readable when the basemap cannot be reached.
             {"id": "background", "type": "background", "paint": {"background-color": "#f4f3ef"}},
             {"id": "gsi-pale", "type": "raster", "source": "gsi-pale"},
-            *(style_layer for layer in drawn for style_layer in _style_layers(layer)),
+            *drawing[:first_point],
+            *(_label_layer(label) for label in shown if not label.point),
+            *drawing[first_point:],
+            *(_label_layer(label) for label in shown if label.point),
         ],
     }
