@@ -17,7 +17,15 @@ from api.serving import glyphs
 from layers.city.districts import DistrictLevel
 from layers.city.facilities import FacilityKind
 from layers.registry import get_layer
+from tests.browser import conftest as browser_tests
+from tests.browser.conftest import PHONE, Browse, LiveServer
 from tests.conftest import new_client
+
+# The browser tests' fixtures (Debian's Chromium against a live server holding the demo city),
+# for the map tests at the end of this file.
+browser = browser_tests.browser
+live_server = browser_tests.live_server
+browse = browser_tests.browse
 
 FONT_PATH = f"/tiles/glyphs/{quote(glyphs.FONT)}"
 PROTOBUF = "application/x-protobuf"
@@ -62,6 +70,9 @@ def _fields(data: bytes) -> list[tuple[int, int | bytes]]:
     return out
 
 
+GLYPH_FIELDS = {1: "id", 2: "bitmap", 3: "width", 4: "height", 5: "left", 6: "top", 7: "advance"}
+
+
 def decode_glyphs(data: bytes) -> list[dict[str, Any]]:
     """glyphs { repeated fontstack = 1 }, fontstack { name = 1; range = 2; glyph = 3 },
     glyph { id = 1; bitmap = 2; width = 3; height = 4; left = 5; top = 6; advance = 7 }."""
@@ -75,10 +86,10 @@ def decode_glyphs(data: bytes) -> list[dict[str, Any]]:
             elif field == 2 and isinstance(value, bytes):
                 found["range"] = value.decode()
             elif field == 3 and isinstance(value, bytes):
-                glyph = {
-                    {1: "id", 2: "bitmap", 3: "width", 4: "height", 7: "advance"}.get(f, f): v
-                    for f, v in _fields(value)
-                }
+                glyph = {GLYPH_FIELDS[f]: v for f, v in _fields(value)}
+                for signed in ("left", "top"):  # sint32: zigzag-encoded
+                    z = int(glyph.get(signed, 0))
+                    glyph[signed] = (z >> 1) ^ -(z & 1)
                 found["glyphs"][glyph["id"]] = glyph
         stacks.append(found)
     return stacks
@@ -105,6 +116,11 @@ def test_latin_and_digit_glyphs_are_protobuf_sdf_cached_for_a_month(client: Test
         side = 2 * SDF_BORDER
         assert len(glyph["bitmap"]) == (glyph["width"] + side) * (glyph["height"] + side)
         assert glyph["advance"] > 0
+    # Digits stand on the baseline MapLibre draws the device's kana and kanji on (27.5 px
+    # below the origin at the files' 24 px), not 2 px above the kanji beside them.
+    for char in "H1":
+        glyph = stack["glyphs"][ord(char)]
+        assert abs(glyph["height"] - glyph["top"] - 27.5) <= 0.5
 
     # Browsers get the gzip copy made at build time, the same glyphs in fewer bytes.
     zipped = client.stream("GET", f"{FONT_PATH}/0-255.pbf", headers={"Accept-Encoding": "gzip"})
@@ -201,7 +217,8 @@ def test_the_style_names_districts_and_facilities_with_glyphs_machimap_serves(
         url = style["glyphs"].replace("{fontstack}", quote(stack)).replace("{range}", "0-255")
         assert client.get(url).status_code == 200, stack
         if "filter" in label:
-            _, (_, field), (_, values) = label["filter"]
+            test = label["filter"][1] if label["filter"][0] == "!" else label["filter"]
+            _, (_, field), (_, values) = test
             assert field in fields
             choices = DistrictLevel if field == "level" else FacilityKind
             assert set(values) <= {c.value for c in choices}
@@ -212,10 +229,102 @@ def test_the_style_names_districts_and_facilities_with_glyphs_machimap_serves(
     )
     for coarse, fine in pairwise(districts):
         assert coarse["maxzoom"] <= fine["minzoom"]
-    # Area names over the areas but under every point; point names over the points.
+    # Names over every area, line and point, the safety places' last (placed first).
     order = {layer["id"]: n for n, layer in enumerate(style["layers"])}
-    circles = [n for layer_id, n in order.items() if layer_id.endswith("-circle")]
-    assert order["district-fill"] < order["district-label-area"] < min(circles)
-    assert order["facility-label"] > max(circles)
-    assert order["facility-label-safety"] > order["facility-label"]  # placed first
+    drawn = [n for layer_id, n in order.items() if "-label" not in layer_id]
+    assert min(order[i] for i in ids) > max(drawn)
+    assert order["facility-label-safety"] == len(style["layers"]) - 1
     assert "SIL Open Font License" in style["metadata"]["machimap:glyphs-licence"]
+
+
+# --- the public map in Chromium ------------------------------------------------------------
+
+CITY_HALL = (138.3187, 34.8669)  # 焼津市役所
+SETTLED = """() => new Promise((resolve) => {
+    const m = window.machimap.map;
+    if (!m.isMoving() && m.loaded() && m.areTilesLoaded()) resolve(true);
+    else m.once('idle', () => resolve(true));
+})"""
+JUMP = """([lon, lat, zoom]) => new Promise((resolve) => {
+    const m = window.machimap.map;
+    m.once('idle', () => resolve(true));
+    m.jumpTo({center: [lon, lat], zoom});
+})"""
+# The names MapLibre placed on screen (a label that lost to a neighbour is not listed).
+WRITTEN = """(ids) => window.machimap.map.queryRenderedFeatures({layers: ids})
+    .map((f) => [f.layer.id, f.properties.name])"""
+
+
+def _map_page(browse: Browse, path: str, answers: list[tuple[str, int]], **options: Any) -> Any:
+    page = browse.open("", **options)
+    page.on(
+        "response",
+        lambda r: answers.append((r.url, r.status)) if "/tiles/glyphs/" in r.url else None,
+    )
+    page.goto(path)
+    page.wait_for_function("() => document.body.dataset.mapLoaded === 'true'", timeout=30_000)
+    page.evaluate(SETTLED)
+    return page
+
+
+def _written(page: Any, *ids: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {i: [] for i in ids}
+    for layer_id, name in page.evaluate(WRITTEN, list(ids)):
+        found[layer_id].append(name)
+    return found
+
+
+def test_the_public_map_writes_district_and_facility_names_in_japanese(
+    browse: Browse, live_server: LiveServer
+) -> None:
+    answers: list[tuple[str, int]] = []
+    page = _map_page(browse, "/", answers, viewport={"width": 1280, "height": 800})
+    everything = ["district-label-area", "district-label-neighbourhood", "facility-label"]
+    # The whole city: its 自治会 would be smaller than their names, so none is written yet.
+    assert page.evaluate("() => window.machimap.map.getZoom()") < 12
+    assert not any(_written(page, *everything).values())
+    browse.shot(page, "desktop-city")
+    # A step closer: the 自治会 by name, nothing finer.
+    page.evaluate(JUMP, [*CITY_HALL, 12.5])
+    city = _written(page, *everything)
+    assert len(city["district-label-area"]) >= 5, city
+    assert all(name.endswith("自治会") for name in city["district-label-area"])
+    assert not city["district-label-neighbourhood"] and not city["facility-label"]
+    browse.shot(page, "desktop-z12")
+
+    # Closer: the 自主防災会 and the places to go in a disaster, then every facility.
+    page.evaluate(JUMP, [*CITY_HALL, 15])
+    near = _written(page, "district-label-area", "district-label-neighbourhood")
+    assert near["district-label-neighbourhood"] and not near["district-label-area"]
+    safety = _written(page, "facility-label-safety", "facility-label")
+    assert safety["facility-label-safety"] and not safety["facility-label"]
+    browse.shot(page, "desktop-z15")
+    page.evaluate(JUMP, [*CITY_HALL, 17])
+    close = _written(page, "facility-label", "facility-label-safety")
+    assert len(close["facility-label"] + close["facility-label-safety"]) >= 3, close
+    browse.shot(page, "desktop-z17")
+
+    # Switching a layer off takes its names with it.
+    page.get_by_role("checkbox", name="公共施設").uncheck()
+    page.evaluate(SETTLED)
+    assert not any(_written(page, "facility-label", "facility-label-safety").values())
+
+    # The digits in 焼津第6自治会 came from machimap's glyphs, and none was refused.
+    assert any("/0-255.pbf" in url and status == 200 for url, status in answers), answers
+    assert all(status == 200 for _, status in answers), answers
+    assert all(url.startswith(live_server.url) for url, _ in answers)
+
+
+def test_a_phone_without_the_basemap_still_reads_the_names(
+    browse: Browse, live_server: LiveServer
+) -> None:
+    answers: list[tuple[str, int]] = []
+    lon, lat = CITY_HALL
+    page = _map_page(browse, f"/?map=15/{lat}/{lon}", answers, viewport=PHONE, basemap="fail")
+    written = _written(page, "district-label-neighbourhood", "facility-label-safety")
+    assert written["district-label-neighbourhood"], written
+    browse.shot(page, "phone-z15")
+    page.evaluate(JUMP, [*CITY_HALL, 16.5])
+    assert any(_written(page, "facility-label", "facility-label-safety").values())
+    browse.shot(page, "phone-z16")
+    assert answers and all(status == 200 for _, status in answers), answers

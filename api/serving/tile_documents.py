@@ -178,19 +178,23 @@ def _style_layers(layer: Layer) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class _Label:
-    """Names of one registry layer's features, from a zoom on: each district level at the
-    zooms where its areas are a few hundred pixels across, so one level is named at a time."""
+    """Names of one registry layer's features from a zoom on: each district level where its
+    areas are a few hundred pixels across, so one level is named at a time."""
 
     layer: str
     id: str
     minzoom: float
     maxzoom: float | None = None
-    where: tuple[str, tuple[str, ...]] | None = None  # (field, values) the label is for
-    colour: str = "#2f3a42"
-    point: bool = False  # below a point's symbol, not at the middle of an area
+    filter: list[Any] | None = None
+    colour: str = "#2b353d"
+    point: bool = False  # under a point's symbol, not in the middle of an area
 
 
-# 避難所 and the other places people must find in a disaster are named before the rest.
+def _one_of(field: str, values: Sequence[str]) -> list[Any]:
+    return ["in", ["get", field], ["literal", list(values)]]
+
+
+# 避難所 and the other places people must find in a disaster are named sooner than the rest.
 _SAFETY_KINDS = (
     "city_hall",
     "branch_office",
@@ -199,31 +203,45 @@ _SAFETY_KINDS = (
     "tsunami_evacuation_building",
     "first_aid_station",
 )
+_FACILITY_TEXT = "#00466e"  # the facilities' Okabe-Ito blue, darkened for small text
 _LABELS = (
-    # The city level is not named: the map shows one city.
-    _Label("district", "district-label-area", 11.5, 14, ("level", ("area",))),
-    _Label("district", "district-label-neighbourhood", 14, 16, ("level", ("neighbourhood",))),
-    _Label("district", "district-label-block", 16, None, ("level", ("block",))),
+    # The city level is not named: the map shows one city. At the whole-city view the
+    # 自治会 would be smaller than their names, so names start a step closer.
+    _Label("district", "district-label-area", 12, 14, _one_of("level", ["area"])),
+    _Label("district", "district-label-neighbourhood", 14, 16, _one_of("level", ["neighbourhood"])),
+    _Label("district", "district-label-block", 16, None, _one_of("level", ["block"])),
     # A later layer is placed first where labels collide, so the safety places come last.
-    _Label("facility", "facility-label", 16, None, colour="#00466e", point=True),
-    _Label("facility", "facility-label-safety", 14, 16, ("kind", _SAFETY_KINDS), "#00466e", True),
+    _Label(
+        "facility",
+        "facility-label",
+        16,
+        filter=["!", _one_of("kind", _SAFETY_KINDS)],
+        colour=_FACILITY_TEXT,
+        point=True,
+    ),
+    _Label(
+        "facility",
+        "facility-label-safety",
+        14.5,
+        filter=_one_of("kind", _SAFETY_KINDS),
+        colour=_FACILITY_TEXT,
+        point=True,
+    ),
 )
 _HALO = "rgba(255, 255, 255, 0.9)"
 
 
 def _label_layer(label: _Label) -> dict[str, Any]:
-    size = ["interpolate", ["linear"], ["zoom"], 12, 11, 16, 13, 18, 15]
     layout: dict[str, Any] = {
         "text-field": ["get", "name"],
         "text-font": [glyphs.FONT],
-        "text-size": size,
-        # Long 自主防災会 and facility names wrap instead of crossing the neighbours'.
-        "text-max-width": 7,
+        "text-size": ["interpolate", ["linear"], ["zoom"], 12, 11.5, 16, 13, 18, 15],
+        # Most names (焼津第3自主防災会) fit on one line; longer ones wrap in two.
+        "text-max-width": 10,
         "text-padding": 4,
     }
     if label.point:
         layout |= {"text-anchor": "top", "text-offset": [0, 0.9]}
-    when = label.where
     return {
         "id": label.id,
         "type": "symbol",
@@ -231,13 +249,13 @@ def _label_layer(label: _Label) -> dict[str, Any]:
         "source-layer": label.layer,
         "minzoom": label.minzoom,
         **({"maxzoom": label.maxzoom} if label.maxzoom is not None else {}),
-        **({"filter": ["in", ["get", when[0]], ["literal", list(when[1])]]} if when else {}),
+        **({"filter": label.filter} if label.filter else {}),
         "layout": layout,
-        # A white halo reads over 地理院タイル and over the plain background alike.
+        # A white halo reads over 地理院タイル, the hazard areas and the plain background alike.
         "paint": {
             "text-color": label.colour,
             "text-halo-color": _HALO,
-            "text-halo-width": 1.5,
+            "text-halo-width": 2,
             "text-halo-blur": 0.5,
         },
     }
@@ -250,10 +268,9 @@ def glyphs_url(base_url: str) -> str:
 def style(base_url: str) -> dict[str, Any]:
     """A MapLibre style (version 8) of every layer anyone may see over 地理院タイル 淡色地図,
     with names written on the map: districts by level as the zoom goes in, 避難所 and other
-    safety places from zoom 14, every facility from 16.
+    safety places from zoom 14.5, every facility from 16.
 
-    Labels are drawn with machimap's own glyphs (the `glyphs` URL): area names above the
-    areas and lines but below every point, point names above the points."""
+    Labels are drawn with machimap's own glyphs (the `glyphs` URL), over every other layer."""
     layers = [get_layer(i) for i in tiles.anonymous_layer_ids()]
     filters = [row_filter(ANONYMOUS, layer) for layer in layers]
     info = tilejson(layers, filters, base_url)
@@ -261,8 +278,6 @@ def style(base_url: str) -> dict[str, Any]:
     order = {"MultiPolygon": 0, "Polygon": 0, "MultiLineString": 1, "LineString": 1}
     drawn = sorted(layers, key=lambda lay: order.get(lay.geometry_type, 2))
     shown = [label for label in _LABELS if label.layer in {layer.id for layer in layers}]
-    drawing = [style_layer for layer in drawn for style_layer in _style_layers(layer)]
-    first_point = next((i for i, d in enumerate(drawing) if d["type"] == "circle"), len(drawing))
     return {
         "version": 8,
         "name": "machimap",
@@ -297,9 +312,9 @@ def style(base_url: str) -> dict[str, Any]:
             # Drawn first so the map is readable when the basemap cannot be reached.
             {"id": "background", "type": "background", "paint": {"background-color": "#f4f3ef"}},
             {"id": "gsi-pale", "type": "raster", "source": "gsi-pale"},
-            *drawing[:first_point],
-            *(_label_layer(label) for label in shown if not label.point),
-            *drawing[first_point:],
-            *(_label_layer(label) for label in shown if label.point),
+            *(style_layer for layer in drawn for style_layer in _style_layers(layer)),
+            # Names over everything: under the many hazard and report points of the centre
+            # they could not be read, and a name hides only the points of a 12 px line.
+            *(_label_layer(label) for label in shown),
         ],
     }
