@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from api.serving import glyphs
+from api.serving import glyphs, tile_documents
 from layers.city.districts import DistrictLevel
 from layers.city.facilities import FacilityKind
 from layers.registry import get_layer
@@ -222,6 +222,18 @@ def test_the_style_names_districts_and_facilities_with_glyphs_machimap_serves(
             assert field in fields
             choices = DistrictLevel if field == "level" else FacilityKind
             assert set(values) <= {c.value for c in choices}
+    # 自治会 and 自主防災会 are placed from tiles that hold the whole city, enlarged (one
+    # tile, one name each); 町丁目 from the street-level tiles.
+    source = style["sources"][tile_documents.LABEL_SOURCE]
+    assert source["type"] == "vector" and source["maxzoom"] == 8  # 8/226/101: all of 焼津市
+    assert source["tiles"] == ["https://testserver/tiles/district/{z}/{x}/{y}.mvt"]
+    whole = {
+        layer["id"]: layer["source"] for layer in labels if layer["source-layer"] == "district"
+    }
+    assert (
+        whole["district-label-area"] == whole["district-label-neighbourhood"] == "machimap-labels"
+    )
+    assert whole["district-label-block"] == "machimap"
     # Each district level is named in its own band of zooms, so one level speaks at a time.
     districts = sorted(
         (layer for layer in labels if layer["source-layer"] == "district"),
@@ -289,6 +301,8 @@ def test_the_public_map_writes_district_and_facility_names_in_japanese(
     city = _written(page, *everything)
     assert len(city["district-label-area"]) >= 5, city
     assert all(name.endswith("自治会") for name in city["district-label-area"])
+    # Each once, though many of them cross the edges of the tiles drawn at this zoom.
+    assert len(set(city["district-label-area"])) == len(city["district-label-area"]), city
     assert not city["district-label-neighbourhood"] and not city["facility-label"]
     browse.shot(page, "desktop-z12")
 
@@ -296,6 +310,9 @@ def test_the_public_map_writes_district_and_facility_names_in_japanese(
     page.evaluate(JUMP, [*CITY_HALL, 15])
     near = _written(page, "district-label-area", "district-label-neighbourhood")
     assert near["district-label-neighbourhood"] and not near["district-label-area"]
+    assert len(set(near["district-label-neighbourhood"])) == len(
+        near["district-label-neighbourhood"]
+    )
     safety = _written(page, "facility-label-safety", "facility-label")
     assert safety["facility-label-safety"] and not safety["facility-label"]
     browse.shot(page, "desktop-z15")

@@ -188,6 +188,9 @@ class _Label:
     filter: list[Any] | None = None
     colour: str = "#2b353d"
     point: bool = False  # under a point's symbol, not in the middle of an area
+    # MapLibre names an area once per tile it crosses; from the one-tile source (below) a
+    # district is in one tile, so it is named once.
+    whole: bool = False
 
 
 def _one_of(field: str, values: Sequence[str]) -> list[Any]:
@@ -207,8 +210,17 @@ _FACILITY_TEXT = "#00466e"  # the facilities' Okabe-Ito blue, darkened for small
 _LABELS = (
     # The city level is not named: the map shows one city. At the whole-city view the
     # 自治会 would be smaller than their names, so names start a step closer.
-    _Label("district", "district-label-area", 12, 14, _one_of("level", ["area"])),
-    _Label("district", "district-label-neighbourhood", 14, 16, _one_of("level", ["neighbourhood"])),
+    _Label("district", "district-label-area", 12, 14, _one_of("level", ["area"]), whole=True),
+    _Label(
+        "district",
+        "district-label-neighbourhood",
+        14,
+        16,
+        _one_of("level", ["neighbourhood"]),
+        whole=True,
+    ),
+    # 町丁目 are small enough to lie in one street-level tile, and too small to survive the
+    # simplification of a tile holding the whole city.
     _Label("district", "district-label-block", 16, None, _one_of("level", ["block"])),
     # A later layer is placed first where labels collide, so the safety places come last.
     _Label(
@@ -245,7 +257,7 @@ def _label_layer(label: _Label) -> dict[str, Any]:
     return {
         "id": label.id,
         "type": "symbol",
-        "source": "machimap",
+        "source": LABEL_SOURCE if label.whole else "machimap",
         "source-layer": label.layer,
         "minzoom": label.minzoom,
         **({"maxzoom": label.maxzoom} if label.maxzoom is not None else {}),
@@ -259,6 +271,29 @@ def _label_layer(label: _Label) -> dict[str, Any]:
             "text-halo-blur": 0.5,
         },
     }
+
+
+LABEL_SOURCE = "machimap-labels"
+LABEL_SOURCE_ZOOMS = (8, 14)
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+    return min(int((lon + 180) / 360 * n), n - 1), min(int(y), n - 1)
+
+
+def _one_tile_zoom(bounds: Sequence[float]) -> int:
+    """The deepest zoom whose one tile holds the whole box, within LABEL_SOURCE_ZOOMS: the
+    label source's maxzoom, so MapLibre enlarges that tile instead of fetching closer ones.
+    Below zoom 8 the tiles' simplification would blur even a 自治会 (a city spanning two zoom-8
+    tiles gets its areas named once more at that edge)."""
+    low, high = LABEL_SOURCE_ZOOMS
+    for z in range(high, low, -1):
+        corners = {_tile_of(lon, lat, z) for lon in bounds[0::2] for lat in bounds[1::2]}
+        if len(corners) == 1:
+            return z
+    return low
 
 
 def glyphs_url(base_url: str) -> str:
@@ -278,6 +313,7 @@ def style(base_url: str) -> dict[str, Any]:
     order = {"MultiPolygon": 0, "Polygon": 0, "MultiLineString": 1, "LineString": 1}
     drawn = sorted(layers, key=lambda lay: order.get(lay.geometry_type, 2))
     shown = [label for label in _LABELS if label.layer in {layer.id for layer in layers}]
+    named = [get_layer(i) for i in dict.fromkeys(label.layer for label in shown if label.whole)]
     return {
         "version": 8,
         "name": "machimap",
@@ -307,6 +343,20 @@ def style(base_url: str) -> dict[str, Any]:
                 "bounds": info["bounds"],
                 "attribution": info["attribution"],
             },
+            # The same tiles of the named areas, never closer than one tile for the city.
+            **(
+                {
+                    LABEL_SOURCE: {
+                        "type": "vector",
+                        "tiles": [tiles_url(base_url, named)],
+                        "minzoom": info["minzoom"],
+                        "maxzoom": _one_tile_zoom(info["bounds"]),
+                        "bounds": info["bounds"],
+                    }
+                }
+                if named
+                else {}
+            ),
         },
         "layers": [
             # Drawn first so the map is readable when the basemap cannot be reached.

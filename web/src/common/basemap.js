@@ -8,6 +8,12 @@ import { t } from "./i18n.js";
  * device, never fetched as glyphs (a name's kanji would cost a range of 256 each). The face of
  * machimap's own glyphs first (the digits and Latin around them), then each platform's
  * Japanese gothic. */
+/** Every map that writes district names: MapLibre 6 cuts a tile enlarged beyond its source's
+ * maxzoom into pieces (up to 4 zooms below the map's maxZoom) and names an area once per piece;
+ * the area names come from one enlarged tile holding the whole city (/tiles/style.json), which
+ * must stay whole for each district to be named once. */
+export const WHOLE_TILES = { zoomLevelsToOverscale: undefined };
+
 export const LOCAL_IDEOGRAPHS =
   "BIZ UDPGothic, Hiragino Sans, Noto Sans CJK JP, Yu Gothic, Meiryo, IPAGothic, sans-serif";
 

@@ -8,7 +8,13 @@ import "maplibre-gl/dist/maplibre-gl.css";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
 import "./map.css";
 import { api } from "../common/api.js";
-import { LOCAL_IDEOGRAPHS, chosenOrigin, setBasemap, watchBasemap } from "../common/basemap.js";
+import {
+  LOCAL_IDEOGRAPHS,
+  WHOLE_TILES,
+  chosenOrigin,
+  setBasemap,
+  watchBasemap,
+} from "../common/basemap.js";
 import { addMessages, initLanguage, onLanguageChange, t } from "../common/i18n.js";
 import messages from "../messages/map.js";
 import { Details } from "./details.js";
@@ -110,6 +116,7 @@ async function start() {
       style,
       attributionControl: false,
       localIdeographFontFamily: LOCAL_IDEOGRAPHS,
+      ...WHOLE_TILES,
       locale: mapLocale(),
       maxZoom: 19,
       // A city map read north-up: rotation only confuses people who did not mean to turn it.

@@ -78,7 +78,8 @@ export function buildStyle(serverStyle, { layers, enabled, basemap }) {
   const style = withBasemap(serverStyle, basemap);
   style.layers = style.layers.map((styleLayer) => {
     const layer = byId.get(styleLayer["source-layer"]);
-    if (!layer || styleLayer.source !== "machimap") return styleLayer;
+    // "machimap" and "machimap-labels" (the district tiles the area names are placed from).
+    if (!layer || !styleLayer.source?.startsWith("machimap")) return styleLayer;
     const drawn = styleLayer.type === "circle" ? symbolLayer(styleLayer, layer) : styleLayer;
     return {
       ...drawn,

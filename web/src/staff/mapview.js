@@ -9,6 +9,7 @@ import { api } from "../common/api.js";
 import {
   BASEMAP_KINDS,
   LOCAL_IDEOGRAPHS,
+  WHOLE_TILES,
   chosenOrigin,
   setBasemap,
   watchBasemap,
@@ -73,6 +74,7 @@ async function create(slot, categories) {
     locale: locale(),
     attributionControl: { compact: true },
     localIdeographFontFamily: LOCAL_IDEOGRAPHS,
+    ...WHOLE_TILES,
     cooperativeGestures: false,
     maxZoom: 19,
   });
