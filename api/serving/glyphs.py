@@ -2,10 +2,10 @@
 `GET /tiles/glyphs/{fontstack}/{range}.pbf`, built at install from a Debian font by
 web/scripts/build-glyphs.mjs (`make glyphs`) into web/glyphs, never taken from a CDN.
 
-Kana and kanji are not here at all in practice: every map sets `localIdeographFontFamily`
-(web/src/common/basemap.js), so MapLibre draws them with the device's Japanese font. These
-files give the rest of a name (digits, Latin, dashes, ①) in the same face, and all of the
-font's ranges are built so a client without that option still gets Japanese text."""
+MapLibre draws kana and kanji with the device's Japanese font (`localIdeographFontFamily`,
+web/src/common/basemap.js) and never asks for those ranges; these files give the rest of a
+name (digits, Latin, dashes, ①) in one face. Every range the font covers is built all the
+same, so a client that turns local drawing off still gets Japanese text."""
 
 from __future__ import annotations
 
