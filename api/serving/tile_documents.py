@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.serving import glyphs
+from layers.city.districts import DistrictLevel
+from layers.city.facilities import FacilityKind
 from layers.policy import ANONYMOUS, RowFilter, row_filter
 from layers.registry import Field, Layer, get_layer
 from layers.serving import tiles
@@ -175,6 +177,11 @@ def _style_layers(layer: Layer) -> list[dict[str, Any]]:
 
 # --- labels ---------------------------------------------------------------------------------
 
+# The tiles the area names are placed from: the same district tiles, never closer than the
+# zoom whose one tile holds the whole city (LABEL_SOURCE_ZOOMS bound it).
+LABEL_SOURCE = "machimap-labels"
+LABEL_SOURCE_ZOOMS = (8, 14)
+
 
 @dataclass(frozen=True)
 class _Label:
@@ -188,40 +195,50 @@ class _Label:
     filter: list[Any] | None = None
     colour: str = "#2b353d"
     point: bool = False  # under a point's symbol, not in the middle of an area
-    # MapLibre names an area once per tile it crosses; from the one-tile source (below) a
-    # district is in one tile, so it is named once.
+    # MapLibre names an area once per tile it crosses; from LABEL_SOURCE a district lies in
+    # one tile, so it is named once.
     whole: bool = False
 
 
 def _one_of(field: str, values: Sequence[str]) -> list[Any]:
-    return ["in", ["get", field], ["literal", list(values)]]
+    return ["in", ["get", field], ["literal", [str(v) for v in values]]]
 
 
 # 避難所 and the other places people must find in a disaster are named sooner than the rest.
-_SAFETY_KINDS = (
-    "city_hall",
-    "branch_office",
-    "shelter",
-    "evacuation_site",
-    "tsunami_evacuation_building",
-    "first_aid_station",
-)
+_SAFETY_KINDS = [
+    kind.value
+    for kind in (
+        FacilityKind.city_hall,
+        FacilityKind.branch_office,
+        FacilityKind.shelter,
+        FacilityKind.evacuation_site,
+        FacilityKind.tsunami_evacuation_building,
+        FacilityKind.first_aid_station,
+    )
+]
 _FACILITY_TEXT = "#00466e"  # the facilities' Okabe-Ito blue, darkened for small text
 _LABELS = (
     # The city level is not named: the map shows one city. At the whole-city view the
     # 自治会 would be smaller than their names, so names start a step closer.
-    _Label("district", "district-label-area", 12, 14, _one_of("level", ["area"]), whole=True),
+    _Label(
+        "district",
+        "district-label-area",
+        12,
+        14,
+        _one_of("level", [DistrictLevel.area]),
+        whole=True,
+    ),
     _Label(
         "district",
         "district-label-neighbourhood",
         14,
         16,
-        _one_of("level", ["neighbourhood"]),
+        _one_of("level", [DistrictLevel.neighbourhood]),
         whole=True,
     ),
     # 町丁目 are small enough to lie in one street-level tile, and too small to survive the
     # simplification of a tile holding the whole city.
-    _Label("district", "district-label-block", 16, None, _one_of("level", ["block"])),
+    _Label("district", "district-label-block", 16, None, _one_of("level", [DistrictLevel.block])),
     # A later layer is placed first where labels collide, so the safety places come last.
     _Label(
         "facility",
@@ -271,10 +288,6 @@ def _label_layer(label: _Label) -> dict[str, Any]:
             "text-halo-blur": 0.5,
         },
     }
-
-
-LABEL_SOURCE = "machimap-labels"
-LABEL_SOURCE_ZOOMS = (8, 14)
 
 
 def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:

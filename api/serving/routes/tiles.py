@@ -4,8 +4,8 @@ the glyphs its labels are drawn with (`GET /tiles/glyphs/{fontstack}/{range}.pbf
 `{layers}` is one registry layer id or several, comma-separated (`hazard,facility`): one
 tile with one MVT layer each. Tiles anyone gets are public and cached (here and by
 browsers and proxies); tiles showing a caller more (a group's patrols) are private and built
-per request. The work is in layers/serving/tiles.py; the glyphs are files
-built at install (api/serving/glyphs.py)."""
+per request. The work is in layers/serving/tiles.py; the glyphs are files built at install
+(api/serving/glyphs.py)."""
 
 from __future__ import annotations
 
