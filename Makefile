@@ -19,8 +19,16 @@ WEB_MODULES := web/node_modules/.package-lock.json
 WEB_BUILT   := web/dist/.vite/manifest.json
 WEB_SOURCES := $(shell find web/src web/scripts -type f 2>/dev/null) $(wildcard web/*.html) \
                web/vite.config.js web/package.json
+# The map's label glyphs (GET /tiles/glyphs/...), built from a Debian font by fontnik (an npm
+# package of web/) into web/glyphs; never fetched from a font CDN. BIZ UDPGothic: Morisawa's
+# universal-design Japanese gothic under the SIL Open Font License, which lets machimap serve
+# glyphs made from it (IPA fonts' licence asks a derived font to be renamed).
+GLYPH_PACKAGES := fonts-morisawa-bizud-gothic
+GLYPH_FONT     := /usr/share/fonts/truetype/bizud-gothic/BIZUDPGothic-Regular.ttf
+GLYPH_LICENCE  := /usr/share/doc/fonts-morisawa-bizud-gothic/copyright
+GLYPHS_BUILT   := web/glyphs/.built
 
-.PHONY: run test system test-system bench-system install web lint typecheck pytest demo bench-import bench-serve bench-reports clean
+.PHONY: run test system test-system bench-system install web glyphs lint typecheck pytest demo bench-import bench-serve bench-reports clean
 
 run: install
 	$(BIN)/machimap demo
@@ -40,7 +48,7 @@ system:
 	       "or set DATABASE_URL to a PostGIS database."; exit 1; \
 	fi
 
-install: system $(STAMP) web
+install: system $(STAMP) web glyphs
 
 test-system:
 	@if command -v chromium >/dev/null 2>&1 && dpkg -s fonts-ipafont-gothic nginx redis-server >/dev/null 2>&1; then \
@@ -61,6 +69,20 @@ $(WEB_MODULES): web/package.json web/package-lock.json
 
 $(WEB_BUILT): $(WEB_MODULES) $(WEB_SOURCES)
 	cd web && npm run build
+
+glyphs: $(GLYPHS_BUILT)
+
+$(GLYPH_FONT):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GLYPH_PACKAGES); \
+	else \
+	  echo "Please install: $(GLYPH_PACKAGES) (Debian/Ubuntu: sudo apt-get install $(GLYPH_PACKAGES))"; \
+	  exit 1; \
+	fi
+
+$(GLYPHS_BUILT): $(GLYPH_FONT) $(WEB_MODULES) web/scripts/build-glyphs.mjs
+	cd web && node scripts/build-glyphs.mjs $(GLYPH_FONT) glyphs $(GLYPH_LICENCE)
+	touch $(GLYPHS_BUILT)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "machimap needs Python 3.11"'
@@ -105,4 +127,4 @@ bench-reports: install
 
 clean:
 	-$(BIN)/machimap db stop
-	rm -rf $(VENV) .machimap-test web/node_modules web/dist
+	rm -rf $(VENV) .machimap-test web/node_modules web/dist web/glyphs

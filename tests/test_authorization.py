@@ -175,6 +175,9 @@ EXPECTED: dict[str, Expect] = {
     "GET /api/patrols/{patrol_id}": Expect(A_READ),
     # Vector tiles: anyone; each caller's rows come from the policy's row filter.
     "GET /tiles/style.json": Expect(ANYONE),
+    "GET /tiles/glyphs/{fontstack}/{codepoints}.pbf": Expect(
+        ANYONE, params={"fontstack": "BIZ UDPGothic", "codepoints": "0-255"}
+    ),
     "GET /tiles/{layers}/tilejson.json": Expect(ANYONE, params={"layers": "hazard,facility"}),
     "GET /tiles/{layers}/{z}/{x}/{y}.mvt": Expect(
         ANYONE, params={"layers": "hazard,facility", "z": "14", "x": "14487", "y": "6497"}

@@ -301,7 +301,9 @@ def test_style_is_maplibre_json_over_our_tiles_and_the_gsi_basemap(client: TestC
     source_layers = {layer.get("source-layer") for layer in style["layers"]} - {None}
     assert {"hazard", "facility", "district", "report"} <= source_layers
     assert "patrol" not in source_layers  # nobody anonymous may see it
-    assert not any(layer["type"] == "symbol" for layer in style["layers"])  # no glyphs served
+    # Text only where machimap serves the glyphs for it (tests/test_labels.py).
+    symbols = [layer for layer in style["layers"] if layer["type"] == "symbol"]
+    assert symbols and style["glyphs"].startswith("https://testserver/tiles/glyphs/")
     hazard = next(layer for layer in style["layers"] if layer["id"] == "hazard-circle")
     assert hazard["paint"]["circle-color"] == "#d55e00"  # Okabe-Ito vermillion, from the registry
     # The tile URL of the style works.

@@ -1,14 +1,19 @@
 """The documents describing the vector tiles: TileJSON 3.0.0 for any layer set and the
-MapLibre style (version 8) of the public layers over 地理院タイル. The tiles themselves and
-the facts these documents state are layers/serving/tiles.py's."""
+MapLibre style (version 8) of the public layers over 地理院タイル, with their names as
+labels. The tiles themselves and the facts these documents state are
+layers/serving/tiles.py's; the labels' glyphs are api/serving/glyphs.py's."""
 
 from __future__ import annotations
 
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from api.serving import glyphs
+from layers.city.districts import DistrictLevel
+from layers.city.facilities import FacilityKind
 from layers.policy import ANONYMOUS, RowFilter, row_filter
 from layers.registry import Field, Layer, get_layer
 from layers.serving import tiles
@@ -170,23 +175,171 @@ def _style_layers(layer: Layer) -> list[dict[str, Any]]:
     return out
 
 
-def style(base_url: str) -> dict[str, Any]:
-    """A MapLibre style (version 8) of every layer anyone may see over 地理院タイル 淡色地図.
+# --- labels ---------------------------------------------------------------------------------
 
-    No symbol (label) layers: MapLibre needs a glyphs URL for text and machimap serves no
-    font PBFs, so names are shown by the web map's popups rather than on the map."""
+# The tiles the area names are placed from: the same district tiles, never closer than the
+# zoom whose one tile holds the whole city (LABEL_SOURCE_ZOOMS bound it).
+LABEL_SOURCE = "machimap-labels"
+LABEL_SOURCE_ZOOMS = (8, 14)
+
+
+@dataclass(frozen=True)
+class _Label:
+    """Names of one registry layer's features from a zoom on: each district level where its
+    areas are a few hundred pixels across, so one level is named at a time."""
+
+    layer: str
+    id: str
+    minzoom: float
+    maxzoom: float | None = None
+    filter: list[Any] | None = None
+    colour: str = "#2b353d"
+    point: bool = False  # under a point's symbol, not in the middle of an area
+    # MapLibre names an area once per tile it crosses; from LABEL_SOURCE a district lies in
+    # one tile, so it is named once.
+    whole: bool = False
+
+
+def _one_of(field: str, values: Sequence[str]) -> list[Any]:
+    return ["in", ["get", field], ["literal", [str(v) for v in values]]]
+
+
+# 避難所 and the other places people must find in a disaster are named sooner than the rest.
+_SAFETY_KINDS = [
+    kind.value
+    for kind in (
+        FacilityKind.city_hall,
+        FacilityKind.branch_office,
+        FacilityKind.shelter,
+        FacilityKind.evacuation_site,
+        FacilityKind.tsunami_evacuation_building,
+        FacilityKind.first_aid_station,
+    )
+]
+_FACILITY_TEXT = "#00466e"  # the facilities' Okabe-Ito blue, darkened for small text
+_LABELS = (
+    # The city level is not named: the map shows one city. At the whole-city view the
+    # 自治会 would be smaller than their names, so names start a step closer.
+    _Label(
+        "district",
+        "district-label-area",
+        12,
+        14,
+        _one_of("level", [DistrictLevel.area]),
+        whole=True,
+    ),
+    _Label(
+        "district",
+        "district-label-neighbourhood",
+        14,
+        16,
+        _one_of("level", [DistrictLevel.neighbourhood]),
+        whole=True,
+    ),
+    # 町丁目 are small enough to lie in one street-level tile, and too small to survive the
+    # simplification of a tile holding the whole city.
+    _Label("district", "district-label-block", 16, None, _one_of("level", [DistrictLevel.block])),
+    # A later layer is placed first where labels collide, so the safety places come last.
+    _Label(
+        "facility",
+        "facility-label",
+        16,
+        filter=["!", _one_of("kind", _SAFETY_KINDS)],
+        colour=_FACILITY_TEXT,
+        point=True,
+    ),
+    _Label(
+        "facility",
+        "facility-label-safety",
+        14.5,
+        filter=_one_of("kind", _SAFETY_KINDS),
+        colour=_FACILITY_TEXT,
+        point=True,
+    ),
+)
+_HALO = "rgba(255, 255, 255, 0.9)"
+
+
+def _label_layer(label: _Label) -> dict[str, Any]:
+    layout: dict[str, Any] = {
+        "text-field": ["get", "name"],
+        "text-font": [glyphs.FONT],
+        "text-size": ["interpolate", ["linear"], ["zoom"], 12, 11.5, 16, 13, 18, 15],
+        # Most names (焼津第3自主防災会) fit on one line; longer ones wrap in two.
+        "text-max-width": 10,
+        "text-padding": 4,
+    }
+    if label.point:
+        layout |= {"text-anchor": "top", "text-offset": [0, 0.9]}
+    return {
+        "id": label.id,
+        "type": "symbol",
+        "source": LABEL_SOURCE if label.whole else "machimap",
+        "source-layer": label.layer,
+        "minzoom": label.minzoom,
+        **({"maxzoom": label.maxzoom} if label.maxzoom is not None else {}),
+        **({"filter": label.filter} if label.filter else {}),
+        "layout": layout,
+        # A white halo reads over 地理院タイル, the hazard areas and the plain background alike.
+        "paint": {
+            "text-color": label.colour,
+            "text-halo-color": _HALO,
+            "text-halo-width": 2,
+            "text-halo-blur": 0.5,
+        },
+    }
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+    return min(int((lon + 180) / 360 * n), n - 1), min(int(y), n - 1)
+
+
+def _one_tile_zoom(bounds: Sequence[float]) -> int:
+    """The deepest zoom whose one tile holds the whole box, within LABEL_SOURCE_ZOOMS: the
+    label source's maxzoom, so MapLibre enlarges that tile instead of fetching closer ones.
+    Below zoom 8 the tiles' simplification would blur even a 自治会 (a city spanning two zoom-8
+    tiles gets its areas named once more at that edge)."""
+    low, high = LABEL_SOURCE_ZOOMS
+    for z in range(high, low, -1):
+        corners = {_tile_of(lon, lat, z) for lon in bounds[0::2] for lat in bounds[1::2]}
+        if len(corners) == 1:
+            return z
+    return low
+
+
+def glyphs_url(base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/tiles/glyphs/{{fontstack}}/{{range}}.pbf"
+
+
+def style(base_url: str) -> dict[str, Any]:
+    """A MapLibre style (version 8) of every layer anyone may see over 地理院タイル 淡色地図,
+    with names written on the map: districts by level as the zoom goes in, 避難所 and other
+    safety places from zoom 14.5, every facility from 16.
+
+    Labels are drawn with machimap's own glyphs (the `glyphs` URL), over every other layer."""
     layers = [get_layer(i) for i in tiles.anonymous_layer_ids()]
     filters = [row_filter(ANONYMOUS, layer) for layer in layers]
     info = tilejson(layers, filters, base_url)
     # Areas below lines below points, each group in registry order.
     order = {"MultiPolygon": 0, "Polygon": 0, "MultiLineString": 1, "LineString": 1}
     drawn = sorted(layers, key=lambda lay: order.get(lay.geometry_type, 2))
+    shown = [label for label in _LABELS if label.layer in {layer.id for layer in layers}]
+    named = [get_layer(i) for i in dict.fromkeys(label.layer for label in shown if label.whole)]
     return {
         "version": 8,
         "name": "machimap",
-        "metadata": {"machimap:layers": [layer.id for layer in layers]},
+        "metadata": {
+            "machimap:layers": [layer.id for layer in layers],
+            # The SIL Open Font License travels with glyphs made from the font.
+            "machimap:glyphs-licence": (
+                f"{glyphs.FONT}: SIL Open Font License 1.1, © 2022 The BIZ UDGothic Project Authors"
+            ),
+        },
         "center": info["center"][:2],
         "zoom": info["center"][2],
+        "glyphs": glyphs_url(base_url),
         "sources": {
             "gsi-pale": {
                 "type": "raster",
@@ -203,11 +356,28 @@ def style(base_url: str) -> dict[str, Any]:
                 "bounds": info["bounds"],
                 "attribution": info["attribution"],
             },
+            # The same tiles of the named areas, never closer than one tile for the city.
+            **(
+                {
+                    LABEL_SOURCE: {
+                        "type": "vector",
+                        "tiles": [tiles_url(base_url, named)],
+                        "minzoom": info["minzoom"],
+                        "maxzoom": _one_tile_zoom(info["bounds"]),
+                        "bounds": info["bounds"],
+                    }
+                }
+                if named
+                else {}
+            ),
         },
         "layers": [
             # Drawn first so the map is readable when the basemap cannot be reached.
             {"id": "background", "type": "background", "paint": {"background-color": "#f4f3ef"}},
             {"id": "gsi-pale", "type": "raster", "source": "gsi-pale"},
             *(style_layer for layer in drawn for style_layer in _style_layers(layer)),
+            # Names over everything: under the many hazard and report points of the centre
+            # they could not be read, and a name hides only the points of a 12 px line.
+            *(_label_layer(label) for label in shown),
         ],
     }

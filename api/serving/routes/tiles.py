@@ -1,9 +1,11 @@
-"""Vector tiles: `GET /tiles/{layers}/{z}/{x}/{y}.mvt`, their TileJSON and a MapLibre style.
+"""Vector tiles: `GET /tiles/{layers}/{z}/{x}/{y}.mvt`, their TileJSON, a MapLibre style and
+the glyphs its labels are drawn with (`GET /tiles/glyphs/{fontstack}/{range}.pbf`).
 
 `{layers}` is one registry layer id or several, comma-separated (`hazard,facility`): one
 tile with one MVT layer each. Tiles anyone gets are public and cached (here and by
 browsers and proxies); tiles showing a caller more (a group's patrols) are private and built
-per request. The work is in layers/serving/tiles.py."""
+per request. The work is in layers/serving/tiles.py; the glyphs are files built at install
+(api/serving/glyphs.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from api.addresses import public_base
 from api.negotiation import qualities
 from api.params import LayerList
 from api.permissions import Authorized, permit
-from api.serving import tile_documents
+from api.serving import glyphs, tile_documents
 from layers.policy import Action, RowFilter
 from layers.registry import Layer
 from layers.serving import tiles
@@ -68,6 +70,33 @@ def style(request: Request, auth: Authorized = permit(Action.public_read)) -> JS
         tile_documents.style(public_base(request)),
         headers={"Cache-Control": f"public, max-age={get_settings().tile_max_age_s}"},
     )
+
+
+@router.get(
+    "/glyphs/{fontstack}/{codepoints}.pbf",
+    summary="ラベルの文字（グリフ） / Label glyphs (SDF PBF) for the MapLibre style",
+    responses={
+        200: {
+            "content": {glyphs.MEDIA_TYPE: {}},
+            "description": "256 code points, gzip when accepted",
+        },
+        304: {"description": "If-None-Match matched"},
+    },
+    response_class=Response,
+)
+def glyph_range(
+    fontstack: str, codepoints: str, request: Request, auth: Authorized = permit(Action.public_read)
+) -> Response:
+    found = glyphs.glyph_range(fontstack, codepoints)
+    gzipped = bool(found.gzipped) and _accepts_gzip(request.headers.get("accept-encoding", ""))
+    etag = _etag(found.etag, gzipped)
+    headers = {"Cache-Control": glyphs.CACHE_CONTROL, "Vary": "Accept-Encoding", "ETag": etag}
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    body = found.gzipped if gzipped else found.body
+    return Response(body, media_type=glyphs.MEDIA_TYPE, headers=headers)
 
 
 @router.get(

@@ -1,7 +1,21 @@
 // 地理院タイル as the background map. The server's style (/tiles/style.json) names the
 // basemap origin it allows; the three GSI maps share it. When tiles cannot be fetched the
-// raster is hidden and the map stays usable on a plain background with district lines.
+// raster is hidden and the map stays usable on a plain background with district lines and
+// names.
 import { t } from "./i18n.js";
+
+/** Every map's `localIdeographFontFamily`: kana and kanji of the labels are drawn on the
+ * device, never fetched as glyphs (a name's kanji would cost a range of 256 each). The face of
+ * machimap's own glyphs first (the digits and Latin around them), then each platform's
+ * Japanese gothic. */
+/** Every map that writes district names: MapLibre 6 cuts a tile enlarged beyond its source's
+ * maxzoom into pieces (up to 4 zooms below the map's maxZoom) and names an area once per piece;
+ * the area names come from one enlarged tile holding the whole city (/tiles/style.json), which
+ * must stay whole for each district to be named once. */
+export const WHOLE_TILES = { zoomLevelsToOverscale: undefined };
+
+export const LOCAL_IDEOGRAPHS =
+  "BIZ UDPGothic, Hiragino Sans, Noto Sans CJK JP, Yu Gothic, Meiryo, IPAGothic, sans-serif";
 
 export const BASEMAP_SOURCE = "basemap";
 export const BASEMAP_LAYER = "basemap";

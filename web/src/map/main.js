@@ -8,7 +8,13 @@ import "maplibre-gl/dist/maplibre-gl.css";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
 import "./map.css";
 import { api } from "../common/api.js";
-import { chosenOrigin, setBasemap, watchBasemap } from "../common/basemap.js";
+import {
+  LOCAL_IDEOGRAPHS,
+  WHOLE_TILES,
+  chosenOrigin,
+  setBasemap,
+  watchBasemap,
+} from "../common/basemap.js";
 import { addMessages, initLanguage, onLanguageChange, t } from "../common/i18n.js";
 import messages from "../messages/map.js";
 import { Details } from "./details.js";
@@ -17,7 +23,7 @@ import { FeatureList } from "./list.js";
 import { LocateControl } from "./locate.js";
 import { renderBasemaps, renderLayers } from "./panel.js";
 import { readState, writeState } from "./state.js";
-import { buildStyle, provideImages, styleLayerIds } from "./style.js";
+import { buildStyle, isLabel, provideImages, styleLayerIds } from "./style.js";
 
 maplibregl.setWorkerUrl(workerUrl);
 addMessages(messages);
@@ -109,6 +115,8 @@ async function start() {
       container: "map",
       style,
       attributionControl: false,
+      localIdeographFontFamily: LOCAL_IDEOGRAPHS,
+      ...WHOLE_TILES,
       locale: mapLocale(),
       maxZoom: 19,
       // A city map read north-up: rotation only confuses people who did not mean to turn it.
@@ -184,9 +192,13 @@ async function start() {
   };
   renderPanel();
 
-  // Clicks: points and lines under the pointer first; otherwise the areas it lies in.
+  // Clicks: points and lines under the pointer first; otherwise the areas it lies in. Names
+  // are read, not clicked: a district's label would otherwise join every click near it.
   map.on("click", (event) => {
-    const shown = layers.filter((l) => enabled.has(l.id)).flatMap((l) => styleIds.get(l.id));
+    const shown = layers
+      .filter((l) => enabled.has(l.id))
+      .flatMap((l) => styleIds.get(l.id))
+      .filter((id) => !isLabel(id));
     const fills = shown.filter((id) => id.endsWith("-fill"));
     const others = shown.filter((id) => !id.endsWith("-fill"));
     const { x, y } = event.point;
@@ -212,7 +224,7 @@ async function start() {
   });
   for (const layer of layers) {
     if (isAreaLayer(layer)) continue;
-    for (const id of styleIds.get(layer.id)) {
+    for (const id of styleIds.get(layer.id).filter((id) => !isLabel(id))) {
       map.on("mouseenter", id, () => (map.getCanvas().style.cursor = "pointer"));
       map.on("mouseleave", id, () => (map.getCanvas().style.cursor = ""));
     }

@@ -1,7 +1,8 @@
 // The server's style (GET /tiles/style.json) made into the public map's: the switchable
 // GSI basemap, point layers drawn as shape + colour symbols (reports by category) instead
 // of plain circles, each layer's visibility, and the selection and "you are here" overlays.
-// Symbols are icons only: machimap serves no glyphs, so nothing is written on the map.
+// The server's name labels ("<layer>-label…", drawn with machimap's own glyphs) are kept as
+// they are and switch with their layer.
 import { withBasemap } from "../common/basemap.js";
 import { symbolImage } from "../common/symbols.js";
 import { categories, layerSymbol } from "./format.js";
@@ -42,6 +43,11 @@ export function provideImages(map) {
   });
 }
 
+/** Whether a style layer writes names (the server's "<layer>-label…" symbol layers). */
+export function isLabel(styleLayerId) {
+  return /-label(-|$)/.test(styleLayerId);
+}
+
 /** The style layer ids drawing a registry layer (all named "<layer>-<kind>"). */
 export function styleLayerIds(style, layerId) {
   return style.layers.filter((l) => l.id.startsWith(`${layerId}-`)).map((l) => l.id);
@@ -58,6 +64,7 @@ function symbolLayer(circle, layer) {
     layout: {
       "icon-image": iconImage(layer),
       // Every feature is drawn: hiding colliding ones would hide reports from residents.
+      // Names may still be written over an icon; their halo keeps both readable.
       "icon-allow-overlap": true,
       "icon-ignore-placement": true,
       "icon-size": ["interpolate", ["linear"], ["zoom"], 10, 0.45, 14, 0.8, 16, 1],
@@ -71,7 +78,8 @@ export function buildStyle(serverStyle, { layers, enabled, basemap }) {
   const style = withBasemap(serverStyle, basemap);
   style.layers = style.layers.map((styleLayer) => {
     const layer = byId.get(styleLayer["source-layer"]);
-    if (!layer || styleLayer.source !== "machimap") return styleLayer;
+    // "machimap" and "machimap-labels" (the district tiles the area names are placed from).
+    if (!layer || !styleLayer.source?.startsWith("machimap")) return styleLayer;
     const drawn = styleLayer.type === "circle" ? symbolLayer(styleLayer, layer) : styleLayer;
     return {
       ...drawn,

@@ -6,7 +6,7 @@ import * as maplibregl from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
 import { api, NetworkError } from "../common/api.js";
-import { watchBasemap, withBasemap } from "../common/basemap.js";
+import { LOCAL_IDEOGRAPHS, watchBasemap, withBasemap } from "../common/basemap.js";
 import { t } from "../common/i18n.js";
 import { h } from "../common/dom.js";
 
@@ -61,6 +61,7 @@ export class PlaceMap {
         zoom: at ? CLOSE_ZOOM : style.zoom,
         maxZoom: 19,
         attributionControl: { compact: true },
+        localIdeographFontFamily: LOCAL_IDEOGRAPHS,
         locale: mapLocale(),
         dragRotate: false,
         pitchWithRotate: false,

@@ -1,5 +1,5 @@
 // The queue's map: the server's style with 地理院タイル, the city's other layers hidden
-// except the district lines (for orientation), and the queue drawn as category symbols that
+// except the district lines and names (for orientation), and the queue drawn as category symbols that
 // differ in shape and colour. One map is kept for the visit, so it stays where the person
 // left it between the queue and a report; the list beside it says the same in words.
 import * as maplibregl from "maplibre-gl";
@@ -8,6 +8,8 @@ import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
 import { api } from "../common/api.js";
 import {
   BASEMAP_KINDS,
+  LOCAL_IDEOGRAPHS,
+  WHOLE_TILES,
   chosenOrigin,
   setBasemap,
   watchBasemap,
@@ -71,6 +73,8 @@ async function create(slot, categories) {
     style,
     locale: locale(),
     attributionControl: { compact: true },
+    localIdeographFontFamily: LOCAL_IDEOGRAPHS,
+    ...WHOLE_TILES,
     cooperativeGestures: false,
     maxZoom: 19,
   });
