@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi.responses import HTMLResponse
 
-from api.serving.ogc.documents import RECORDS_NOTE
+from api.serving.ogc.documents import QUERYABLES_REL, RECORDS_NOTE, SCHEMA_REL
 from api.web import assets
 from layers.serving.features import CRS84_URI
 from layers.store.settings import get_settings
@@ -181,12 +181,32 @@ def _here(links: Iterable[Mapping[str, Any]], fallback: str = "") -> str:
     return _with_query(own, f="html") if own else "?f=html"
 
 
-def _links(p: _Page, links: Iterable[Mapping[str, Any]], skip: tuple[str, ...] = ("self",)) -> str:
+# Relations whose target this server also renders as a page: a reader follows the page,
+# and the JSON stays one click away.
+HAS_PAGE = frozenset({"data", "conformance", "collection", QUERYABLES_REL, SCHEMA_REL})
+
+
+def _link_row(p: _Page, k: Mapping[str, Any]) -> str:
+    rel, type_, href = str(k["rel"]), str(k.get("type", "")), str(k["href"])
+    title = str(k.get("title") or rel)
+    if rel == "self":
+        # The same resource as data (the HTML alternate, this page, is left out).
+        title = p.say("この内容のデータ", "This content as data")
+        href = _with_query(href, f="json")  # a page's own link may have asked for HTML
+    if rel in HAS_PAGE and urlsplit(href).path.startswith("/ogc"):
+        page, kind = (
+            _with_query(href, f="html"),
+            f'<a href="{escape(p.href(href))}">{escape(type_)}</a>',
+        )
+        return f"<li>{p.a(page, title)} <small>({escape(rel)}, {kind})</small></li>"
+    return f"<li>{p.a(href, title)} <small>({escape(rel)}, {escape(type_)})</small></li>"
+
+
+def _links(p: _Page, links: Iterable[Mapping[str, Any]]) -> str:
     rows = [
-        f"<li>{p.a(str(k['href']), str(k.get('title') or k['rel']))}"
-        f" <small>({escape(str(k['rel']))}, {escape(str(k.get('type', '')))})</small></li>"
+        _link_row(p, k)
         for k in links
-        if k.get("rel") not in skip
+        if not (k.get("rel") == "alternate" and k.get("type") == "text/html")
     ]
     heading = p.say("リンク", "Links")
     return (
@@ -450,7 +470,7 @@ def item(feature: Mapping[str, Any], title: str, en: bool) -> HTMLResponse:
     if geometry:
         own = _link_href(links, "self")
         embed = _in_crs84(own)
-        body.append(f"<h2>{p.say('図形', 'Geometry')}</h2>")
+        body.append(f'<h2 id="geometry-heading">{p.say("図形", "Geometry")}</h2>')
         body.append(
             _map(
                 p,
@@ -460,8 +480,12 @@ def item(feature: Mapping[str, Any], title: str, en: bool) -> HTMLResponse:
             )
         )
         text = json.dumps(geometry, ensure_ascii=False)
-        body.append(f'<pre class="ogc-geometry">{escape(text)}</pre>')
-    body.append(_links(p, links, skip=()))
+        # A long geometry scrolls in its box: focusable, so a keyboard can scroll it too.
+        body.append(
+            '<pre class="ogc-geometry" tabindex="0" role="region"'
+            f' aria-labelledby="geometry-heading">{escape(text)}</pre>'
+        )
+    body.append(_links(p, links))
     return _page(p, f"{title} {feature.get('id')}", "\n".join(body))
 
 

@@ -18,6 +18,9 @@ async function start() {
   const block = document.getElementById("ogc-map-data");
   if (!container || !block) return;
   const status = document.getElementById("ogc-map-status");
+  // Hidden in the HTML, so that a reader without scripts sees no empty box.
+  const figure = container.closest("figure");
+  if (figure) figure.hidden = false;
   const say = (text) => {
     if (status) status.textContent = text;
   };
