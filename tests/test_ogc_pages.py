@@ -15,6 +15,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.serving.ogc import html
+from api.serving.ogc.page import json_block
 from tests.conftest import new_client, sql_value
 
 HTML = {"Accept": "text/html"}
@@ -193,7 +194,7 @@ def test_maps_get_their_data(demo_url: str) -> None:
 
 
 def test_the_map_data_cannot_close_its_element() -> None:
-    block = html._json_block({"title": "</script><script>alert(1)</script><!--"})
+    block = json_block({"title": "</script><script>alert(1)</script><!--"})
     assert "<" not in block and ">" not in block
     assert json.loads(block)["title"] == "</script><script>alert(1)</script><!--"
 

@@ -147,6 +147,14 @@ def test_the_api_reference_lists_the_ogc_operations(browse: Browse) -> None:
     page, failed = _open(browse, "/docs?lang=en")
     assert "/api/reports" in _operations(page)
     _clean(page, failed)
+    # The watch sees what the CSP blocks: an inline style is refused, and reported.
+    browse.watched(page).allowed_errors.append(re.compile("inline style violates"))
+    page.evaluate(
+        "() => document.head.append(Object.assign(document.createElement('style'),"
+        " {textContent: 'body { color: red }'}))"
+    )
+    page.wait_for_function("() => window.__csp.length > 0")
+    assert page.evaluate("() => window.__csp")[0].startswith("style-src")
 
 
 def _item_path(server: LiveServer) -> str:
