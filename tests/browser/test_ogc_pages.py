@@ -129,6 +129,7 @@ def test_the_map_works_without_the_basemap(browse: Browse, live_server: LiveServ
     expect_notice.wait_for(state="visible", timeout=15_000)
     assert "地理院タイル" in expect_notice.inner_text()
     assert page.evaluate("() => window.__csp") == []
+    page.locator(".ogc-map-figure").scroll_into_view_if_needed()
     browse.shot(page, "no-basemap")
 
 
@@ -143,7 +144,12 @@ def test_the_api_reference_lists_the_ogc_operations(browse: Browse) -> None:
     definition = page.request.get("/ogc/api").json()
     shown = _operations(page)
     assert set(definition["paths"]) == shown and "/collections/hazard/items" in shown
+    # An operation opened: its parameters and responses (highlighted JSON examples).
+    page.locator(".opblock-summary", has_text="/collections/hazard/items").first.click()
+    page.locator(".opblock-body .parameters").first.wait_for(timeout=15_000)
+    assert page.get_by_text("bbox", exact=True).count() > 0
     _clean(page, failed)
+    browse.shot(page, "operation-open")
     page, failed = _open(browse, "/docs?lang=en")
     assert "/api/reports" in _operations(page)
     _clean(page, failed)

@@ -235,6 +235,14 @@ def in_crs84(href: str) -> bool:
     return crs is None or crs == CRS84_URI
 
 
+def _local(url: str | None) -> str | None:
+    """A URL of this server as a path: the script fetches from wherever the page was opened
+    (connect-src 'self'), even where the public URL names another address."""
+    if url is None:
+        return None
+    return urlunsplit(urlsplit(url)._replace(scheme="", netloc=""))
+
+
 def map_figure(
     p: Page,
     caption: str,
@@ -261,8 +269,8 @@ def map_figure(
                 if f.get("geometry")
             ],
         },
-        "url": url,
-        "item": item,
+        "url": _local(url),
+        "item": _local(item),
     }
     return (
         f'<figure class="ogc-map-figure" hidden>\n<div id="{MAP_ID}" class="ogc-map"></div>\n'
