@@ -56,7 +56,7 @@ def _description(p: Page, text: str, tag: str = "span", attrs: str = "") -> str:
     if text.endswith(RECORDS_NOTE):
         text = text[: -len(RECORDS_NOTE)].rstrip()
         note = one_language(RECORDS_NOTE, p.en)[0]
-    shown = p.text(text.rstrip("."), tag, attrs)
+    shown = p.text(text, tag, attrs)
     return shown + (f"\n<p>{escape(note)}</p>" if note and tag == "p" else "")
 
 
@@ -111,7 +111,7 @@ def collection(doc: Mapping[str, Any], en: bool) -> HTMLResponse:
             )
         )
     parts.append('<dl class="ogc-facts">')
-    parts.append(f"<dt>{p.say('ID', 'ID')}</dt><dd><code>{escape(str(doc['id']))}</code></dd>")
+    parts.append(f"<dt>ID</dt><dd><code>{escape(str(doc['id']))}</code></dd>")
     if bbox is not None:
         shown = ", ".join(f"{n:.6f}" for n in bbox)
         parts.append(f"<dt>{p.say('範囲', 'Extent')} (CRS84)</dt><dd>{escape(shown)}</dd>")
@@ -154,7 +154,7 @@ def _geometry(geometry: Mapping[str, Any] | None) -> str:
     return escape(str(geometry.get("type", "")))
 
 
-def _featurescrolling_table(
+def _feature_table(
     p: Page, features: list[Mapping[str, Any]], names: list[str], caption: str
 ) -> str:
     head = "".join(f'<th scope="col">{escape(n)}</th>' for n in ["id", *names, "geometry"])
@@ -201,7 +201,7 @@ def items(fc: Mapping[str, Any], title: str, names: list[str], en: bool) -> HTML
                 item=p.href(f"{collection_url}/items/{{id}}?f=html") if collection_url else None,
             )
         )
-    body.append(_featurescrolling_table(p, features, names, title))
+    body.append(_feature_table(p, features, names, title))
     if nav:
         label = p.say("ページ", "Pages")
         body.append(f'<nav class="ogc-pager" aria-label="{label}"><ul>{"".join(nav)}</ul></nav>')
