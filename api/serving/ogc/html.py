@@ -165,7 +165,7 @@ def _feature_table(
         cells = "".join(_cell(p, props.get(n)) for n in names)
         rows.append(
             f'<tr><th scope="row">{p.a(f"items/{fid}?f=html", fid)}</th>{cells}'
-            f"<td>{_geometry(feature.get('geometry'))}</td></tr>"
+            f'<td class="nowrap">{_geometry(feature.get("geometry"))}</td></tr>'
         )
     return scrolling_table("features-caption", escape(caption), head, rows)
 
