@@ -18,6 +18,7 @@ from tests.browser.conftest import (
     Browse,
     LiveServer,
     assert_accessible,
+    axe_violations,
 )
 
 DESKTOP = {"width": 1280, "height": 860}
@@ -194,7 +195,12 @@ def test_every_page_reads_on_a_desk_and_a_phone(
             assert page.evaluate("() => document.documentElement.lang") == lang
             if device == "phone":
                 assert _fits(page), (name, lang)
-            elif name != "reference":  # Swagger UI's own markup is its authors' to mend
+            elif name == "reference":
+                # Swagger UI's own markup: buttons inside its operation headers, and an
+                # unnamed server list. Nothing else (its colours are mended in reference.css).
+                found = {v["id"] for v in axe_violations(page)}
+                assert found <= {"nested-interactive", "select-name"}, found
+            else:
                 assert_accessible(page)
             browse.shot(page, f"{name}-{lang}-{device}")
             if device == "phone" and name != "reference":  # the whole page, below the fold too
