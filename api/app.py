@@ -21,7 +21,7 @@ from api.permissions import check_every_route_has_a_rule
 from api.rate_limits import RateLimits
 from api.reports.routes import categories, figures, open311, submission, tracking, triage
 from api.security_headers import SecurityHeaders, public_read_paths
-from api.serving.routes import layers, ogc, places, records, tiles
+from api.serving.routes import layers, ogc, places, records, reference, tiles
 from api.store.routes import health
 from api.web.routes import pages
 from layers.accounts import outbox
@@ -62,6 +62,7 @@ def create_app() -> FastAPI:
         " OGC API - Features の定義は /ogc/api / the OGC API's own definition is /ogc/api.",
         version="0.1.0",
         # FastAPI's /docs and /redoc pages load their scripts from a CDN; pages here never do.
+        # /docs is machimap's own page (api/serving/routes/reference.py).
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
@@ -89,6 +90,7 @@ def create_app() -> FastAPI:
         records,
         tiles,
         ogc,
+        reference,
         open311,
         pages,
     ):

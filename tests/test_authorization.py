@@ -190,6 +190,9 @@ EXPECTED: dict[str, Expect] = {
     "GET /ogc": Expect(ANYONE),
     "GET /ogc/conformance": Expect(ANYONE),
     "GET /ogc/api": Expect(ANYONE),
+    # The API reference pages (Swagger UI) of /ogc/api and of /openapi.json.
+    "GET /ogc/docs": Expect(ANYONE),
+    "GET /docs": Expect(ANYONE),
     "GET /ogc/collections": Expect(ANYONE),
     "GET /ogc/collections/{collectionId}": Expect(ANYONE, params={"collectionId": "hazard_points"}),
     "GET /ogc/collections/{collectionId}/queryables": Expect(

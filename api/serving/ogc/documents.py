@@ -105,6 +105,7 @@ def landing(base: str, city: str | None) -> dict[str, Any]:
             link(ogc, "self", JSON, "このページ / this document"),
             link(f"{ogc}?f=html", "alternate", HTML, "HTML"),
             link(f"{ogc}/api", "service-desc", OPENAPI, "API 定義 / API definition (OpenAPI 3.0)"),
+            link(f"{ogc}/docs", "service-doc", HTML, "API リファレンス / API reference"),
             link(f"{ogc}/conformance", "conformance", JSON, "適合クラス / Conformance classes"),
             link(f"{ogc}/collections", "data", JSON, "コレクション / Collections"),
             link(f"{ogc}/tiles", TILESETS_VECTOR, JSON, "ベクトルタイル / Vector tilesets"),

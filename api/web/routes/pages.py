@@ -16,9 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
 from api.permissions import permit
+from api.web.assets import dist_dir
 from layers.policy import Action
 from layers.store.refusals import Refused
-from layers.store.settings import get_settings
 
 router = APIRouter(tags=["web"], include_in_schema=False)
 
@@ -29,11 +29,6 @@ ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
 mimetypes.add_type("text/javascript", ".js")
 mimetypes.add_type("text/javascript", ".mjs")
 mimetypes.add_type("application/json", ".map")
-
-
-def dist_dir() -> Path:
-    configured = get_settings().web_dist
-    return configured or Path(__file__).resolve().parents[3] / "web" / "dist"
 
 
 @lru_cache(maxsize=512)
