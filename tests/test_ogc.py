@@ -194,6 +194,8 @@ def test_a_mixed_layer_is_one_collection_per_geometry_type(demo_url: str) -> Non
     one = client.get(f"/ogc/collections/hazard_areas/items/{area}").json()
     assert one["geometry"]["type"] == "MultiPolygon"
     assert _link(one, "collection")["href"] == f"{OGC}/collections/hazard_areas"  # type: ignore[index]
+    page = client.get("/ogc/collections/hazard_areas", headers={"Accept": "text/html"}).text
+    assert "<code>MultiPolygon</code>" in page  # the HTML page says the type too
     lines = _items(client, "hazard_lines")
     assert lines["numberMatched"] == 0 and lines["features"] == []  # declared, still empty
     # Filters and bbox apply within the part.

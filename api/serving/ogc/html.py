@@ -112,6 +112,9 @@ def collection(doc: Mapping[str, Any], en: bool) -> HTMLResponse:
         )
     parts.append('<dl class="ogc-facts">')
     parts.append(f"<dt>ID</dt><dd><code>{escape(str(doc['id']))}</code></dd>")
+    if doc.get("geometryType"):
+        kind = escape(str(doc["geometryType"]))
+        parts.append(f"<dt>{p.say('図形の種類', 'Geometry type')}</dt><dd><code>{kind}</code></dd>")
     if bbox is not None:
         shown = ", ".join(f"{n:.6f}" for n in bbox)
         parts.append(f"<dt>{p.say('範囲', 'Extent')} (CRS84)</dt><dd>{escape(shown)}</dd>")
