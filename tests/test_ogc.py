@@ -762,8 +762,26 @@ def test_huge_unfiltered_layers_report_an_estimate(
     full = _items(client, "facility", limit=10, offset=exact - 10)
     assert _link(full, "next") is not None  # a full page may have more after it
     assert _matched(client, "facility", filter="true") == exact  # filtered: counted
-    # A geometry part of a mixed layer is a share of its table: always counted.
-    assert _matched(client, "hazard_points") == _count(demo_url, "true")
+
+
+def test_a_huge_geometry_part_reports_its_share_of_the_estimate(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A part of a mixed layer estimates from its geometry-type index's statistics."""
+    monkeypatch.setattr(fq, "ESTIMATE_ABOVE", 100)
+    with psycopg.connect(libpq_url(demo_url), autocommit=True) as conn:
+        conn.execute(b"ANALYZE hazard")
+        conn.execute(
+            "INSERT INTO hazard (kind, title, geom)"
+            f" SELECT 'other', 'new', geom FROM hazard WHERE {POINT} LIMIT 1".encode()
+        )
+    client = new_client()
+    exact = _count(demo_url, "true")
+    # ANALYZE read every row of the demo's table: the share is exact, as of then.
+    assert _matched(client, "hazard_points") == exact - 1
+    assert _matched(client, "hazard_points", filter="true") == exact  # filtered: counted
+    areas = int(sql_value(demo_url, f"SELECT count(*) FROM hazard WHERE {AREA}"))
+    assert _matched(client, "hazard_areas") == areas  # below the threshold: counted
 
 
 def test_statement_text_does_not_depend_on_values() -> None:

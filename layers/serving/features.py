@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from geo.crs import JGD2011_GEOGRAPHIC, STORAGE_SRID, WEB_MERCATOR, parse_crs, plane_zone_epsg
@@ -474,7 +475,8 @@ def items_sql(q: ItemsQuery, estimate: bool) -> str:
     Parameters the caller fills: limit, offset, layer_id, head (the members before
     "features", as JSON text ending in a comma-free links list), next (a ',{...}' link or
     ''), related_head/related_tail (the per-feature records link around its id).
-    ``estimate``: numberMatched may be the planner's estimate (an unfiltered huge layer)."""
+    ``estimate``: numberMatched may be the planner's estimate (an unfiltered huge layer, or
+    geometry part of one)."""
     layer, v = q.view.layer, q.view
     where = " AND ".join([_where_visible(v), *q.conditions])
     table = f'"{layer.table}"'
@@ -483,12 +485,15 @@ def items_sql(q: ItemsQuery, estimate: bool) -> str:
     selected = ", ".join(column(c) for c in sorted(columns))
     related = '%(related_head)s || p."id" || %(related_tail)s'
     if estimate:
+        # A geometry part's rows: the planner's estimate (run_items), which the statistics
+        # of the part's geometry-type index (migration 0010) make close.
+        rows = "c.reltuples" if v.part is None else "%(part_rows)s::float8"
         matched = (
             "SELECT CASE WHEN r.est > %(estimate_above)s THEN r.est"
-            f" ELSE (SELECT count(*) FROM {table}) END AS n,"
+            f" ELSE (SELECT count(*) FROM {table} t WHERE {where}) END AS n,"
             " r.est > %(estimate_above)s AS estimated"
-            f" FROM (SELECT reltuples::bigint AS est FROM pg_class"
-            f" WHERE oid = {literal(table)}::regclass) r"
+            f" FROM (SELECT ({rows})::bigint AS est FROM pg_class c"
+            f" WHERE c.oid = {literal(table)}::regclass) r"
         )
     else:
         matched = f"SELECT count(*) AS n, false AS estimated FROM {table} t WHERE {where}"
@@ -527,7 +532,7 @@ def _evaluable() -> Iterator[None]:
 
 def run_items(q: ItemsQuery, links: ItemsLinks) -> bytes | None:
     """Run the items statement; None when the layer is withheld from this caller."""
-    estimate = q.view.row_filter is None and q.view.part is None and not q.conditions
+    estimate = q.view.row_filter is None and not q.conditions
     values = {
         **q.params.values,
         "limit": q.limit,
@@ -541,8 +546,18 @@ def run_items(q: ItemsQuery, links: ItemsLinks) -> bytes | None:
     }
     # Planned per request's values (session_options: plan_cache_mode), parsed once.
     with _evaluable(), get_engine().connect() as conn:
+        if estimate and q.view.part is not None:
+            values["part_rows"] = _planned_rows(conn, q.view)
         row = conn.exec_driver_sql(items_sql(q, estimate), values).first()
     return None if row is None else bytes(row[0])
+
+
+def _planned_rows(conn: Connection, v: View) -> float:
+    """How many rows of the table the planner expects in this geometry part."""
+    sql = f'EXPLAIN (FORMAT JSON) SELECT 1 FROM "{v.layer.table}" t WHERE {_where_visible(v)}'
+    plan = conn.exec_driver_sql(sql).scalar_one()
+    document = json.loads(plan) if isinstance(plan, str) else plan
+    return float(document[0]["Plan"]["Plan Rows"])
 
 
 @dataclass(frozen=True)
