@@ -14,6 +14,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api import errors, logs, openapi
 from api.accounts.routes import admin, auth, me
 from api.city.routes import editing
+from api.compression import Compression
 from api.groups.routes import groups, patrols, safety_maps
 from api.guard import RequestGuard
 from api.head import HeadAsGet
@@ -96,6 +97,8 @@ def create_app() -> FastAPI:
     ):
         app.include_router(module.router)
     check_every_route_has_a_rule(app)
+    # Inside HeadAsGet, so a HEAD answer says the Content-Encoding and length GET would.
+    app.add_middleware(Compression)
     app.add_middleware(HeadAsGet)
     app.add_middleware(RequestGuard)
     app.add_middleware(SecurityHeaders, public_paths=public_read_paths(app))

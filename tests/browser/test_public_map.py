@@ -19,9 +19,12 @@ ZOOMED = {"width": 640, "height": 430}  # a 1280×860 window at 200%
 
 # Waits until the map has drawn what it was asked to and the list has caught up with it.
 SETTLED = """() => new Promise((resolve) => {
+    // A phone's closed panel hides the list, which is then not read at all.
+    const hidden = () => matchMedia('(max-width: 50rem)').matches
+        && !document.querySelector('#panel').classList.contains('is-open');
     const listDone = () => {
-        const check = () => document.querySelector('#feature-list[aria-busy]')
-            || !document.querySelector('#list-status').textContent
+        const check = () => !hidden() && (document.querySelector('#feature-list[aria-busy]')
+            || !document.querySelector('#list-status').textContent)
             ? setTimeout(check, 50) : resolve(true);
         check();
     };
@@ -330,3 +333,28 @@ def test_locate_me_refused_and_allowed(browse: Browse, live_server: LiveServer) 
     assert abs(center[0] - lon) < 1e-3 and abs(center[1] - lat) < 1e-3
     assert allowed.evaluate("() => window.machimap.map.getZoom()") >= 15.9
     browse.shot(allowed, "locate-allowed")
+
+
+def test_a_phone_reads_the_list_only_when_it_is_shown(
+    browse: Browse, live_server: LiveServer
+) -> None:
+    """The list is the panel's: with the panel closed on a phone, panning the map asks for
+    no list pages; opening the panel reads the list for the view then."""
+    page = browse.open("", viewport=PHONE)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/features?" in r.url else None)
+    page.goto("/")
+    _settle(page)
+    for dx in (200, -150, 120):
+        page.evaluate(
+            "(dx) => new Promise((resolve) => {"
+            " const m = window.machimap.map; m.once('idle', () => resolve(true));"
+            " m.panBy([dx, 0], {animate: false}); })",
+            dx,
+        )
+    page.wait_for_timeout(500)
+    assert asked == [], asked
+    page.locator("#panel-toggle").click()
+    expect(page.locator("#feature-list li").first).to_be_visible(timeout=15_000)
+    assert asked, "opening the panel reads the list"
+    browse.shot(page, "list-opened")

@@ -3,12 +3,13 @@ anyone reads them; administrators change the catalogue (layers/reports/categorie
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, StringConstraints
 
+from api.caching import revalidated, revalidated_json
 from api.forms import json_or_form
 from api.openapi import body
 from api.permissions import Authorized, acting, permit
@@ -25,23 +26,24 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 @router.get("/api/report-categories", summary="通報の種類 / Report categories")
 def categories(
-    include_inactive: bool = False, _: Authorized = permit(Action.public_read)
+    request: Request, include_inactive: bool = False, _: Authorized = permit(Action.public_read)
 ) -> Response:
     """Sensitive categories (about people or private property) are never shown as points:
     the public sees them only as counts per area (/api/reports/areas)."""
     with session_scope() as db:
-        return Response(catalogue.categories_json(db, include_inactive), media_type=JSON)
+        body = catalogue.categories_json(db, include_inactive)
+    return revalidated(request, body.encode(), JSON)
 
 
 @router.get(
     "/api/reports/vocabulary",
     summary="通報の状態・上限など / Report statuses, hazard kinds and limits",
 )
-def vocabulary(_: Authorized = permit(Action.public_read)) -> dict[str, Any]:
+def vocabulary(request: Request, _: Authorized = permit(Action.public_read)) -> Response:
     """What the report pages need to know as the server enforces it: every status (open or
     closed, with its name), the kinds a hazard made from a report can have, and the photo
     and text limits. The pages read these instead of keeping their own copies."""
-    return report_vocabulary()
+    return revalidated_json(request, report_vocabulary())
 
 
 class CategoryFields(BaseModel):

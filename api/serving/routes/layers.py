@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 
 from api.addresses import public_base
+from api.caching import revalidated_json
 from api.media import GEOJSON
 from api.params import LayerId
 from api.permissions import Authorized, permit
@@ -28,9 +29,10 @@ router = APIRouter(prefix="/api", tags=["layers"])
     summary="Published layers / 公開レイヤ一覧",
     dependencies=[permit(Action.public_read)],
 )
-def list_layers() -> dict[str, Any]:
+def list_layers(request: Request) -> Response:
     with session_scope() as session:
-        return {"layers": layer_summaries(session)}
+        summaries = layer_summaries(session)
+    return revalidated_json(request, {"layers": summaries})
 
 
 @router.get(

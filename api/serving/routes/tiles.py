@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.addresses import public_base
+from api.caching import matches
 from api.negotiation import qualities
 from api.params import LayerList
 from api.permissions import Authorized, permit
@@ -53,13 +54,6 @@ def _etag(value: str, gzipped: bool) -> str:
     return f'"{value}{"-gz" if gzipped else ""}"'
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    candidates = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-    return "*" in candidates or etag in candidates
-
-
 @router.get(
     "/style.json",
     summary="MapLibre スタイル / MapLibre style of the public layers",
@@ -91,7 +85,7 @@ def glyph_range(
     gzipped = bool(found.gzipped) and _accepts_gzip(request.headers.get("accept-encoding", ""))
     etag = _etag(found.etag, gzipped)
     headers = {"Cache-Control": glyphs.CACHE_CONTROL, "Vary": "Accept-Encoding", "ETag": etag}
-    if _matches(request.headers.get("if-none-match"), etag):
+    if matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     if gzipped:
         headers["Content-Encoding"] = "gzip"
@@ -138,7 +132,7 @@ def tile(
     headers = _caching(chosen, public)
     # Answer a revalidation from the in-process layer versions, without building the tile.
     etag = _etag(tiles.current_etag(chosen, z, x, y, filters), gzipped)
-    if _matches(request.headers.get("if-none-match"), etag):
+    if matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers={**headers, "ETag": etag})
     made = tiles.get_tile(chosen, z, x, y, filters)
     headers["ETag"] = _etag(made.etag, gzipped)

@@ -89,8 +89,11 @@ function intersects(a, b) {
 }
 
 export class FeatureList {
-  constructor({ map, layers, enabled, root, status, filter, onOpen }) {
+  constructor({ map, layers, enabled, root, status, filter, onOpen, visible = () => true }) {
     this.map = map;
+    // A phone's closed panel hides the list: it is read when next seen, not on every pan.
+    this.visible = visible;
+    this.stale = false;
     this.layers = layers;
     this.enabled = enabled; // () => Set of layer ids shown
     this.root = root;
@@ -131,8 +134,18 @@ export class FeatureList {
     return [...picked.filter((l) => !isAreaLayer(l)), ...picked.filter(isAreaLayer)];
   }
 
+  /** Reads the list again when it has missed a change while hidden. */
+  shown() {
+    if (this.stale) this.refresh();
+  }
+
   /** Reads the list again for the current view, layers and filter. */
   async refresh() {
+    if (!this.visible()) {
+      this.stale = true;
+      return;
+    }
+    this.stale = false;
     this.controller?.abort();
     const controller = new AbortController();
     this.controller = controller;

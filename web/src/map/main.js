@@ -60,8 +60,12 @@ function say(message, { error = false } = {}) {
   if (message) sayTimer = setTimeout(() => say(""), error ? 30_000 : 10_000);
 }
 
+// Set once the list exists: opening the panel shows it, and it catches up then.
+let onPanelOpen = () => {};
+
 function setPanel(open, { focus = true } = {}) {
   els.panel.classList.toggle("is-open", open);
+  if (open) onPanelOpen();
   els.toggle.setAttribute("aria-expanded", String(open));
   if (focus) (open ? els.close : els.toggle).focus();
 }
@@ -170,7 +174,10 @@ async function start() {
       if (phone) setPanel(false, { focus: false });
       details.open(layerId, id, { origin: phone ? els.toggle : button });
     },
+    visible: () => !narrow.matches || els.panel.classList.contains("is-open"),
   });
+  onPanelOpen = () => list.shown();
+  narrow.addEventListener("change", () => list.shown());
 
   const toggle = (layerId, on) => {
     if (on) enabled.add(layerId);
