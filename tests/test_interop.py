@@ -55,9 +55,17 @@ def test_every_get_route_answers_head_as_its_get(demo_url: str) -> None:
             assert head.headers["etag"] == got.headers["etag"], path
 
     # What the issue tried: `curl -I …/tiles/style.json`.
-    style = client.head("/tiles/style.json")
+    plain = {"Accept-Encoding": "identity"}
+    style = client.head("/tiles/style.json", headers=plain)
     assert style.status_code == 200
-    assert int(style.headers["content-length"]) == len(client.get("/tiles/style.json").content)
+    whole = client.get("/tiles/style.json", headers=plain).content
+    assert int(style.headers["content-length"]) == len(whole)
+    # With gzip accepted, HEAD says the coding and the length GET sends on the wire.
+    zipped = client.head("/tiles/style.json", headers={"Accept-Encoding": "gzip"})
+    with client.stream("GET", "/tiles/style.json", headers={"Accept-Encoding": "gzip"}) as got:
+        wire = b"".join(got.iter_raw())
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert int(zipped.headers["content-length"]) == len(wire) < len(whole)
     assert "max-age" in style.headers["cache-control"]
 
 
