@@ -61,6 +61,9 @@ class Compression:
                 noted = scope.get("state", {}).get(_UNENCODED_ETAG, False)
                 if noted and "content-encoding" in headers and "etag" in headers:
                     headers["etag"] = "W/" + headers["etag"]
+                if "vary" in headers:  # the middleware appends Accept-Encoding once more
+                    names = [n.strip() for n in headers["vary"].split(",") if n.strip()]
+                    headers["vary"] = ", ".join(dict.fromkeys(names))
             await send(message)
 
         await self.gzip(scope, receive, weakening)
