@@ -304,6 +304,11 @@ def test_style_is_maplibre_json_over_our_tiles_and_the_gsi_basemap(client: TestC
     # Text only where machimap serves the glyphs for it (tests/test_labels.py).
     symbols = [layer for layer in style["layers"] if layer["type"] == "symbol"]
     assert symbols and style["glyphs"].startswith("https://testserver/tiles/glyphs/")
+    # Areas below lines below points across layers: the hazards' flood areas never cover
+    # the shelters' symbols (issue 15).
+    kinds = [layer["type"] for layer in style["layers"] if layer.get("source") == "machimap"]
+    rank = {"fill": 0, "line": 1}
+    assert [rank.get(k, 2) for k in kinds] == sorted(rank.get(k, 2) for k in kinds), kinds
     hazard = next(layer for layer in style["layers"] if layer["id"] == "hazard-circle")
     assert hazard["paint"]["circle-color"] == "#d55e00"  # Okabe-Ito vermillion, from the registry
     # The tile URL of the style works.

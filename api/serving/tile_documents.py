@@ -313,6 +313,9 @@ def glyphs_url(base_url: str) -> str:
     return f"{base_url.rstrip('/')}/tiles/glyphs/{{fontstack}}/{{range}}.pbf"
 
 
+_PAINT_ORDER = {"fill": 0, "line": 1}  # then circles and symbols
+
+
 def style(base_url: str) -> dict[str, Any]:
     """A MapLibre style (version 8) of every layer anyone may see over 地理院タイル 淡色地図,
     with names written on the map: districts by level as the zoom goes in, 避難所 and other
@@ -375,7 +378,12 @@ def style(base_url: str) -> dict[str, Any]:
             # Drawn first so the map is readable when the basemap cannot be reached.
             {"id": "background", "type": "background", "paint": {"background-color": "#f4f3ef"}},
             {"id": "gsi-pale", "type": "raster", "source": "gsi-pale"},
-            *(style_layer for layer in drawn for style_layer in _style_layers(layer)),
+            # Every layer's areas, then lines, then points: a mixed layer's flood areas
+            # would otherwise cover the shelters of the layers drawn before it.
+            *sorted(
+                (style_layer for layer in drawn for style_layer in _style_layers(layer)),
+                key=lambda style_layer: _PAINT_ORDER.get(style_layer["type"], 2),
+            ),
             # Names over everything: under the many hazard and report points of the centre
             # they could not be read, and a name hides only the points of a 12 px line.
             *(_label_layer(label) for label in shown),
