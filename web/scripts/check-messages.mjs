@@ -12,8 +12,13 @@ for (const name of readdirSync(dir).filter((n) => n.endsWith(".js"))) {
   for (const key of ja) if (!en.has(key)) (problems++, console.error(`${name}: ${key} has no English`));
   for (const key of en) if (!messages.ja[key]) (problems++, console.error(`${name}: ${key} has no Japanese`));
   for (const lang of ["ja", "en"])
-    for (const [key, text] of Object.entries(messages[lang]))
-      if (!String(text).trim()) (problems++, console.error(`${name}: ${lang} ${key} is empty`));
+    for (const [key, text] of Object.entries(messages[lang])) {
+      // Plural forms ({ one, other }, chosen by Intl.PluralRules): "other" is required.
+      const forms = typeof text === "object" ? text : { other: text };
+      if (!("other" in forms)) (problems++, console.error(`${name}: ${lang} ${key} has no "other" form`));
+      for (const [form, words] of Object.entries(forms))
+        if (!String(words).trim()) (problems++, console.error(`${name}: ${lang} ${key} ${form} is empty`));
+    }
 }
 if (problems) process.exit(1);
 console.log("message catalogues: ja and en match");

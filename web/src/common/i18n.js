@@ -31,12 +31,18 @@ export function lang() {
   return current;
 }
 
-/** The message for key in the current language, with {name} placeholders filled in. */
+/** The message for key in the current language, with {name} placeholders filled in. A
+ * message with plural forms ({ one, other }) is chosen by params.count with the language's
+ * plural rules ("1 person", "2 people"). */
 export function t(key, params = {}) {
-  const text = catalogue[current][key] ?? catalogue.ja[key];
+  let text = catalogue[current][key] ?? catalogue.ja[key];
   if (text === undefined) {
     console.warn(`missing message: ${key}`);
     return key;
+  }
+  if (typeof text === "object") {
+    const form = new Intl.PluralRules(current).select(Number(params.count ?? 0));
+    text = text[form] ?? text.other;
   }
   return text.replace(/\{(\w+)\}/g, (whole, name) =>
     name in params ? String(params[name]) : whole,

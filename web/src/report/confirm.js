@@ -57,7 +57,7 @@ function confirmView() {
       row(
         "confirm.photos",
         d.photos.length
-          ? [t("confirm.photo_count", { n: formatNumber(d.photos.length) }), thumbnails({ removable: false })]
+          ? [t("confirm.photo_count", { n: formatNumber(d.photos.length), count: d.photos.length }), thumbnails({ removable: false })]
           : t("confirm.no_photos"),
         "details",
       ),

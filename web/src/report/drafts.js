@@ -157,7 +157,10 @@ export function draftsSection() {
             { class: "meta" },
             t("drafts.saved_at", { at: formatDateTime(new Date(draft.savedAt)) }),
             " · ",
-            t("drafts.photos", { n: formatNumber(draft.photos?.length || 0) }),
+            t("drafts.photos", {
+              n: formatNumber(draft.photos?.length || 0),
+              count: draft.photos?.length || 0,
+            }),
           ),
           draft.error
             ? h("p", { class: "field-error" }, t("drafts.refused", { reason: problemText(draft.error) }))

@@ -72,7 +72,11 @@ function nearbyStep() {
       h(
         "p",
         { id: "nearby-status" },
-        t("nearby.found", { n: formatNumber(n.items.length), m: NEARBY_RADIUS_M }),
+        t("nearby.found", {
+          n: formatNumber(n.items.length),
+          count: n.items.length,
+          m: NEARBY_RADIUS_M,
+        }),
       ),
       h(
         "ul",
@@ -134,7 +138,10 @@ function nearbyCard(r) {
     h(
       "p",
       { class: "meta", id: `${headingId}-count` },
-      t("nearby.supporters", { n: formatNumber(supported?.count ?? r.supporter_count ?? 0) }),
+      t("nearby.supporters", {
+        n: formatNumber(supported?.count ?? r.supporter_count ?? 0),
+        count: supported?.count ?? r.supporter_count ?? 0,
+      }),
     ),
     supported
       ? h(
@@ -142,6 +149,7 @@ function nearbyCard(r) {
           { class: "supported", role: "status", tabindex: "-1", id: `${headingId}-done` },
           t(supported.added ? "nearby.supported" : "nearby.already", {
             n: formatNumber(supported.count),
+            count: supported.count,
           }),
         )
       : supported === undefined && r.supportError

@@ -142,7 +142,10 @@ async function searchPlaces() {
     });
     s.results = (found.features || []).filter((f) => f.geometry?.type === "Point");
     s.status = s.results.length
-      ? { key: "search.found", params: { n: formatNumber(s.results.length) } }
+      ? {
+          key: "search.found",
+          params: { n: formatNumber(s.results.length), count: s.results.length },
+        }
       : { key: "search.none", params: { q } };
   } catch (error) {
     if (error.name === "AbortError") return;
