@@ -267,6 +267,8 @@ def test_nearby_open_reports_and_support_once_per_device(demo_url: str) -> None:
 def test_the_tracking_page_from_the_email_link(demo_url: str) -> None:
     body = submit(new_client(), files=[photo_file(camera_jpeg())]).json()
     link = urlsplit(body["tracking_url"])
+    # At the address the reporter used, not MACHIMAP_PUBLIC_URL's default.
+    assert f"{link.scheme}://{link.netloc}" == "https://testserver"
     page = new_client().get(f"{link.path}?{link.query}")
     assert page.status_code == 200, page.text
     assert page.headers["content-type"].startswith("text/html")

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
+from api.addresses import public_base
 from api.forms import LongText, json_or_form, validated
 from api.openapi import body, upload
 from api.permissions import Authorized, permit
@@ -92,13 +93,15 @@ async def read_submission(request: Request) -> tuple[Submission, list[bytes]]:
     return validated(Submission, fields), photos
 
 
-def submitted_json(result: Submitted) -> dict[str, Any]:
+def submitted_json(result: Submitted, public: str) -> dict[str, Any]:
+    """``public``: the address the request came to, so the tracking link works where the
+    reporter is (MACHIMAP_PUBLIC_URL is for e-mails, sent later)."""
     base = f"/api/reports/{result.public_id}"
     token = result.tracking_token
     return {
         "public_id": result.public_id,
         "tracking_token": token,
-        "tracking_url": tracking_url(result.public_id, token),
+        "tracking_url": tracking_url(result.public_id, token, public),
         "url": base,
         "status": "submitted",
         "photos": [
@@ -155,7 +158,7 @@ async def submit_report(
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
     return Response(
-        json.dumps(submitted_json(result), ensure_ascii=False),
+        json.dumps(submitted_json(result, public_base(request)), ensure_ascii=False),
         status_code=201,
         media_type=JSON,
         headers=headers,

@@ -38,7 +38,7 @@ function doneView() {
       h("span", {}, t("done.reference")),
       h("strong", { class: "public-id" }, r.public_id),
     ),
-    h("p", {}, h("a", { href: r.tracking_url, class: "button primary", id: "tracking-link" }, t("done.track"))),
+    h("p", {}, h("a", { href: relative(r.tracking_url), class: "button primary", id: "tracking-link" }, t("done.track"))),
     h("p", { class: "notice" }, t("done.keep")),
     r.notify ? h("p", {}, t("done.notify")) : null,
     h(
@@ -62,3 +62,9 @@ function doneView() {
 
 export const queuedScreen = { view: queuedView };
 export const doneScreen = { view: doneView };
+
+/** A link within the site is relative: it works at whatever address the page was reached. */
+function relative(url) {
+  const parsed = new URL(url, location.href);
+  return parsed.origin === location.origin ? parsed.pathname + parsed.search : url;
+}
