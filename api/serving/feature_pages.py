@@ -98,6 +98,14 @@ def item_body(
     return body, crs
 
 
+def find(views: list[fq.View], wanted: str) -> fq.View:
+    """The view with this id (a collection's, or a layer's), 404 when the caller has none."""
+    for v in views:
+        if v.id == wanted:
+            return v
+    raise not_found(wanted)
+
+
 def geojson(body: bytes, crs: fq.Crs) -> Response:
     return Response(body, media_type=GEOJSON, headers={"Content-Crs": f"<{crs.uri}>", **VARY})
 

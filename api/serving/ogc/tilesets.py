@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from api.serving import tile_documents
-from api.serving.ogc.documents import JSON, TILING_SCHEME, link
+from api.serving.ogc.documents import FIELD_JSON_SCHEMA, JSON, TILING_SCHEME, link
 from geo import tiles as tms
-from layers.registry import Layer
+from layers.registry import Field, Layer
 from layers.serving import features as fq
 from layers.serving import tiles
 from layers.store.settings import get_settings
@@ -112,7 +112,7 @@ def tileset(
                 "propertiesSchema": {
                     "type": "object",
                     "properties": {
-                        f.name: {"title": f"{f.title_ja} / {f.title_en}", "type": _TYPE[f.type]}
+                        f.name: {"title": f"{f.title_ja} / {f.title_en}", "type": _mvt_type(f)}
                         for f in layer.public_fields
                     },
                 },
@@ -134,15 +134,11 @@ def tileset(
 
 
 _DIMENSION = {"Point": 0, "MultiLineString": 1, "MultiPolygon": 2}
-_TYPE = {
-    "string": "string",
-    "integer": "integer",
-    "number": "number",
-    "boolean": "boolean",
-    "date": "string",
-    "datetime": "string",
-    "string[]": "string",
-}
+
+
+def _mvt_type(f: Field) -> str:
+    # As the features' schema says, but a list travels in a tile as one string.
+    return "string" if f.type == "string[]" else str(FIELD_JSON_SCHEMA[f.type]["type"])
 
 
 # --- OGC API - Styles -----------------------------------------------------------------------

@@ -51,10 +51,7 @@ def get_layer(layer_id: LayerId) -> dict[str, Any]:
 
 
 def _layer_view(layer_id: str, actor: Actor) -> fq.View:
-    for v in fq.views(actor):
-        if v.layer.id == layer_id:
-            return v
-    raise pages.not_found(layer_id)
+    return pages.find(fq.views(actor), layer_id)
 
 
 @router.get(

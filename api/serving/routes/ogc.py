@@ -67,18 +67,12 @@ def _visible(actor: Actor, meta: dict[str, LayerMetadata]) -> list[fq.View]:
 
 
 def _published_view(actor: Actor, meta: dict[str, LayerMetadata], collection_id: str) -> fq.View:
-    for v in _visible(actor, meta):
-        if v.id == collection_id:
-            return v
-    raise pages.not_found(collection_id)
+    return pages.find(_visible(actor, meta), collection_id)
 
 
 def _view(collection_id: str, actor: Actor) -> fq.View:
     """The layer as the caller sees it; whether it is published is checked by its query."""
-    for v in fq.collection_views(actor):
-        if v.id == collection_id:
-            return v
-    raise pages.not_found(collection_id)
+    return pages.find(fq.collection_views(actor), collection_id)
 
 
 @router.get("", summary="OGC API ランディングページ / landing page")

@@ -7,7 +7,6 @@ are served from the gzip and brotli copies made at build time."""
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
+from api.caching import etag_of, matches
 from api.permissions import permit
 from api.web.assets import dist_dir
 from layers.policy import Action
@@ -33,7 +33,7 @@ mimetypes.add_type("application/json", ".map")
 
 @lru_cache(maxsize=512)
 def _etag(path: Path, mtime_ns: int, size: int) -> str:
-    return '"' + hashlib.sha256(path.read_bytes()).hexdigest()[:32] + '"'
+    return etag_of(path.read_bytes())
 
 
 def _accepted(header: str) -> set[str]:
@@ -53,7 +53,7 @@ def _serve(request: Request, path: Path, cache_control: str) -> Response:
     stat = path.stat()
     etag = _etag(path, stat.st_mtime_ns, stat.st_size)
     headers = {"Cache-Control": cache_control, "Vary": "Accept-Encoding", "ETag": etag}
-    if etag in (request.headers.get("if-none-match") or ""):
+    if matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     accepted = _accepted(request.headers.get("accept-encoding", ""))
     for encoding, suffix in ENCODINGS:
