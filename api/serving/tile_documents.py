@@ -17,6 +17,7 @@ from layers.city.facilities import FacilityKind
 from layers.policy import ANONYMOUS, RowFilter, row_filter
 from layers.registry import Field, Layer, get_layer
 from layers.serving import tiles
+from layers.serving.symbols import layer_symbols
 from layers.store.settings import get_settings
 
 # --- TileJSON -------------------------------------------------------------------------------
@@ -119,6 +120,16 @@ def _kind_filter(kind: str) -> list[Any]:
     return ["in", ["geometry-type"], ["literal", [kind, f"Multi{kind}"]]]
 
 
+def _point_colour(layer: Layer, colour: str) -> Any:
+    """Points coloured by kind from the symbol table, as the web map draws them."""
+    symbols = layer_symbols(layer.id)
+    if symbols is None or not any(f.name == symbols[0] for f in layer.public_fields):
+        return colour
+    field, by_value, default = symbols
+    pairs = [x for value, symbol in by_value.items() for x in (value, symbol.color)]
+    return ["match", ["get", field], *pairs, default.color]
+
+
 def _style_layers(layer: Layer) -> list[dict[str, Any]]:
     """Fill, line and circle layers drawn from the registry's style (Okabe-Ito colours)."""
     s = layer.style
@@ -165,7 +176,7 @@ def _style_layers(layer: Layer) -> list[dict[str, Any]]:
                 **({"filter": _kind_filter("Point")} if mixed else {}),
                 **({"layout": {"circle-sort-key": sort_key}} if sort_key else {}),
                 "paint": {
-                    "circle-color": colour,
+                    "circle-color": _point_colour(layer, colour),
                     "circle-radius": ["interpolate", ["linear"], ["zoom"], 10, 2.5, 16, 6],
                     "circle-stroke-color": "#ffffff",
                     "circle-stroke-width": 1,

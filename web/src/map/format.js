@@ -1,6 +1,6 @@
 // How features read to a person: names, kinds and property values in the page's language.
 import { formatDate, formatDateTime, formatNumber, lang, pick, t } from "../common/i18n.js";
-import { symbolFor, symbolSvg } from "../common/symbols.js";
+import { SYMBOLS, symbolField, symbolFor, symbolOf, symbolSvg } from "../common/symbols.js";
 import messages from "../messages/map.js";
 
 /** Report categories by id: { id, code, name: {ja, en}, symbol }. Filled once at start. */
@@ -67,16 +67,31 @@ export function featureName(layerId, props) {
 }
 
 export function layerSymbol(layer) {
-  return { shape: layer.style?.symbol || "circle", color: layer.style?.color || "#000000" };
+  return symbolOf(layer.id);
 }
 
-/** The symbol a feature is drawn with (a report's is its category's). */
+/** The kinds a layer draws with symbols of their own ({value, symbol, primary}), in the
+ * symbol table's order, or [] for a layer of one symbol (reports go by category). */
+export function layerKinds(layer) {
+  const entry = SYMBOLS.layers[layer.id];
+  if (!entry || layer.id === "report") return [];
+  if (!layer.properties?.some((p) => p.name === entry.field)) return [];
+  return Object.entries(entry.values).map(([value, s]) => ({
+    value,
+    symbol: symbolOf(layer.id, value),
+    primary: Boolean(s.primary),
+  }));
+}
+
+/** The symbol a feature is drawn with: its kind's, or a report's category's. */
 export function featureSymbol(layer, props) {
   if (layer.id === "report") {
     const category = categories.get(Number(props?.category_id));
     if (category) return category.symbol;
+    return layerSymbol(layer);
   }
-  return layerSymbol(layer);
+  const field = symbolField(layer.id);
+  return symbolOf(layer.id, field ? props?.[field] : undefined);
 }
 
 function areaSwatch(style) {

@@ -13,6 +13,7 @@ import {
   itemSymbol,
   layerSwatch,
 } from "./format.js";
+import { symbolField } from "../common/symbols.js";
 import { geometryBounds } from "./style.js";
 
 const PAGE = 100;
@@ -89,7 +90,18 @@ function intersects(a, b) {
 }
 
 export class FeatureList {
-  constructor({ map, layers, enabled, root, status, filter, onOpen, visible = () => true }) {
+  constructor({
+    map,
+    layers,
+    enabled,
+    kinds = () => new Map(),
+    root,
+    status,
+    filter,
+    onOpen,
+    visible = () => true,
+  }) {
+    this.kinds = kinds; // () => Map of layer id to the Set of kinds shown
     this.map = map;
     // A phone's closed panel hides the list: it is read when next seen, not on every pan.
     this.visible = visible;
@@ -176,11 +188,19 @@ export class FeatureList {
     if (SORT[layer.id] && names.has(SORT[layer.id].replace(/^-/, ""))) {
       params.set("sortby", SORT[layer.id]);
     }
-    if (text) {
-      params.set("filter", JSON.stringify(textFilter(layer, text)));
+    const shownKinds = this.kinds().get(layer.id);
+    const group = { layer, items: [], total: 0, error: false, bbox, text, shown: PAGE };
+    if (shownKinds && shownKinds.size === 0) return group;
+    const filters = [];
+    if (text) filters.push(textFilter(layer, text));
+    if (shownKinds) {
+      filters.push({ op: "in", args: [{ property: symbolField(layer.id) }, [...shownKinds]] });
+    }
+    if (filters.length) {
+      const filter = filters.length === 1 ? filters[0] : { op: "and", args: filters };
+      params.set("filter", JSON.stringify(filter));
       params.set("filter-lang", "cql2-json");
     }
-    const group = { layer, items: [], total: 0, error: false, bbox, text, shown: PAGE };
     try {
       const page = await api.get(`/api/layers/${layer.id}/features?${params}`, { signal });
       group.items = page.features.map((f) => ({ id: f.id, props: f.properties }));
@@ -203,6 +223,8 @@ export class FeatureList {
         continue;
       }
       if (!areaMatches(layer, f.properties, text)) continue;
+      const shownKinds = this.kinds().get(layer.id);
+      if (shownKinds && !shownKinds.has(String(f.properties[symbolField(layer.id)]))) continue;
       seen.set(f.id, { id: f.id, props: f.properties, touches: box && intersects(box, bbox) });
     }
     const items = [...seen.values()]

@@ -18,12 +18,12 @@ import {
 import { addMessages, initLanguage, onLanguageChange, t } from "../common/i18n.js";
 import messages from "../messages/map.js";
 import { Details } from "./details.js";
-import { isAreaLayer, setCategories } from "./format.js";
+import { isAreaLayer, layerKinds, setCategories } from "./format.js";
 import { FeatureList } from "./list.js";
 import { LocateControl } from "./locate.js";
 import { renderBasemaps, renderLayers } from "./panel.js";
 import { readState, writeState } from "./state.js";
-import { buildStyle, isLabel, provideImages, styleLayerIds } from "./style.js";
+import { buildStyle, isLabel, provideImages, styleLayerIds, withKinds } from "./style.js";
 
 maplibregl.setWorkerUrl(workerUrl);
 addMessages(messages);
@@ -106,8 +106,28 @@ async function start() {
       ? state.layers.filter((id) => published.has(id))
       : layers.filter((l) => !OFF_BY_DEFAULT.has(l.id)).map((l) => l.id),
   );
+  // The kinds shown of each layer of several kinds: at first what a resident needs first
+  // (the symbol table's primary kinds: shelters, AEDs, hazards), the rest one toggle away.
+  const kinds = new Map();
+  const primaryKinds = new Map();
+  for (const layer of layers) {
+    const all = layerKinds(layer);
+    if (!all.length) continue;
+    primaryKinds.set(layer.id, all.filter((k) => k.primary).map((k) => k.value).join("."));
+    const asked = state.kinds.get(layer.id);
+    const known = new Set(all.map((k) => k.value));
+    kinds.set(
+      layer.id,
+      asked
+        ? new Set([...asked].filter((v) => known.has(v)))
+        : new Set(all.filter((k) => k.primary).map((k) => k.value)),
+    );
+  }
+  // Only the choices that differ from the first view go into a shared link.
+  const changedKinds = () =>
+    new Map([...kinds].filter(([id, shown]) => [...shown].join(".") !== primaryKinds.get(id)));
   let basemap = state.basemap;
-  const style = buildStyle(serverStyle, { layers, enabled, basemap });
+  const style = buildStyle(serverStyle, { layers, enabled, basemap, kinds });
   const origin = chosenOrigin(style);
   const styleIds = new Map(layers.map((l) => [l.id, styleLayerIds(style, l.id)]));
   const bounds = serverStyle.sources.machimap?.bounds;
@@ -166,6 +186,7 @@ async function start() {
     map,
     layers,
     enabled: () => enabled,
+    kinds: () => kinds,
     root: els.featureList,
     status: els.listStatus,
     filter: els.filter,
@@ -188,13 +209,37 @@ async function start() {
     writeState({ layers: orderedEnabled() });
     list.refresh();
   };
+  const showKinds = (layerId, values) => {
+    const layer = layers.find((l) => l.id === layerId);
+    const order = layerKinds(layer).map((k) => k.value);
+    kinds.set(layerId, new Set(order.filter((v) => values.has(v))));
+    for (const id of styleIds.get(layerId) || []) {
+      const own = map.getLayer(id)?.metadata?.["machimap:filter"] ?? null;
+      map.setFilter(id, withKinds(own, layer, kinds.get(layerId)));
+    }
+    writeState({ kinds: changedKinds() });
+    list.refresh();
+  };
+  const kindChoice = {
+    shown: (layerId) => kinds.get(layerId) || new Set(),
+    onKind: (layerId, value, on) => {
+      const next = new Set(kinds.get(layerId));
+      if (on) next.add(value);
+      else next.delete(value);
+      showKinds(layerId, next);
+    },
+    onKinds: (layerId, chosen) => {
+      showKinds(layerId, new Set(chosen.map((k) => k.value)));
+      renderPanel();
+    },
+  };
   const changeBasemap = (kind) => {
     basemap = kind;
     setBasemap(map, origin, kind);
     writeState({ basemap: kind });
   };
   const renderPanel = () => {
-    renderLayers(els.layerList, layers, enabled, toggle);
+    renderLayers(els.layerList, layers, enabled, toggle, kindChoice);
     renderBasemaps(els.basemaps, basemap, changeBasemap);
   };
   renderPanel();
@@ -252,7 +297,7 @@ async function start() {
   map.once("load", () => {
     say("");
     document.body.dataset.mapLoaded = "true";
-    writeState({ map, layers: orderedEnabled(), basemap });
+    writeState({ map, layers: orderedEnabled(), kinds: changedKinds(), basemap });
     if (state.feature && published.has(state.feature.layer)) {
       details.open(state.feature.layer, state.feature.id, { fly: !state.view, focus: false });
     }
@@ -271,7 +316,7 @@ async function start() {
   });
 
   // For the browser tests and for people poking at the map from the console.
-  window.machimap = { map, layers, enabled, list, details };
+  window.machimap = { map, layers, enabled, kinds, list, details };
 }
 
 start();

@@ -4,10 +4,11 @@
 import { BASEMAP_KINDS } from "../common/basemap.js";
 
 const FEATURE = /^([a-z_]+)\/(\d{1,18})$/;
+const KINDS = /^([a-z_]+):([a-z_.]*)$/;
 
 export function readState(search = location.search) {
   const params = new URLSearchParams(search);
-  const state = { view: null, layers: null, basemap: "pale", feature: null };
+  const state = { view: null, layers: null, kinds: new Map(), basemap: "pale", feature: null };
   const view = (params.get("map") || "").split("/").map(Number);
   if (
     view.length === 3 &&
@@ -21,6 +22,11 @@ export function readState(search = location.search) {
   }
   // Present but empty means "no layers"; absent means the defaults.
   if (params.has("layers")) state.layers = params.get("layers").split(",").filter(Boolean);
+  // kinds=facility:shelter.aed,hazard:underpass — the kinds shown of the layers named.
+  for (const part of (params.get("kinds") || "").split(",")) {
+    const match = KINDS.exec(part);
+    if (match) state.kinds.set(match[1], new Set(match[2].split(".").filter(Boolean)));
+  }
   if (BASEMAP_KINDS.includes(params.get("basemap"))) state.basemap = params.get("basemap");
   const feature = FEATURE.exec(params.get("feature") || "");
   if (feature) state.feature = { layer: feature[1], id: Number(feature[2]) };
@@ -28,7 +34,7 @@ export function readState(search = location.search) {
 }
 
 /** Writes the given parts (undefined: unchanged, null: removed) into the current URL. */
-export function writeState({ map, layers, basemap, feature } = {}) {
+export function writeState({ map, layers, kinds, basemap, feature } = {}) {
   const url = new URL(location.href);
   const params = url.searchParams;
   if (map) {
@@ -36,6 +42,11 @@ export function writeState({ map, layers, basemap, feature } = {}) {
     params.set("map", `${map.getZoom().toFixed(2)}/${lat.toFixed(5)}/${lng.toFixed(5)}`);
   }
   if (layers !== undefined) params.set("layers", layers.join(","));
+  if (kinds !== undefined) {
+    const parts = [...kinds].map(([layer, shown]) => `${layer}:${[...shown].join(".")}`);
+    if (parts.length) params.set("kinds", parts.join(","));
+    else params.delete("kinds");
+  }
   if (basemap !== undefined) params.set("basemap", basemap);
   if (feature === null) params.delete("feature");
   else if (feature) params.set("feature", `${feature.layer}/${feature.id}`);

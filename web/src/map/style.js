@@ -5,12 +5,13 @@
 // they are and switch with their layer.
 import { withBasemap } from "../common/basemap.js";
 import { symbolImage } from "../common/symbols.js";
-import { categories, layerSymbol } from "./format.js";
+import { symbolField } from "../common/symbols.js";
+import { categories, layerKinds, layerSymbol } from "./format.js";
 
 export const SELECTION = "mm-selection";
 export const ME = "mm-me";
 const REPORT_SIZE = 24;
-const LAYER_SIZE = 20;
+const LAYER_SIZE = 24;
 
 /** Symbol images by id, added to the map when the style first asks for them. */
 const images = new Map();
@@ -22,6 +23,17 @@ function imageId(layerId, key = "") {
 function iconImage(layer) {
   const fallback = imageId(layer.id);
   images.set(fallback, { symbol: layerSymbol(layer), size: LAYER_SIZE });
+  const kinds = layerKinds(layer);
+  if (kinds.length) {
+    const match = ["match", ["to-string", ["get", symbolField(layer.id)]]];
+    for (const { value, symbol } of kinds) {
+      const id = imageId(layer.id, value);
+      images.set(id, { symbol, size: LAYER_SIZE });
+      match.push(value, id);
+    }
+    match.push(fallback);
+    return match;
+  }
   if (layer.id !== "report" || categories.size === 0) return fallback;
   const match = ["match", ["to-number", ["get", "category_id"], -1]];
   for (const category of categories.values()) {
@@ -67,13 +79,20 @@ function symbolLayer(circle, layer) {
       // Names may still be written over an icon; their halo keeps both readable.
       "icon-allow-overlap": true,
       "icon-ignore-placement": true,
-      "icon-size": ["interpolate", ["linear"], ["zoom"], 10, 0.45, 14, 0.8, 16, 1],
+      "icon-size": ["interpolate", ["linear"], ["zoom"], 10, 0.55, 13, 0.8, 15, 1],
       ...(sortKey ? { "symbol-sort-key": sortKey } : {}),
     },
   };
 }
 
-export function buildStyle(serverStyle, { layers, enabled, basemap }) {
+/** The filter showing only a layer's chosen kinds, joined to a style layer's own. */
+export function withKinds(baseFilter, layer, shown) {
+  if (!shown) return baseFilter ?? null;
+  const only = ["in", ["to-string", ["get", symbolField(layer.id)]], ["literal", [...shown]]];
+  return baseFilter ? ["all", baseFilter, only] : only;
+}
+
+export function buildStyle(serverStyle, { layers, enabled, basemap, kinds = new Map() }) {
   const byId = new Map(layers.map((l) => [l.id, l]));
   const style = withBasemap(serverStyle, basemap);
   style.layers = style.layers.map((styleLayer) => {
@@ -81,8 +100,12 @@ export function buildStyle(serverStyle, { layers, enabled, basemap }) {
     // "machimap" and "machimap-labels" (the district tiles the area names are placed from).
     if (!layer || !styleLayer.source?.startsWith("machimap")) return styleLayer;
     const drawn = styleLayer.type === "circle" ? symbolLayer(styleLayer, layer) : styleLayer;
+    const filter = withKinds(drawn.filter, layer, kinds.get(layer.id));
     return {
       ...drawn,
+      ...(filter ? { filter } : {}),
+      // The layer's own filter, which the kinds chosen later are joined to.
+      metadata: { ...drawn.metadata, "machimap:filter": drawn.filter ?? null },
       layout: { ...drawn.layout, visibility: enabled.has(layer.id) ? "visible" : "none" },
     };
   });

@@ -21,6 +21,10 @@ export default {
     "layers.count": "{count}件",
     "layers.categories": "通報の種類",
     "layers.error": "レイヤの一覧を読み込めませんでした。",
+    "layers.kinds": "{layer}の種類",
+    "layers.kinds_all": "すべての種類を表示",
+    "layers.kinds_primary": "主なものだけ表示",
+    "layers.kinds_more": "ほかの種類（{count}）",
 
     "list.heading": "表示中の地物",
     "list.hint": "地図に表示している範囲の地物です。選ぶと地図が移動し、詳細を表示します。",
@@ -202,6 +206,10 @@ export default {
     "layers.count": "{count}",
     "layers.categories": "Report categories",
     "layers.error": "The list of layers could not be loaded.",
+    "layers.kinds": "Kinds of {layer}",
+    "layers.kinds_all": "Show every kind",
+    "layers.kinds_primary": "Show the main kinds only",
+    "layers.kinds_more": "Other kinds ({count})",
 
     "list.heading": "On the map now",
     "list.hint": "Features in the part of the map you are looking at. Choose one to move the map there and see its details.",
