@@ -57,6 +57,10 @@ class Field:
     importable: bool = True
     # For string[] fields: (column, value) pairs; a truthy cell ("○", "1") adds the value.
     flags: tuple[tuple[str, str], ...] = ()
+    # Shown on the residents' map details; False for bookkeeping and planning fields (a
+    # source row id, a building's cost category) that open data keeps but a resident
+    # looking for a shelter does not need.
+    resident: bool = True
 
 
 @dataclass(frozen=True)
@@ -164,7 +168,9 @@ NAME_KANA = Field("name_kana", "string", "名称（カナ）", "Name (kana)", al
 NAME_EN = Field(
     "name_en", "string", "名称（英字）", "Name (English)", aliases=("名称_英字", "名称_英語")
 )
-SOURCE_ID = Field("source_id", "string", "元データID", "Source ID", aliases=("ID", "NO", "No."))
+SOURCE_ID = Field(
+    "source_id", "string", "元データID", "Source ID", aliases=("ID", "NO", "No."), resident=False
+)
 
 FACILITY_FIELDS = (
     Field("kind", "string", "種別", "Kind", required=True, choices=FacilityKind),
@@ -188,12 +194,40 @@ FACILITY_FIELDS = (
         aliases=("利用可能日時特記事項",),
     ),
     Field("description", "string", "説明", "Description", aliases=("説明", "公園紹介文")),
-    Field("owner", "string", "所有者", "Owner", choices=Owner),
-    Field("built_year", "integer", "建築年", "Year built", aliases=("建築年", "建築年度")),
-    Field("floor_area_m2", "number", "延床面積（㎡）", "Floor area (m²)", aliases=("延床面積",)),
-    Field("structure", "string", "構造", "Structure", choices=Structure),
-    Field("seismic_standard", "string", "耐震基準", "Seismic standard", choices=SeismicStandard),
-    Field("cost_category", "string", "施設分類（更新費用）", "Cost category", choices=CostCategory),
+    Field("owner", "string", "所有者", "Owner", choices=Owner, resident=False),
+    Field(
+        "built_year",
+        "integer",
+        "建築年",
+        "Year built",
+        aliases=("建築年", "建築年度"),
+        resident=False,
+    ),
+    Field(
+        "floor_area_m2",
+        "number",
+        "延床面積（㎡）",
+        "Floor area (m²)",
+        aliases=("延床面積",),
+        resident=False,
+    ),
+    Field("structure", "string", "構造", "Structure", choices=Structure, resident=False),
+    Field(
+        "seismic_standard",
+        "string",
+        "耐震基準",
+        "Seismic standard",
+        choices=SeismicStandard,
+        resident=False,
+    ),
+    Field(
+        "cost_category",
+        "string",
+        "施設分類（更新費用）",
+        "Cost category",
+        choices=CostCategory,
+        resident=False,
+    ),
     Field("capacity", "integer", "収容人数", "Capacity", aliases=("想定収容人数", "収容定員")),
     Field(
         "disaster_types",
@@ -218,6 +252,8 @@ FACILITY_FIELDS = (
     ),
     Field("accessibility", "string[]", "バリアフリー", "Accessibility"),
     SOURCE_ID,
+    # One place's records share it (migration 0012): a 住民センター that is a 指定避難所.
+    Field("site_id", "integer", "地点番号", "Site", importable=False, resident=False),
 )
 
 HAZARD_FIELDS = (

@@ -159,4 +159,7 @@ class Facility(Entity, Base):
     district_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("district.id", ondelete="SET NULL"), index=True
     )
+    # The place this record shares with others of its name nearby (a 住民センター that is
+    # also a 指定避難所): set by the database (migration 0012), never by a writer.
+    site_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     geom = geometry("POINT")

@@ -66,7 +66,12 @@ def layer_summaries(session: Session) -> list[dict[str, Any]]:
                 "geometry_type": layer.geometry_type,
                 "feature_count": public_count(session, layer),
                 "properties": [
-                    {"name": f.name, "type": f.type, "title": {"ja": f.title_ja, "en": f.title_en}}
+                    {
+                        "name": f.name,
+                        "type": f.type,
+                        "title": {"ja": f.title_ja, "en": f.title_en},
+                        "resident": f.resident,
+                    }
                     for f in layer.public_fields
                 ],
                 "style": layer.style,

@@ -5,6 +5,7 @@
 import { api } from "../common/api.js";
 import { formatDate, formatNumber, lang, pick, t } from "../common/i18n.js";
 import { symbolSvg } from "../common/symbols.js";
+import { mergedSite, rolesText, siteRecords } from "./site.js";
 import {
   featureKind,
   featureName,
@@ -77,6 +78,16 @@ export class Details {
     current.feature = feature.status === "fulfilled" ? feature.value : null;
     current.records = records.status === "fulfilled" ? records.value : null;
     current.recordsError = records.status === "rejected";
+    if (current.feature) {
+      // One place, its roles: the other records of the same site (a shelter that is also
+      // a 住民センター). Without them the record still reads as itself.
+      try {
+        current.site = await siteRecords(layer, current.feature);
+      } catch {
+        current.site = [current.feature];
+      }
+      if (generation !== this.generation) return;
+    }
     this.render();
     if (current.feature) {
       this.select(current.feature.geometry);
@@ -162,10 +173,12 @@ export class Details {
       this.renderPick(current.hits);
       return;
     }
-    const { layer, feature } = current;
+    const { layer } = current;
+    const site = current.site?.length > 1 ? current.site : null;
+    const feature = site ? mergedSite(site) : current.feature;
     const props = feature?.properties || {};
     this.title.textContent = feature ? featureName(layer.id, props) : t("details.loading");
-    const kind = feature ? featureKind(layer.id, props) : "";
+    const kind = site ? rolesText(layer.id, site) : feature ? featureKind(layer.id, props) : "";
     this.body.append(
       el(
         "p",
@@ -187,7 +200,7 @@ export class Details {
       this.body.append(el("p", { class: "notice error" }, t("details.error")));
       return;
     }
-    this.body.append(this.renderProperties(layer, props));
+    this.body.append(this.renderProperties(layer, props, { roles: Boolean(site) }));
     if (layer.id === "report" && props.public_id) {
       this.body.append(
         el(
@@ -221,9 +234,13 @@ export class Details {
     );
   }
 
-  renderProperties(layer, props) {
+  renderProperties(layer, props, { roles = false } = {}) {
     const list = el("dl", { class: "properties" });
     for (const property of layer.properties) {
+      // Bookkeeping and planning fields stay in the open data, off the residents' card.
+      if (property.resident === false) continue;
+      // A place of several roles has them all above, not one of them as "the" kind.
+      if (roles && property.name === "kind") continue;
       const value = formatValue(layer.id, property, props[property.name]);
       if (!value) continue;
       list.append(el("div", {}, el("dt", {}, pick(property.title)), el("dd", {}, value)));

@@ -14,6 +14,7 @@ import {
   layerSwatch,
 } from "./format.js";
 import { symbolField } from "../common/symbols.js";
+import { kindRank, rolesText } from "./site.js";
 import { geometryBounds } from "./style.js";
 
 const PAGE = 100;
@@ -27,6 +28,8 @@ const LABEL_FIELDS = [
   "public_id",
   "category_id",
   "status",
+  "site_id",
+  "disaster_types",
 ];
 // Text fields a filter searches, where a layer has them.
 const TEXT_FIELDS = [
@@ -83,6 +86,32 @@ function areaMatches(layer, props, text) {
     haystack.toLowerCase().includes(needle) ||
     featureKind(layer.id, props).toLowerCase().includes(needle)
   );
+}
+
+/** Records of one site as one item, its roles in order (the page's records are near each
+ * other in the order they came, so a site is merged within a page). */
+function mergeSites(layerId, records) {
+  const items = [];
+  const bySite = new Map();
+  for (const record of records) {
+    const site = record.props.site_id;
+    const known = site == null ? null : bySite.get(site);
+    if (!known) {
+      const item = { ...record, site: [record] };
+      if (site != null) bySite.set(site, item);
+      items.push(item);
+      continue;
+    }
+    known.site.push(record);
+    known.site.sort((a, b) => kindRank(layerId, a.props.kind) - kindRank(layerId, b.props.kind));
+    Object.assign(known, { id: known.site[0].id, props: known.site[0].props });
+  }
+  for (const item of items) {
+    if (item.site.length > 1) {
+      item.roles = rolesText(layerId, item.site.map((r) => ({ properties: r.props })));
+    }
+  }
+  return items;
 }
 
 function intersects(a, b) {
@@ -189,7 +218,7 @@ export class FeatureList {
       params.set("sortby", SORT[layer.id]);
     }
     const shownKinds = this.kinds().get(layer.id);
-    const group = { layer, items: [], total: 0, error: false, bbox, text, shown: PAGE };
+    const group = { layer, items: [], records: [], total: 0, error: false, bbox, text, shown: PAGE };
     if (shownKinds && shownKinds.size === 0) return group;
     const filters = [];
     if (text) filters.push(textFilter(layer, text));
@@ -203,8 +232,11 @@ export class FeatureList {
     }
     try {
       const page = await api.get(`/api/layers/${layer.id}/features?${params}`, { signal });
-      group.items = page.features.map((f) => ({ id: f.id, props: f.properties }));
-      group.total = page.numberMatched ?? group.items.length;
+      group.records = page.features.map((f) => ({ id: f.id, props: f.properties }));
+      group.items = mergeSites(layer.id, group.records);
+      // Counted in places, not records, once the merge saw them all.
+      group.total =
+        (page.numberMatched ?? group.records.length) - (group.records.length - group.items.length);
     } catch (error) {
       if (error.name === "AbortError") return group;
       group.error = true;
@@ -246,8 +278,11 @@ export class FeatureList {
       group.shown += PAGE;
     } else {
       button.disabled = true;
-      const next = await this.fetchGroup(group.layer, group.bbox, group.text, before);
-      group.items.push(...next.items);
+      const next = await this.fetchGroup(group.layer, group.bbox, group.text, group.records.length);
+      const merged = group.records.length - group.items.length;
+      group.records.push(...next.records);
+      group.items = mergeSites(group.layer.id, group.records);
+      group.total += merged - (group.records.length - group.items.length);
       group.error ||= next.error;
     }
     this.render();
@@ -342,7 +377,7 @@ export class FeatureList {
       label.className = "item-name";
       label.textContent = featureName(layer.id, item.props);
       button.append(label);
-      const kind = featureKind(layer.id, item.props);
+      const kind = item.roles || featureKind(layer.id, item.props);
       if (kind && layer.id !== "report") {
         const small = document.createElement("span");
         small.className = "item-kind";

@@ -262,7 +262,9 @@ async function start() {
     }
     const unique = new Map();
     for (const f of hits) {
-      const key = `${f.sourceLayer}/${f.id}`;
+      // One place's records (a shelter that is also a 住民センター) are one hit: the top one.
+      const site = f.properties.site_id;
+      const key = site == null ? `${f.sourceLayer}/${f.id}` : `${f.sourceLayer}/site/${site}`;
       if (f.id != null && !unique.has(key)) {
         unique.set(key, { layer: f.sourceLayer, id: f.id, props: f.properties });
       }

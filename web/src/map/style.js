@@ -65,8 +65,19 @@ export function styleLayerIds(style, layerId) {
   return style.layers.filter((l) => l.id.startsWith(`${layerId}-`)).map((l) => l.id);
 }
 
+/** Within a layer of kinds, the kinds a resident needs first are drawn on top: of one
+ * place's stacked records (a 住民センター that is a 指定避難所) the shelter is what shows. */
+function kindSortKey(layer) {
+  const kinds = layerKinds(layer);
+  if (!kinds.length) return null;
+  const match = ["match", ["to-string", ["get", symbolField(layer.id)]]];
+  kinds.forEach(({ value }, index) => match.push(value, kinds.length - index));
+  match.push(0);
+  return match;
+}
+
 function symbolLayer(circle, layer) {
-  const sortKey = circle.layout?.["circle-sort-key"];
+  const sortKey = circle.layout?.["circle-sort-key"] ?? kindSortKey(layer);
   return {
     id: `${layer.id}-symbol`,
     type: "symbol",
