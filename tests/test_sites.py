@@ -54,7 +54,8 @@ def test_a_record_moved_or_renamed_finds_its_place_again(engine: Engine) -> None
     with engine.begin() as conn:
         conn.execute(
             text(
-                "UPDATE facility SET geom = ST_SetSRID(ST_MakePoint(138.2781, 34.8830), 4326) WHERE id = :id"
+                "UPDATE facility SET geom = ST_SetSRID(ST_MakePoint(138.2781, 34.8830), 4326) "
+                "WHERE id = :id"
             ),
             {"id": away},
         )
