@@ -4,6 +4,7 @@ shape (frame and pictogram), so they stay apart in greyscale and for colour-blin
 from __future__ import annotations
 
 from collections import Counter
+from enum import StrEnum
 
 import pytest
 
@@ -32,7 +33,7 @@ def _contrast(a: str, b: str) -> float:
     ("layer_id", "kinds"),
     [("facility", FacilityKind), ("hazard", HazardKind), ("safety_map_feature", SafetyFeatureKind)],
 )
-def test_every_kind_has_its_own_symbol(layer_id: str, kinds: type) -> None:
+def test_every_kind_has_its_own_symbol(layer_id: str, kinds: type[StrEnum]) -> None:
     found = layer_symbols(layer_id)
     assert found is not None
     field, by_value, _ = found
