@@ -13,7 +13,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import errors, logs, openapi
 from api.accounts.routes import admin, auth, me
-from api.city.routes import editing
+from api.city.routes import editing, shelters
 from api.compression import Compression
 from api.groups.routes import groups, patrols, safety_maps
 from api.guard import RequestGuard
@@ -88,6 +88,7 @@ def create_app() -> FastAPI:
         patrols,
         places,
         editing,
+        shelters,
         records,
         tiles,
         ogc,

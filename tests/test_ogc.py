@@ -586,6 +586,28 @@ def test_cql2_text_and_json_filters(demo_url: str) -> None:
     draft = _matched(client, "hazard_points", filter="severity >= 3", **{"filter-lang": "cql-text"})
     assert draft == _matched(client, "hazard_points", filter="severity >= 3") > 0
 
+    # Array functions over a string[] field: the shelters designated for floods.
+    def facilities(where: str) -> int:
+        return int(sql_value(demo_url, f"SELECT count(*) FROM facility WHERE {where}"))
+
+    arrays = {
+        "A_CONTAINS(disaster_types, ('flood'))": "disaster_types @> '{flood}'",
+        "A_CONTAINS(disaster_types, ('flood', 'tsunami'))": "disaster_types @> '{flood,tsunami}'",
+        "A_OVERLAPS(disaster_types, ('landslide', 'tsunami'))": (
+            "disaster_types && '{landslide,tsunami}'"
+        ),
+        "A_CONTAINEDBY(disaster_types, ('earthquake', 'tsunami'))": (
+            "disaster_types <@ '{earthquake,tsunami}'"
+        ),
+        "A_EQUALS(disaster_types, ('earthquake', 'tsunami'))": (
+            "disaster_types = '{earthquake,tsunami}'"
+        ),
+    }
+    for cql, sql in arrays.items():
+        assert _matched(client, "facility", filter=cql) == facilities(sql) > 0, cql
+    for bad in ("A_CONTAINS(name, ('x'))", "A_CONTAINS(disaster_types, (1))"):
+        _problem(client.get("/ogc/collections/facility/items", params={"filter": bad}), "filter")
+
 
 def test_malicious_filters_are_refused_or_harmless(demo_url: str) -> None:
     client = new_client()

@@ -81,6 +81,15 @@ _TEMPORAL = {
 }
 
 
+# CQL2 array functions over a string[] property and a list of values.
+_ARRAY = {
+    "a_equals": "{a} = {b}",
+    "a_contains": "{a} @> {b}",
+    "a_containedby": "{a} <@ {b}",
+    "a_overlaps": "{a} && {b}",
+}
+
+
 @dataclass(frozen=True)
 class Operand:
     sql: str
@@ -159,6 +168,9 @@ class _Compiler:
             if a.kind != "geometry" or b.kind != "geometry":
                 raise self.fail(f"{op} は図形どうしで使います。", f"{op} compares geometries")
             return f"{_SPATIAL[op]}({a.sql}, {b.sql})"
+        if op in _ARRAY:
+            self._arity(op, args, 2)
+            return "(" + _ARRAY[op].format(a=self.array(args[0]), b=self.array(args[1])) + ")"
         if op in _TEMPORAL:
             self._arity(op, args, 2)
             a, b = self.temporal(args[0]), self.temporal(args[1])
@@ -218,6 +230,29 @@ class _Compiler:
             f"演算子・関数 {op or '?'!r} には対応していません。",
             f"unsupported operator or function {op or json.dumps(node)[:80]!r}",
         )
+
+    def array(self, node: Any) -> str:
+        """A string[] property, or a list of strings bound as one text[] parameter."""
+        if isinstance(node, dict) and "property" in node:
+            operand = self.property(node["property"])
+            if operand.kind != "array":
+                raise self.fail(
+                    f"{node['property']!r} は配列の項目ではありません。",
+                    f"{node['property']!r} is not an array property",
+                )
+            return f"{operand.sql}::text[]"
+        if (
+            not isinstance(node, list)
+            or len(node) > IN_MAX_VALUES
+            or not all(isinstance(x, str) for x in node)
+        ):
+            raise self.fail(
+                f"配列の関数には項目か、{IN_MAX_VALUES}個までの文字列のリストを渡してください。",
+                f"array functions take an array property or a list of up to {IN_MAX_VALUES} "
+                "strings",
+            )
+        self.nodes += len(node)
+        return self.params.add(list(node), "text[]")
 
     def property(self, name: Any) -> Operand:
         layer = self.view.layer

@@ -56,6 +56,7 @@ CONFORMANCE = (
     _CQL2 + "basic-spatial-functions-plus",
     _CQL2 + "spatial-functions",
     _CQL2 + "temporal-functions",
+    _CQL2 + "array-functions",
     _CQL2 + "property-property",
     _CQL2 + "cql2-text",
     _CQL2 + "cql2-json",
