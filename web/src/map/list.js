@@ -124,6 +124,7 @@ export class FeatureList {
     layers,
     enabled,
     kinds = () => new Map(),
+    extraFilters = () => new Map(),
     root,
     status,
     filter,
@@ -131,6 +132,7 @@ export class FeatureList {
     visible = () => true,
   }) {
     this.kinds = kinds; // () => Map of layer id to the Set of kinds shown
+    this.extraFilters = extraFilters; // () => Map of layer id to a CQL2-JSON filter
     this.map = map;
     // A phone's closed panel hides the list: it is read when next seen, not on every pan.
     this.visible = visible;
@@ -225,6 +227,8 @@ export class FeatureList {
     if (shownKinds) {
       filters.push({ op: "in", args: [{ property: symbolField(layer.id) }, [...shownKinds]] });
     }
+    const extra = this.extraFilters().get(layer.id);
+    if (extra) filters.push(extra);
     if (filters.length) {
       const filter = filters.length === 1 ? filters[0] : { op: "and", args: filters };
       params.set("filter", JSON.stringify(filter));

@@ -8,8 +8,9 @@ const ICON =
   '<svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><circle cx="12" cy="12" r="4" fill="currentColor"/><circle cx="12" cy="12" r="8" fill="none" stroke="currentColor" stroke-width="2"/><path d="M12 1v4M12 19v4M1 12h4M19 12h4" stroke="currentColor" stroke-width="2"/></svg>';
 
 export class LocateControl {
-  constructor(say) {
+  constructor(say, onFound = () => {}) {
     this.say = say; // (message, {error}) => void
+    this.onFound = onFound; // ([lng, lat]) => void: where the person is
   }
 
   onAdd(map) {
@@ -67,5 +68,6 @@ export class LocateControl {
     const animate = !matchMedia("(prefers-reduced-motion: reduce)").matches;
     map.easeTo({ center: here, zoom: Math.max(map.getZoom(), 16), animate });
     this.say(t("locate.found", { accuracy: Math.round(accuracy || 0) }));
+    this.onFound(here);
   }
 }

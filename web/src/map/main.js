@@ -18,10 +18,18 @@ import {
 import { addMessages, initLanguage, onLanguageChange, t } from "../common/i18n.js";
 import messages from "../messages/map.js";
 import { Details } from "./details.js";
+import {
+  designatedExpression,
+  designatedFilter,
+  disasterKinds,
+  renderDisasterChoice,
+  showNearest,
+} from "./disasters.js";
 import { isAreaLayer, layerKinds, setCategories } from "./format.js";
 import { FeatureList } from "./list.js";
 import { LocateControl } from "./locate.js";
 import { renderBasemaps, renderLayers } from "./panel.js";
+import { PlaceSearch } from "./search.js";
 import { readState, writeState } from "./state.js";
 import { buildStyle, isLabel, provideImages, styleLayerIds, withKinds } from "./style.js";
 
@@ -47,6 +55,15 @@ const els = {
   listStatus: $("list-status"),
   featureList: $("feature-list"),
   details: $("details"),
+  disaster: $("disaster-choice"),
+  nearest: $("nearest-shelters"),
+  nearestStatus: $("nearest-status"),
+  nearestList: $("nearest-list"),
+  placeForm: $("place-search"),
+  placeQuery: $("place-query"),
+  placeStatus: $("place-status"),
+  placeResults: $("place-results"),
+  listHeading: $("list-heading"),
 };
 const narrow = matchMedia("(max-width: 50rem)");
 
@@ -126,8 +143,19 @@ async function start() {
   // Only the choices that differ from the first view go into a shared link.
   const changedKinds = () =>
     new Map([...kinds].filter(([id, shown]) => [...shown].join(".") !== primaryKinds.get(id)));
+  // A disaster chosen: only the sites designated for it (a filter joined to the kinds').
+  let disaster = state.disaster && disasterKinds(state.disaster) ? state.disaster : null;
+  const extraExpressions = () =>
+    new Map(disaster ? [["facility", designatedExpression(disaster)]] : []);
+  const extraFilters = () => new Map(disaster ? [["facility", designatedFilter(disaster)]] : []);
+  let kindsBefore = null;
+  if (disaster) {
+    const chosen = disasterKinds(disaster);
+    kinds.set("facility", new Set(chosen.facility));
+    kinds.set("hazard", new Set(chosen.hazard));
+  }
   let basemap = state.basemap;
-  const style = buildStyle(serverStyle, { layers, enabled, basemap, kinds });
+  const style = buildStyle(serverStyle, { layers, enabled, basemap, kinds, extra: extraExpressions() });
   const origin = chosenOrigin(style);
   const styleIds = new Map(layers.map((l) => [l.id, styleLayerIds(style, l.id)]));
   const bounds = serverStyle.sources.machimap?.bounds;
@@ -162,11 +190,13 @@ async function start() {
   provideImages(map);
   watchBasemap(map, els.notice);
 
+  // Where 「近くの避難所」 counts from (see fromWhere below).
+  let nearFrom = null;
   let controls = [];
   const addControls = () => {
     controls = [
       [new maplibregl.NavigationControl({ showCompass: false }), "top-right"],
-      [new LocateControl(say), "top-right"],
+      [new LocateControl(say, (here) => (nearFrom = { kind: "me", lngLat: here })), "top-right"],
       [new maplibregl.ScaleControl({ unit: "metric", maxWidth: 120 }), "bottom-left"],
       // Never collapsed: the GSI terms ask for the attribution to be visible.
       [new maplibregl.AttributionControl({ compact: false }), "bottom-right"],
@@ -187,6 +217,7 @@ async function start() {
     layers,
     enabled: () => enabled,
     kinds: () => kinds,
+    extraFilters,
     root: els.featureList,
     status: els.listStatus,
     filter: els.filter,
@@ -213,13 +244,72 @@ async function start() {
     const layer = layers.find((l) => l.id === layerId);
     const order = layerKinds(layer).map((k) => k.value);
     kinds.set(layerId, new Set(order.filter((v) => values.has(v))));
-    for (const id of styleIds.get(layerId) || []) {
-      const own = map.getLayer(id)?.metadata?.["machimap:filter"] ?? null;
-      map.setFilter(id, withKinds(own, layer, kinds.get(layerId)));
-    }
+    refilter(layerId);
     writeState({ kinds: changedKinds() });
     list.refresh();
   };
+  const refilter = (layerId) => {
+    const layer = layers.find((l) => l.id === layerId);
+    const extra = extraExpressions().get(layerId);
+    for (const id of styleIds.get(layerId) || []) {
+      const own = map.getLayer(id)?.metadata?.["machimap:filter"] ?? null;
+      const joined = extra ? (own ? ["all", own, extra] : extra) : own;
+      map.setFilter(id, withKinds(joined, layer, kinds.get(layerId)));
+    }
+  };
+  const chooseDisaster = (next) => {
+    const before = disaster;
+    disaster = next || null;
+    if (disaster && !before) kindsBefore = new Map([...kinds].map(([k, v]) => [k, new Set(v)]));
+    if (disaster) {
+      const chosen = disasterKinds(disaster);
+      kinds.set("facility", new Set(chosen.facility));
+      kinds.set("hazard", new Set(chosen.hazard));
+      for (const id of ["facility", "hazard"]) if (!enabled.has(id)) toggle(id, true);
+    } else {
+      for (const [id, shown] of kindsBefore || []) kinds.set(id, shown);
+      if (!kindsBefore) {
+        for (const layer of layers) {
+          const all = layerKinds(layer);
+          if (all.length) kinds.set(layer.id, new Set(all.filter((k) => k.primary).map((k) => k.value)));
+        }
+      }
+      kindsBefore = null;
+    }
+    for (const id of ["facility", "hazard"]) refilter(id);
+    writeState({ kinds: changedKinds(), disaster });
+    renderPanel();
+    list.refresh();
+    say(disaster ? t("disaster.shown", { disaster: t(`disaster.${disaster}`) }) : t("disaster.cleared"));
+  };
+  els.disaster.addEventListener("change", () => chooseDisaster(els.disaster.value));
+
+  // The person's place once found, a searched place, or else the middle of the map.
+  const fromWhere = () => nearFrom ?? { kind: "centre", lngLat: map.getCenter().toArray() };
+  els.nearest.addEventListener("click", () =>
+    showNearest({
+      list: els.nearestList,
+      status: els.nearestStatus,
+      from: fromWhere(),
+      disaster,
+      onOpen: (id, button) => {
+        if (narrow.matches) setPanel(false, { focus: false });
+        details.open("facility", id, { origin: narrow.matches ? els.toggle : button });
+      },
+    }),
+  );
+  new PlaceSearch({
+    form: els.placeForm,
+    input: els.placeQuery,
+    status: els.placeStatus,
+    results: els.placeResults,
+    onChoose: ({ name, lngLat }) => {
+      nearFrom = { kind: "searched", lngLat, name };
+      const animate = !matchMedia("(prefers-reduced-motion: reduce)").matches;
+      map.easeTo({ center: lngLat, zoom: Math.max(map.getZoom(), 16), animate });
+      say(t("find.moved", { name }));
+    },
+  });
   const kindChoice = {
     shown: (layerId) => kinds.get(layerId) || new Set(),
     onKind: (layerId, value, on) => {
@@ -240,6 +330,7 @@ async function start() {
   };
   const renderPanel = () => {
     renderLayers(els.layerList, layers, enabled, toggle, kindChoice);
+    renderDisasterChoice(els.disaster, disaster);
     renderBasemaps(els.basemaps, basemap, changeBasemap);
   };
   renderPanel();
@@ -299,7 +390,7 @@ async function start() {
   map.once("load", () => {
     say("");
     document.body.dataset.mapLoaded = "true";
-    writeState({ map, layers: orderedEnabled(), kinds: changedKinds(), basemap });
+    writeState({ map, layers: orderedEnabled(), kinds: changedKinds(), disaster, basemap });
     if (state.feature && published.has(state.feature.layer)) {
       details.open(state.feature.layer, state.feature.id, { fly: !state.view, focus: false });
     }
@@ -318,6 +409,23 @@ async function start() {
   });
 
   // For the browser tests and for people poking at the map from the console.
+  // Skip links: straight to the map (the canvas takes the keyboard) or to the list.
+  $("skip-map")?.addEventListener("click", (event) => {
+    event.preventDefault();
+    if (narrow.matches) setPanel(false, { focus: false });
+    map.getCanvas().focus();
+  });
+  $("skip-list")?.addEventListener("click", (event) => {
+    event.preventDefault();
+    if (narrow.matches) setPanel(true, { focus: false });
+    els.listHeading.focus();
+  });
+  $("skip-find")?.addEventListener("click", (event) => {
+    event.preventDefault();
+    if (narrow.matches) setPanel(true, { focus: false });
+    els.placeQuery.focus();
+  });
+
   window.machimap = { map, layers, enabled, kinds, list, details };
 }
 

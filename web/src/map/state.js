@@ -5,10 +5,18 @@ import { BASEMAP_KINDS } from "../common/basemap.js";
 
 const FEATURE = /^([a-z_]+)\/(\d{1,18})$/;
 const KINDS = /^([a-z_]+):([a-z_.]*)$/;
+const DISASTER = /^[a-z_]{1,20}$/;
 
 export function readState(search = location.search) {
   const params = new URLSearchParams(search);
-  const state = { view: null, layers: null, kinds: new Map(), basemap: "pale", feature: null };
+  const state = {
+    view: null,
+    layers: null,
+    kinds: new Map(),
+    disaster: null,
+    basemap: "pale",
+    feature: null,
+  };
   const view = (params.get("map") || "").split("/").map(Number);
   if (
     view.length === 3 &&
@@ -27,6 +35,7 @@ export function readState(search = location.search) {
     const match = KINDS.exec(part);
     if (match) state.kinds.set(match[1], new Set(match[2].split(".").filter(Boolean)));
   }
+  if (DISASTER.test(params.get("disaster") || "")) state.disaster = params.get("disaster");
   if (BASEMAP_KINDS.includes(params.get("basemap"))) state.basemap = params.get("basemap");
   const feature = FEATURE.exec(params.get("feature") || "");
   if (feature) state.feature = { layer: feature[1], id: Number(feature[2]) };
@@ -34,7 +43,7 @@ export function readState(search = location.search) {
 }
 
 /** Writes the given parts (undefined: unchanged, null: removed) into the current URL. */
-export function writeState({ map, layers, kinds, basemap, feature } = {}) {
+export function writeState({ map, layers, kinds, disaster, basemap, feature } = {}) {
   const url = new URL(location.href);
   const params = url.searchParams;
   if (map) {
@@ -47,6 +56,8 @@ export function writeState({ map, layers, kinds, basemap, feature } = {}) {
     if (parts.length) params.set("kinds", parts.join(","));
     else params.delete("kinds");
   }
+  if (disaster) params.set("disaster", disaster);
+  else if (disaster !== undefined) params.delete("disaster");
   if (basemap !== undefined) params.set("basemap", basemap);
   if (feature === null) params.delete("feature");
   else if (feature) params.set("feature", `${feature.layer}/${feature.id}`);

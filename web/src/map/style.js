@@ -103,7 +103,10 @@ export function withKinds(baseFilter, layer, shown) {
   return baseFilter ? ["all", baseFilter, only] : only;
 }
 
-export function buildStyle(serverStyle, { layers, enabled, basemap, kinds = new Map() }) {
+export function buildStyle(
+  serverStyle,
+  { layers, enabled, basemap, kinds = new Map(), extra = new Map() },
+) {
   const byId = new Map(layers.map((l) => [l.id, l]));
   const style = withBasemap(serverStyle, basemap);
   style.layers = style.layers.map((styleLayer) => {
@@ -111,7 +114,9 @@ export function buildStyle(serverStyle, { layers, enabled, basemap, kinds = new 
     // "machimap" and "machimap-labels" (the district tiles the area names are placed from).
     if (!layer || !styleLayer.source?.startsWith("machimap")) return styleLayer;
     const drawn = styleLayer.type === "circle" ? symbolLayer(styleLayer, layer) : styleLayer;
-    const filter = withKinds(drawn.filter, layer, kinds.get(layer.id));
+    const more = extra.get(layer.id);
+    const own = more ? (drawn.filter ? ["all", drawn.filter, more] : more) : drawn.filter;
+    const filter = withKinds(own, layer, kinds.get(layer.id));
     return {
       ...drawn,
       ...(filter ? { filter } : {}),
