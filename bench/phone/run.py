@@ -183,7 +183,7 @@ def settle(page: Any) -> tuple[float, float]:
     return marks["firstDrawn"] / 1000, marks["idle"] / 1000
 
 
-def visit(page: Any, recorder: Recorder, mode: str, kind: str) -> Visit:
+def visit(page: Any, recorder: Recorder, mode: str, kind: str, shots: Path | None) -> Visit:
     recorder.reset()
     if kind == "first":
         page.goto("/", wait_until="commit", timeout=VISIT_TIMEOUT_MS)
@@ -191,13 +191,18 @@ def visit(page: Any, recorder: Recorder, mode: str, kind: str) -> Visit:
         page.reload(wait_until="commit", timeout=VISIT_TIMEOUT_MS)
     drawn, idle = settle(page)
     total, count, codings, by_type = recorder.totals()
+    if shots is not None:  # after the figures are taken, so it costs them nothing
+        page.screenshot(path=str(shots / f"{kind}-{mode}.png"))
     return Visit(mode, kind, drawn, idle, total, count, codings, by_type)
 
 
-def measure(browser: Any, base: str, mode: str) -> list[Visit]:
+def measure(browser: Any, base: str, mode: str, shots: Path | None = None) -> list[Visit]:
     context, page, recorder = new_phone(browser, base, mode)
     try:
-        return [visit(page, recorder, mode, "first"), visit(page, recorder, mode, "repeat")]
+        return [
+            visit(page, recorder, mode, "first", shots),
+            visit(page, recorder, mode, "repeat", shots),
+        ]
     finally:
         context.close()
 
@@ -322,6 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from layers.store.embedded import EmbeddedCluster
 
     args = parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress in a log
     runs = 1 if args.quick else args.runs
     out: Path = args.out.resolve()
     (out / "logs").mkdir(parents=True, exist_ok=True)
@@ -362,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for n in range(runs):
                     # Interleaved, so drift in the machine's load falls on both modes alike.
                     for mode in MODES:
-                        got = measure(browser, base, mode)
+                        got = measure(browser, base, mode, out if n == 0 else None)
                         visits += got
                         print(
                             f"run {n + 1}/{runs} {mode:10} "
