@@ -28,7 +28,7 @@ GLYPH_FONT     := /usr/share/fonts/truetype/bizud-gothic/BIZUDPGothic-Regular.tt
 GLYPH_LICENCE  := /usr/share/doc/fonts-morisawa-bizud-gothic/copyright
 GLYPHS_BUILT   := web/glyphs/.built
 
-.PHONY: run test system test-system bench-system install web glyphs lint typecheck pytest demo bench-import bench-serve bench-reports clean
+.PHONY: run test system test-system bench-system install web glyphs lint typecheck pytest demo bench-import bench-serve bench-reports bench-phone clean
 
 run: install
 	$(BIN)/machimap demo
@@ -124,6 +124,10 @@ bench-serve: install bench-system
 # 100 clients submitting reports with photos for 60 s; `--quick` for a smoke run.
 bench-reports: install
 	$(BIN)/python -m bench.reports.run
+
+# The public map on a throttled phone (Debian chromium), compression on beside off; `--quick` for one run.
+bench-phone: install test-system
+	$(BIN)/python -m bench.phone.run
 
 clean:
 	-$(BIN)/machimap db stop

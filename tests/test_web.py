@@ -8,6 +8,7 @@ import gzip
 import re
 from pathlib import Path
 
+import brotli
 import pytest
 from fastapi.testclient import TestClient
 
@@ -24,7 +25,7 @@ def dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     body = "console.log('machimap');\n" * 200
     (assets / "map-AbC123.js").write_text(body)
     (assets / "map-AbC123.js.gz").write_bytes(gzip.compress(body.encode()))
-    (assets / "map-AbC123.js.br").write_bytes(b"brotli bytes stand-in")
+    (assets / "map-AbC123.js.br").write_bytes(brotli.compress(body.encode()))
     (tmp_path / "index.html").write_text('<!doctype html><html lang="ja"></html>')
     (tmp_path / "secret.txt").write_text("not an asset")
     monkeypatch.setenv("MACHIMAP_WEB_DIST", str(tmp_path))
@@ -47,7 +48,7 @@ def test_assets_are_immutable_and_served_precompressed(dist: Path) -> None:
     gz = client.get("/assets/map-AbC123.js", headers={"Accept-Encoding": "gzip"})
     assert gz.headers["content-encoding"] == "gzip" and gz.text == plain.text
     br = client.get("/assets/map-AbC123.js", headers={"Accept-Encoding": "gzip, br"})
-    assert br.headers["content-encoding"] == "br"
+    assert br.headers["content-encoding"] == "br" and br.text == plain.text
     refused = client.get("/assets/map-AbC123.js", headers={"Accept-Encoding": "br;q=0, gzip"})
     assert refused.headers["content-encoding"] == "gzip"
 
