@@ -19,6 +19,7 @@ import { addMessages, initLanguage, onLanguageChange, t } from "../common/i18n.j
 import messages from "../messages/map.js";
 import { Details } from "./details.js";
 import {
+  DISASTERS,
   designatedExpression,
   designatedFilter,
   disasterKinds,
@@ -41,6 +42,8 @@ initLanguage();
 // districts over the districts would bury what most people come for.
 const OFF_BY_DEFAULT = new Set(["school_district", "safety_map_feature"]);
 const LEVEL_ORDER = { block: 0, neighbourhood: 1, area: 2, city: 3 };
+// What a disaster's map shows: its sites and hazards over the districts.
+const DISASTER_LAYERS = new Set(["district", "facility", "hazard"]);
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -144,7 +147,8 @@ async function start() {
   const changedKinds = () =>
     new Map([...kinds].filter(([id, shown]) => [...shown].join(".") !== primaryKinds.get(id)));
   // A disaster chosen: only the sites designated for it (a filter joined to the kinds').
-  let disaster = state.disaster && disasterKinds(state.disaster) ? state.disaster : null;
+  let disaster = DISASTERS.includes(state.disaster) ? state.disaster : null;
+  let enabledBefore = null;
   const extraExpressions = () =>
     new Map(disaster ? [["facility", designatedExpression(disaster)]] : []);
   const extraFilters = () => new Map(disaster ? [["facility", designatedFilter(disaster)]] : []);
@@ -153,6 +157,10 @@ async function start() {
     const chosen = disasterKinds(disaster);
     kinds.set("facility", new Set(chosen.facility));
     kinds.set("hazard", new Set(chosen.hazard));
+    if (!state.layers) {
+      enabledBefore = new Set(enabled);
+      for (const id of enabledBefore) if (!DISASTER_LAYERS.has(id)) enabled.delete(id);
+    }
   }
   let basemap = state.basemap;
   const style = buildStyle(serverStyle, { layers, enabled, basemap, kinds, extra: extraExpressions() });
@@ -260,13 +268,19 @@ async function start() {
   const chooseDisaster = (next) => {
     const before = disaster;
     disaster = next || null;
-    if (disaster && !before) kindsBefore = new Map([...kinds].map(([k, v]) => [k, new Set(v)]));
+    if (disaster && !before) {
+      kindsBefore = new Map([...kinds].map(([k, v]) => [k, new Set(v)]));
+      enabledBefore = new Set(enabled);
+    }
     if (disaster) {
       const chosen = disasterKinds(disaster);
       kinds.set("facility", new Set(chosen.facility));
       kinds.set("hazard", new Set(chosen.hazard));
-      for (const id of ["facility", "hazard"]) if (!enabled.has(id)) toggle(id, true);
+      // Where to go and what to avoid, over the districts: the rest would only distract.
+      for (const layer of layers) toggle(layer.id, DISASTER_LAYERS.has(layer.id));
     } else {
+      for (const layer of layers) toggle(layer.id, (enabledBefore ?? enabled).has(layer.id));
+      enabledBefore = null;
       for (const [id, shown] of kindsBefore || []) kinds.set(id, shown);
       if (!kindsBefore) {
         for (const layer of layers) {
