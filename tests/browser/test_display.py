@@ -176,7 +176,7 @@ def test_high_contrast_reaches_seven_to_one_on_the_map_and_the_report_flow(
     report.get_by_role("button", name="通報を始める").click()
     expect(report.locator("h1")).to_contain_text("何についての通報ですか")
     report.get_by_role("radio", name=re.compile("道路の損傷")).check()
-    for selector in ("main h1", "main label", "main button", ".hint"):
+    for selector in ("main h1", "main label", "main button", "main legend"):
         ratios = _contrasts(report, selector)
         assert ratios and min(ratios) >= 7, f"{selector}: {ratios}"
     primary = _contrasts(report, "button.primary")
@@ -240,6 +240,8 @@ def test_forced_colours_keep_steps_buttons_and_symbols_apart(browse: Browse) -> 
         " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
     )
     assert focused[0] != "none" and focused[1] >= 3, focused
+    browse.shot(page, "forced-colours-buttons")
+    page.evaluate("() => window.scrollTo(0, 0)")
     browse.shot(page, "forced-colours-step-2")
 
     map_page = browse.open("/")
@@ -269,6 +271,7 @@ def test_the_printed_map_has_title_date_legend_and_no_navigation(browse: Browse)
     assert "焼津市 まちの地図" in text
     assert f"印刷日：{today.year}年{today.month}月{today.day}日" in text
     assert "施設" in text, "the legend names the layers shown"
+    assert re.search(r"\d+\s*k?m\b", text), "the scale bar is printed"
     for absent in ("職員", "本文へ移動", "文字の大きさ", "表示中の地物", "背景地図"):
         assert absent not in text, f"{absent!r} is printed"
     pages = subprocess.run(
