@@ -47,7 +47,10 @@ def _choose(page: Any, option: str) -> None:
 CONTRAST = """(el) => {
     const rgb = (text) => text.match(/[\\d.]+/g).map(Number);
     const lum = ([r, g, b]) => {
-        const ch = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+        const ch = (v) => {
+            v /= 255;
+            return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        };
         return 0.2126 * ch(r) + 0.7152 * ch(g) + 0.0722 * ch(b);
     };
     let back = null;
@@ -274,9 +277,7 @@ def test_the_printed_map_has_title_date_legend_and_no_navigation(browse: Browse)
     assert re.search(r"\d+\s*k?m\b", text), "the scale bar is printed"
     for absent in ("職員", "本文へ移動", "文字の大きさ", "表示中の地物", "背景地図"):
         assert absent not in text, f"{absent!r} is printed"
-    pages = subprocess.run(
-        ["pdfinfo", str(pdf)], check=True, capture_output=True, text=True
-    ).stdout
+    pages = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
     assert re.search(r"Pages:\s+1\b", pages), pages
     png = Path(str(pdf).removesuffix(".pdf"))
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", str(pdf), str(png)], check=True)
