@@ -13,7 +13,8 @@ BENCH_PACKAGES  := wrk
 # The browser tests drive Debian's Chromium (never a downloaded browser); a Japanese font
 # makes their screenshots readable. tests/test_workers.py runs machimap behind Debian's nginx
 # with Debian's redis-server (both started by the test on loopback, never as services).
-TEST_PACKAGES   := chromium fonts-ipafont-gothic nginx redis-server
+# poppler-utils reads back the map page's printed PDF (tests/browser/test_display.py).
+TEST_PACKAGES   := chromium fonts-ipafont-gothic nginx redis-server poppler-utils
 # The web pages (web/): npm packages, then a Vite build into web/dist.
 WEB_MODULES := web/node_modules/.package-lock.json
 WEB_BUILT   := web/dist/.vite/manifest.json
@@ -51,7 +52,7 @@ system:
 install: system $(STAMP) web glyphs
 
 test-system:
-	@if command -v chromium >/dev/null 2>&1 && dpkg -s fonts-ipafont-gothic nginx redis-server >/dev/null 2>&1; then \
+	@if command -v chromium >/dev/null 2>&1 && dpkg -s fonts-ipafont-gothic nginx redis-server poppler-utils >/dev/null 2>&1; then \
 	  echo "test packages present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PACKAGES); \
