@@ -71,6 +71,9 @@ def _inspected_facility(server: LiveServer) -> tuple[int, str, float, float, dat
         "SELECT ARRAY[f.id::text, f.name, ST_X(f.geom)::text, ST_Y(f.geom)::text,"
         " i.inspected_on::text] FROM facility f"
         " JOIN inspection i ON i.subject_layer = 'facility' AND i.subject_id = f.id"
+        # One the first view shows (a primary kind), a place of its own (no other roles).
+        " WHERE f.kind IN ('shelter', 'evacuation_site', 'tsunami_evacuation_building', 'aed')"
+        " AND NOT EXISTS (SELECT 1 FROM facility o WHERE o.site_id = f.site_id AND o.id <> f.id)"
         " ORDER BY f.id LIMIT 1"
     )
     return int(row[0]), row[1], float(row[2]), float(row[3]), date.fromisoformat(row[4])
@@ -89,9 +92,9 @@ def test_layers_toggle_and_a_facility_shows_its_inspections(
     expect(group).to_be_visible()
     expect(group.get_by_role("heading", name=re.compile("公共施設"))).to_be_visible()
     # The report layer's legend names each category beside its own symbol.
-    legend = page.locator(".legend")
-    expect(legend.get_by_text("道路の損傷")).to_be_visible()
-    assert legend.locator("svg polygon, svg circle").count() >= 6
+    categories = page.get_by_role("list", name="通報の種類")
+    expect(categories.get_by_text("道路の損傷")).to_be_visible()
+    assert categories.locator("svg").count() >= 6
     counted = page.locator("#list-status").text_content()
     browse.shot(page, "layers-on")
 

@@ -8,6 +8,7 @@ import "maplibre-gl/dist/maplibre-gl.css";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
 import "./map.css";
 import { api } from "../common/api.js";
+import { displayScale, onDisplayChange } from "../common/display.js";
 import {
   LOCAL_IDEOGRAPHS,
   WHOLE_TILES,
@@ -32,7 +33,14 @@ import { LocateControl } from "./locate.js";
 import { renderBasemaps, renderLayers } from "./panel.js";
 import { PlaceSearch } from "./search.js";
 import { readState, writeState } from "./state.js";
-import { buildStyle, isLabel, provideImages, styleLayerIds, withKinds } from "./style.js";
+import {
+  buildStyle,
+  iconSize,
+  isLabel,
+  provideImages,
+  styleLayerIds,
+  withKinds,
+} from "./style.js";
 
 maplibregl.setWorkerUrl(workerUrl);
 addMessages(messages);
@@ -193,6 +201,19 @@ async function start() {
     say(t("map.no_webgl"), { error: true });
     return;
   }
+  // A printed map: the canvas redrawn at the page's size (the print stylesheet sets it).
+  addEventListener("beforeprint", () => {
+    map.resize();
+    map.redraw();
+  });
+  addEventListener("afterprint", () => map.resize());
+  onDisplayChange(() => {
+    for (const styleLayer of map.getStyle().layers) {
+      if (styleLayer.id.endsWith("-symbol")) {
+        map.setLayoutProperty(styleLayer.id, "icon-size", iconSize(displayScale()));
+      }
+    }
+  });
   map.touchZoomRotate.disableRotation();
   map.keyboard.disableRotation();
   provideImages(map);

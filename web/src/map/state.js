@@ -62,7 +62,11 @@ export function writeState({ map, layers, kinds, disaster, basemap, feature } = 
   if (feature === null) params.delete("feature");
   else if (feature) params.set("feature", `${feature.layer}/${feature.id}`);
   // Commas and slashes read better unescaped and are valid in a query.
-  const query = params.toString().replace(/%2C/gi, ",").replace(/%2F/gi, "/");
+  const query = params
+    .toString()
+    .replace(/%2C/gi, ",")
+    .replace(/%2F/gi, "/")
+    .replace(/%3A/gi, ":");
   const next = `${url.pathname}${query ? `?${query}` : ""}${url.hash}`;
   if (next !== `${location.pathname}${location.search}${location.hash}`) {
     history.replaceState(history.state, "", next);

@@ -5,6 +5,7 @@
 // they are and switch with their layer.
 import { withBasemap } from "../common/basemap.js";
 import { symbolImage } from "../common/symbols.js";
+import { displayScale } from "../common/display.js";
 import { symbolField } from "../common/symbols.js";
 import { categories, layerKinds, layerSymbol } from "./format.js";
 
@@ -76,6 +77,12 @@ function kindSortKey(layer) {
   return match;
 }
 
+/** Symbols grow with the zoom and with the reader's text size (文字サイズ): a zoom curve is
+ * only allowed at the top of the expression, so the size is in its stops. */
+export function iconSize(scale = 1) {
+  return ["interpolate", ["linear"], ["zoom"], 10, 0.55 * scale, 13, 0.8 * scale, 15, scale];
+}
+
 function symbolLayer(circle, layer) {
   const sortKey = circle.layout?.["circle-sort-key"] ?? kindSortKey(layer);
   return {
@@ -90,7 +97,7 @@ function symbolLayer(circle, layer) {
       // Names may still be written over an icon; their halo keeps both readable.
       "icon-allow-overlap": true,
       "icon-ignore-placement": true,
-      "icon-size": ["interpolate", ["linear"], ["zoom"], 10, 0.55, 13, 0.8, 15, 1],
+      "icon-size": iconSize(displayScale()),
       ...(sortKey ? { "symbol-sort-key": sortKey } : {}),
     },
   };
