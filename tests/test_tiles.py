@@ -353,3 +353,45 @@ def test_the_hazard_tile_order_has_an_index_in_that_order(db_url: str) -> None:
     order = get_layer("hazard").tile_order
     assert order.startswith("severity DESC, (status = 'resolved')")
     assert "severity DESC" in definition and "observed_at DESC NULLS LAST, id)" in definition
+
+
+def test_the_public_maps_tiles_count_points_in_clusters_below_the_cluster_zoom(
+    client: TestClient, demo_url: str
+) -> None:
+    spec = "facility,hazard,report,district"
+    whole = WHOLE_CITY.format(layers=spec)
+    clustered = client.get(whole, params={"clusters": "true"})
+    plain = client.get(whole)
+    # GIS clients keep every point; the map's tiles count them instead, a fraction the size.
+    assert "clusters" not in decode(plain.content)
+    assert not [f for f in features(clustered, "facility")]
+    assert len(clustered.content) * 5 < len(plain.content)
+    cells = features(clustered, "clusters")
+    assert len(cells) >= 2
+    # Every point is counted once, by layer and kind: the counts add up to the table's.
+    counted: dict[str, int] = {}
+    for cell in cells:
+        props = cell["properties"]
+        assert props["count"] == sum(v for k, v in props.items() if k != "count")
+        for key, value in props.items():
+            counted[key] = counted.get(key, 0) + value
+    assert counted["facility.shelter"] == sql_value(
+        demo_url, "SELECT count(*) FROM facility WHERE kind = 'shelter'"
+    )
+    points = "ST_GeometryType(geom) = 'ST_Point'"
+    assert counted["hazard.traffic_accident"] == sql_value(
+        demo_url, f"SELECT count(*) FROM hazard WHERE kind = 'traffic_accident' AND {points}"
+    )
+    assert counted["report"] == sql_value(
+        demo_url,
+        f"SELECT count(*) FROM report WHERE {points} AND is_public AND category_id NOT IN "
+        "(SELECT id FROM report_category WHERE sensitive)",
+    )
+    # Lines and areas are not clustered: the flood areas are still drawn at city zoom.
+    assert any(f["properties"]["kind"] == "flood_history" for f in features(clustered, "hazard"))
+    # From the cluster zoom on, the same points one by one; the ETags differ from GIS tiles'.
+    near = CITY_HALL.format(layers=spec)
+    up_close = client.get(near, params={"clusters": "true"})
+    assert "clusters" not in decode(up_close.content)
+    assert ids(up_close, "facility") == ids(client.get(near), "facility")
+    assert clustered.headers["etag"] != plain.headers["etag"]

@@ -346,6 +346,9 @@ def style(base_url: str) -> dict[str, Any]:
         "name": "machimap",
         "metadata": {
             "machimap:layers": [layer.id for layer in layers],
+            # The public map asks for clustered tiles (?clusters=true) and draws the MVT
+            # layer "clusters" below this zoom (layers/serving/tiles.py).
+            "machimap:cluster_below_zoom": get_settings().map_cluster_below_zoom,
             # The SIL Open Font License travels with glyphs made from the font.
             "machimap:glyphs-licence": (
                 f"{glyphs.FONT}: SIL Open Font License 1.1, © 2022 The BIZ UDGothic Project Authors"

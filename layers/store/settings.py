@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # Features of one layer in one tile; a capped tile keeps the most important ones.
     tile_feature_limit: int = Field(default=10_000, ge=1)
     tile_max_zoom: int = Field(default=22, ge=0, le=30)
+    # The public map draws points as counted clusters below this zoom (the whole city is
+    # about zoom 11-12; from 14 a street's shelters and AEDs stand apart). 0: never.
+    map_cluster_below_zoom: int = Field(default=14, ge=0, le=30)
     # How long browsers and proxies may reuse a public tile without asking again.
     tile_max_age_s: int = Field(default=60, ge=0)
     # Database connections of the tiles' own pool, per process.

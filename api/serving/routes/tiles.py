@@ -10,9 +10,9 @@ per request. The work is in layers/serving/tiles.py; the glyphs are files built 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.addresses import public_base
@@ -123,6 +123,14 @@ def tile(
     x: int,
     y: int,
     request: Request,
+    clusters: Annotated[
+        bool,
+        Query(
+            description="ズーム map_cluster_below_zoom 未満では地点を数えたクラスタ（MVT レイヤ "
+            "clusters）で返す（公開地図用） / below the cluster zoom, points come as counted "
+            "clusters in an MVT layer 'clusters' (the public map's tiles)"
+        ),
+    ] = False,
     auth: Authorized = permit(Action.public_read),
 ) -> Response:
     chosen, filters = _chosen(layers, auth)
@@ -131,10 +139,10 @@ def tile(
     gzipped = _accepts_gzip(request.headers.get("accept-encoding", ""))
     headers = _caching(chosen, public)
     # Answer a revalidation from the in-process layer versions, without building the tile.
-    etag = _etag(tiles.current_etag(chosen, z, x, y, filters), gzipped)
+    etag = _etag(tiles.current_etag(chosen, z, x, y, filters, clusters), gzipped)
     if matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers={**headers, "ETag": etag})
-    made = tiles.get_tile(chosen, z, x, y, filters)
+    made = tiles.get_tile(chosen, z, x, y, filters, clusters)
     headers["ETag"] = _etag(made.etag, gzipped)
     if not made.gzipped:
         return Response(status_code=204, headers=headers)

@@ -33,9 +33,11 @@ import { LocateControl } from "./locate.js";
 import { renderBasemaps, renderLayers } from "./panel.js";
 import { PlaceSearch } from "./search.js";
 import { readState, writeState } from "./state.js";
+import { CLUSTERS, clusteredTiles, updateClusters } from "./clusters.js";
 import {
   buildStyle,
   iconSize,
+  imageOf,
   isLabel,
   provideImages,
   styleLayerIds,
@@ -171,7 +173,15 @@ async function start() {
     }
   }
   let basemap = state.basemap;
-  const style = buildStyle(serverStyle, { layers, enabled, basemap, kinds, extra: extraExpressions() });
+  const clusterZoom = serverStyle.metadata?.["machimap:cluster_below_zoom"] ?? 0;
+  const style = buildStyle(serverStyle, {
+    layers,
+    enabled,
+    basemap,
+    kinds,
+    extra: extraExpressions(),
+    clustered: !disaster,
+  });
   const origin = chosenOrigin(style);
   const styleIds = new Map(layers.map((l) => [l.id, styleLayerIds(style, l.id)]));
   const bounds = serverStyle.sources.machimap?.bounds;
@@ -213,6 +223,7 @@ async function start() {
         map.setLayoutProperty(styleLayer.id, "icon-size", iconSize(displayScale()));
       }
     }
+    updateClusters(map, { layers, enabled, kinds, imageOf });
   });
   map.touchZoomRotate.disableRotation();
   map.keyboard.disableRotation();
@@ -266,14 +277,17 @@ async function start() {
     for (const id of styleIds.get(layerId) || []) {
       map.setLayoutProperty(id, "visibility", on ? "visible" : "none");
     }
+    reclusters();
     writeState({ layers: orderedEnabled() });
     list.refresh();
   };
+  const reclusters = () => updateClusters(map, { layers, enabled, kinds, imageOf });
   const showKinds = (layerId, values) => {
     const layer = layers.find((l) => l.id === layerId);
     const order = layerKinds(layer).map((k) => k.value);
     kinds.set(layerId, new Set(order.filter((v) => values.has(v))));
     refilter(layerId);
+    reclusters();
     writeState({ kinds: changedKinds() });
     list.refresh();
   };
@@ -312,6 +326,12 @@ async function start() {
       kindsBefore = null;
     }
     for (const id of ["facility", "hazard"]) refilter(id);
+    reclusters();
+    // A disaster's few sites are drawn one by one at every zoom; otherwise clusters.
+    const source = map.getSource("machimap");
+    if (clusterZoom > 0 && source?.setTiles) {
+      source.setTiles(clusteredTiles(source.tiles, !disaster));
+    }
     writeState({ kinds: changedKinds(), disaster });
     renderPanel();
     list.refresh();
@@ -373,6 +393,21 @@ async function start() {
   // Clicks: points and lines under the pointer first; otherwise the areas it lies in. Names
   // are read, not clicked: a district's label would otherwise join every click near it.
   map.on("click", (event) => {
+    // A cluster opens up: the map zooms in on it (its members are in the list meanwhile).
+    const cluster = map.getLayer(`${CLUSTERS}-circle`)
+      ? map.queryRenderedFeatures(event.point, {
+          layers: [`${CLUSTERS}-circle`, `${CLUSTERS}-one`],
+        })[0]
+      : null;
+    if (cluster) {
+      const animate = !matchMedia("(prefers-reduced-motion: reduce)").matches;
+      map.easeTo({
+        center: cluster.geometry.coordinates,
+        zoom: Math.min(clusterZoom, map.getZoom() + 2),
+        animate,
+      });
+      return;
+    }
     const shown = layers
       .filter((l) => enabled.has(l.id))
       .flatMap((l) => styleIds.get(l.id))

@@ -7,6 +7,7 @@ import { withBasemap } from "../common/basemap.js";
 import { symbolImage } from "../common/symbols.js";
 import { displayScale } from "../common/display.js";
 import { symbolField } from "../common/symbols.js";
+import { clusterLayers, clusteredTiles } from "./clusters.js";
 import { categories, layerKinds, layerSymbol } from "./format.js";
 
 export const SELECTION = "mm-selection";
@@ -19,6 +20,11 @@ const images = new Map();
 
 function imageId(layerId, key = "") {
   return `mm-symbol-${layerId}${key === "" ? "" : `-${key}`}`;
+}
+
+/** The image a one-member cluster of a layer's kind is drawn with (see iconImage). */
+export function imageOf(layer, kind) {
+  return kind == null ? imageId(layer.id) : imageId(layer.id, kind);
 }
 
 function iconImage(layer) {
@@ -112,7 +118,7 @@ export function withKinds(baseFilter, layer, shown) {
 
 export function buildStyle(
   serverStyle,
-  { layers, enabled, basemap, kinds = new Map(), extra = new Map() },
+  { layers, enabled, basemap, kinds = new Map(), extra = new Map(), clustered = true },
 ) {
   const byId = new Map(layers.map((l) => [l.id, l]));
   const style = withBasemap(serverStyle, basemap);
@@ -132,6 +138,17 @@ export function buildStyle(
       layout: { ...drawn.layout, visibility: enabled.has(layer.id) ? "visible" : "none" },
     };
   });
+  // Below the cluster zoom the points come counted (./clusters.js); a disaster's map shows
+  // its few sites one by one.
+  const below = serverStyle.metadata?.["machimap:cluster_below_zoom"] ?? 0;
+  if (below > 0 && style.sources.machimap?.tiles) {
+    style.sources.machimap = {
+      ...style.sources.machimap,
+      tiles: clusteredTiles(style.sources.machimap.tiles, clustered),
+    };
+    const font = style.layers.find((l) => l.layout?.["text-font"])?.layout["text-font"] ?? [];
+    style.layers.push(...clusterLayers({ layers, enabled, kinds, below, font, imageOf }));
+  }
   style.sources[SELECTION] = { type: "geojson", data: empty() };
   style.sources[ME] = { type: "geojson", data: empty() };
   const polygon = ["in", ["geometry-type"], ["literal", ["Polygon", "MultiPolygon"]]];
