@@ -216,3 +216,42 @@ def test_the_place_search_moves_the_map(browse: Browse, live_server: LiveServer)
     assert abs(lon - 138.2984) < 0.01 and abs(lat - 34.8383) < 0.01
     page.get_by_role("button", name="近くの避難所を探す").click()
     expect(page.locator("#nearest-status")).to_contain_text("探した場所")
+
+
+def test_the_city_view_shows_counted_clusters_that_open_on_a_click(
+    browse: Browse, live_server: LiveServer
+) -> None:
+    page = _open(browse, "/")
+    assert page.evaluate("() => window.machimap.map.getZoom()") < 14
+    counts = page.evaluate(
+        "() => window.machimap.map.queryRenderedFeatures({layers: ['mm-clusters-circle']})"
+        ".map((f) => f.properties.count)"
+    )
+    assert len(counts) >= 5
+    assert (
+        page.evaluate(
+            "() => window.machimap.map.queryRenderedFeatures({layers: ['facility-symbol']}).length"
+        )
+        == 0
+    )
+    browse.shot(page, "clusters")
+    # Hiding a layer takes its points out of every count.
+    page.get_by_role("checkbox", name=re.compile("市民通報")).uncheck()
+    page.evaluate(SETTLED)
+    total = page.evaluate(
+        "() => JSON.stringify(window.machimap.map"
+        ".getLayoutProperty('mm-clusters-count', 'text-field'))"
+    )
+    assert '"report"' not in total and '"facility.shelter"' in total
+    # A click on a cluster zooms in on it.
+    zoom = page.evaluate("() => window.machimap.map.getZoom()")
+    point = page.evaluate(
+        "() => { const f = window.machimap.map.queryRenderedFeatures("
+        "{layers: ['mm-clusters-circle']})[0]; const p = window.machimap.map.project("
+        "f.geometry.coordinates); const box = window.machimap.map.getCanvas()"
+        ".getBoundingClientRect(); return [box.left + p.x, box.top + p.y]; }"
+    )
+    page.mouse.click(point[0], point[1])
+    page.wait_for_function(
+        f"() => !window.machimap.map.isMoving() && window.machimap.map.getZoom() > {zoom + 1}"
+    )
