@@ -44,16 +44,17 @@ function outcome(action) {
 }
 
 function addPhotos() {
-  const inputId = uid("photo");
+  const inputId = "add-photo";
   const hintId = uid("hint");
   const busy = state.busy === "photos";
   const input = h("input", {
     type: "file",
     id: inputId,
+    class: "file-input",
     name: "photos",
     accept: "image/*",
     multiple: true,
-    "aria-describedby": hintId,
+    "aria-describedby": `${hintId} ${inputId}-chosen`,
     disabled: busy,
     onchange: (event) => {
       state.chosen = [...event.target.files];
@@ -95,19 +96,23 @@ function addPhotos() {
           );
         },
       },
-      h("label", { for: inputId }, t("tracking.add_photo_choose")),
-      input,
-      chosen.length
-        ? h(
-            "p",
-            { class: "meta" },
-            t("tracking.add_photo_chosen", {
+      h(
+        "span",
+        { class: "file-control" },
+        input,
+        h("label", { for: inputId, class: "button" }, t("tracking.add_photo_choose")),
+      ),
+      h(
+        "p",
+        { class: "meta", id: `${inputId}-chosen` },
+        chosen.length
+          ? t("tracking.add_photo_chosen", {
               n: formatNumber(chosen.length),
               count: chosen.length,
-              names: chosen.map((f) => f.name).join("、"),
-            }),
-          )
-        : null,
+              names: chosen.map((f) => f.name).join(", "),
+            })
+          : t("tracking.add_photo_none"),
+      ),
       h(
         "button",
         { type: "submit", class: "primary", disabled: busy },

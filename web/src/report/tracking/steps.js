@@ -18,10 +18,15 @@ export function progressSteps(view) {
     "ol",
     { class: "tracking-steps", "aria-label": t("tracking.steps_label") },
     STEPS.map((name, i) => {
-      const where = i < at ? "done" : i === at ? "current" : "todo";
+      // The last step, once reached, is done rather than under way.
+      const finished = i === at && at === STEPS.length - 1;
+      const where = i < at || finished ? "done" : i === at ? "current" : "todo";
       return h(
         "li",
-        { class: `step-${where}`, "aria-current": where === "current" ? "step" : null },
+        {
+          class: `step-${where}${i === at ? " step-now" : ""}`,
+          "aria-current": i === at ? "step" : null,
+        },
         h("span", { class: "step-mark", "aria-hidden": "true" }, where === "done" ? "✓" : String(i + 1)),
         h("span", { class: "step-name" }, t(`tracking.step_${name}`)),
         h("span", { class: "visually-hidden" }, t(`tracking.step_${where}`)),

@@ -48,7 +48,6 @@ function statusSection(view) {
       "h2",
       { id: "status-heading" },
       t("tracking.status"),
-      "：",
       h("span", { class: "status-now" }, statusName(view)),
     ),
     progressSteps(view),
