@@ -358,8 +358,12 @@ def test_a_program_posting_with_bearer_follows_its_own_request(world: World) -> 
     [row] = xml_of(new_client().get(f"{BASE}/tokens/{token}.xml")).findall("request")
     assert row.findtext("service_request_id") == request_id
     assert new_client().get(f"{BASE}/tokens/not-a-token.json").status_code == 404
-    page = new_client().get(created["tracking_url"].removeprefix("https://testserver"))
-    assert page.status_code == 200 and request_id in page.text
+    link = created["tracking_url"].removeprefix("https://testserver")
+    page = new_client().get(link)
+    assert page.status_code == 200 and "<noscript>" in page.text  # the built tracking page
+    # Its script reads the request through the same token, as the reporter.
+    view = new_client().get(f"/api/reports/{request_id}", params={"token": token}).json()
+    assert view["public_id"] == request_id and view["actions"]["add_photos"] is True
 
 
 def test_discovery_names_where_the_request_came(

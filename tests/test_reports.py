@@ -208,6 +208,9 @@ def test_the_reporter_adds_photos_later_and_reopens_a_resolved_report(demo_url: 
     more = client.post(f"/api/reports/{public_id}/photos", files=[photo_file(camera_jpeg())])
     assert more.status_code == 201, more.text
     assert len(more.json()["photos"]) == 1
+    # The answer says what the reporter may do now: not yet "not fixed", nor supporting
+    # their own report.
+    assert more.json()["actions"] == {"add_photos": True, "reopen": False, "support": False}
     too_early = client.post(f"/api/reports/{public_id}/reopen", json={"note": "まだ穴がある"})
     assert too_early.status_code == 409
     sql_value(
@@ -215,9 +218,11 @@ def test_the_reporter_adds_photos_later_and_reopens_a_resolved_report(demo_url: 
         "UPDATE report SET status = 'resolved' WHERE public_id = %s RETURNING id",
         public_id,
     )
+    assert client.get(f"/api/reports/{public_id}").json()["actions"]["reopen"] is True
     again = client.post(f"/api/reports/{public_id}/reopen", json={"note": "まだ穴がある"})
     assert again.status_code == 200
     assert again.json()["status"] == "accepted"
+    assert again.json()["actions"]["reopen"] is False  # decided on the report as it is now
     last = again.json()["history"][-1]
     assert last["by_reporter"] is True and last["internal_note"] is None  # staff-only
     assert (
@@ -265,17 +270,44 @@ def test_nearby_open_reports_and_support_once_per_device(demo_url: str) -> None:
 
 
 def test_the_tracking_page_from_the_email_link(demo_url: str) -> None:
-    body = submit(new_client(), files=[photo_file(camera_jpeg())]).json()
+    body = submit(
+        new_client(),
+        files=[photo_file(camera_jpeg())],
+        contact_email="taro@example.jp",
+        notify="true",
+    ).json()
     link = urlsplit(body["tracking_url"])
     # At the address the reporter used, not MACHIMAP_PUBLIC_URL's default.
     assert f"{link.scheme}://{link.netloc}" == "https://testserver"
     page = new_client().get(f"{link.path}?{link.query}")
     assert page.status_code == 200, page.text
     assert page.headers["content-type"].startswith("text/html")
-    assert body["public_id"] in page.text and "受付待ち" in page.text
-    assert "道路に穴があいています。" in page.text  # the reporter's own text
-    assert f"thumbnail?token={body['tracking_token']}" in page.text
+    # The built page (web/track.html): its script reads the report from the API; the page
+    # itself holds nothing of it, but the address holds the token, so no shared cache.
+    assert page.headers["cache-control"] == "private, no-store"
+    assert '<script type="module"' in page.text and "<noscript>" in page.text
+    assert "道路に穴があいています。" not in page.text
     assert new_client().get(f"/reports/{body['public_id']}").status_code == 401
+    # The e-mail is the one place with the absolute public address.
+    message = sql_value(
+        demo_url,
+        "SELECT body FROM notification WHERE kind = 'report_received' AND body LIKE %s",
+        f"%{body['public_id']}%",
+    )
+    assert f"http://127.0.0.1:8000/reports/{body['public_id']}?token=" in message
+
+
+def test_the_public_page_of_a_published_report_offers_only_support(demo_url: str) -> None:
+    public_id = sql_value(
+        demo_url,
+        "SELECT r.public_id FROM report r JOIN report_category c ON c.id = r.category_id "
+        "WHERE r.is_public AND NOT c.sensitive AND r.status = 'resolved' ORDER BY r.id LIMIT 1",
+    )
+    page = new_client().get(f"/reports/{public_id}")
+    assert page.status_code == 200 and page.headers["cache-control"] == "public, max-age=60"
+    view = new_client().get(f"/api/reports/{public_id}").json()
+    assert view["actions"] == {"add_photos": False, "reopen": False, "support": True}
+    assert "description" not in view
 
 
 def test_media_gc_removes_only_old_unreferenced_files(

@@ -23,6 +23,7 @@ export default defineConfig({
         map: resolve(here, "index.html"),
         report: resolve(here, "report.html"),
         staff: resolve(here, "staff.html"),
+        track: resolve(here, "track.html"),
         // Scripts (no HTML of their own) of the pages the server renders: the /ogc pages
         // and the API reference. The server finds their built names in the manifest
         // (api/web/assets.py).

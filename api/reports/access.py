@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from api.params import ReportId
 from api.permissions import Authorized, path_parameters
-from layers.policy import is_reporter
+from layers.policy import Action, can, is_reporter
 from layers.reports import access
 from layers.reports.access import ReportAccess
-from layers.reports.view import Audience, report_json
+from layers.reports.view import Audience, Offered, report_json
 from layers.store.db import session_scope
 
 JSON = "application/json"
@@ -47,8 +47,18 @@ def cache_control(who: Audience) -> str:
     return "public, max-age=60" if who == Audience.public else "private, no-store"
 
 
+def offered(auth: Authorized) -> Offered:
+    """What the report's page may offer this caller, as the policy decides it. Supporting
+    one's own report counts for nothing, so the reporter is not offered it."""
+    reporter = is_reporter(auth.actor, auth.resource)
+    return Offered(
+        follow_up=can(auth.actor, Action.report_follow_up, auth.resource),
+        support=not reporter and can(auth.actor, Action.report_support, auth.resource),
+    )
+
+
 def view_response(auth: Authorized, status: int = 200) -> Response:
     who = audience(auth)
     with session_scope() as db:
-        body = report_json(db, auth.resource.report.id, who)
+        body = report_json(db, auth.resource.report.id, who, offered(auth))
     return Response(body, status, media_type=JSON, headers={"Cache-Control": cache_control(who)})

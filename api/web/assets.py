@@ -10,20 +10,77 @@ chunk, so the browser fetches them in parallel instead of one import at a time."
 from __future__ import annotations
 
 import json
+import mimetypes
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from fastapi import Request
+from fastapi.responses import FileResponse, Response
+
+from api.caching import etag_of, matches
+from layers.store.refusals import Refused
 from layers.store.settings import get_settings
 
 MANIFEST = Path(".vite") / "manifest.json"
+IMMUTABLE = "public, max-age=31536000, immutable"
+ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+mimetypes.add_type("text/javascript", ".js")
+mimetypes.add_type("text/javascript", ".mjs")
+mimetypes.add_type("application/json", ".map")
 
 
 def dist_dir() -> Path:
     configured = get_settings().web_dist
     return configured or Path(__file__).resolve().parents[2] / "web" / "dist"
+
+
+@lru_cache(maxsize=512)
+def _etag(path: Path, mtime_ns: int, size: int) -> str:
+    return etag_of(path.read_bytes())
+
+
+def _accepted(header: str) -> set[str]:
+    accepted = set()
+    for part in header.split(","):
+        name, _, params = part.strip().partition(";")
+        if params.strip().replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
+            continue
+        accepted.add(name.strip().lower())
+    return accepted
+
+
+def serve_built(request: Request, path: Path, cache_control: str) -> Response:
+    """A built file with its ETag, as the gzip or brotli copy the browser accepts."""
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if media_type.startswith("text/") or media_type == "application/json":
+        media_type += "; charset=utf-8"
+    stat = path.stat()
+    etag = _etag(path, stat.st_mtime_ns, stat.st_size)
+    headers = {"Cache-Control": cache_control, "Vary": "Accept-Encoding", "ETag": etag}
+    if matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    accepted = _accepted(request.headers.get("accept-encoding", ""))
+    for encoding, suffix in ENCODINGS:
+        compressed = path.with_name(path.name + suffix)
+        if encoding in accepted and compressed.is_file():
+            headers["Content-Encoding"] = encoding
+            return FileResponse(compressed, media_type=media_type, headers=headers)
+    return FileResponse(path, media_type=media_type, headers=headers)
+
+
+def built_page(request: Request, name: str, cache_control: str) -> Response:
+    """One of the pages Vite built (index.html, track.html …); 503 when none is built."""
+    path = dist_dir() / name
+    if not path.is_file():
+        raise Refused(
+            "画面がまだビルドされていません。`make install` を実行してください。",
+            "The web pages are not built: run `make install` (npm run build in web/).",
+            status=503,
+        )
+    return serve_built(request, path, cache_control)
 
 
 @dataclass(frozen=True)

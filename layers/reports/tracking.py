@@ -58,9 +58,14 @@ def photo_count(session: Session, report_id: int) -> int:
     )
 
 
+def photo_total() -> int:
+    """The photos one report may hold in all: those sent with it and as many added later."""
+    return 2 * get_settings().photo_max_count
+
+
 def check_photo_room(session: Session, report: Report, adding: int) -> None:
     """Refuses photos beyond the per-report total."""
-    total = 2 * get_settings().photo_max_count
+    total = photo_total()
     have = photo_count(session, report.id)
     if have + adding > total:
         raise Refused(

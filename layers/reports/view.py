@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from layers.reports.model import STATUS_LABELS, Report, ReportCategory
+from layers.reports.model import REOPENABLE_STATUSES, STATUS_LABELS, Report, ReportCategory
+from layers.reports.tracking import photo_total
 from layers.serving.records import label_map
 from layers.store.sql import Page, counted_page
 
@@ -27,6 +28,24 @@ class Audience(enum.IntEnum):
     public = 0
     reporter = 1
     staff = 2
+
+
+@dataclass(frozen=True)
+class Offered:
+    """What the policy lets this caller do to the report (decided by the caller of
+    report_json through layers/policy.py); the statement adds what the report's state allows,
+    so an answer given after a change (a reopen, photos added) offers what is possible now."""
+
+    follow_up: bool = False  # the reporter: add photos, say it is not fixed
+    support: bool = False  # 「私も困っています」
+
+
+# The actions a page may offer, read by the tracking page rather than guessing from the status.
+ACTIONS = """json_build_object(
+        'add_photos', :follow_up AND (SELECT count(*) FROM attachment a
+            WHERE a.subject_layer = 'report' AND a.subject_id = r.id) < :photo_total,
+        'reopen', :follow_up AND r.status = ANY(:reopenable),
+        'support', :support)"""
 
 
 # Sent as one parameter (as layers/serving/records.py does), so the statement text stays the same.
@@ -73,7 +92,8 @@ VIEW = text(
         'hazard_id', r.hazard_id,
         'created_at', r.created_at, 'updated_at', r.updated_at, 'published_at', r.published_at,
         'history', {HISTORY},
-        'photos', {PHOTOS})
+        'photos', {PHOTOS},
+        'actions', {ACTIONS})
     || CASE WHEN :audience >= 1 THEN jsonb_build_object(
         'description', r.description, 'is_public', r.is_public,
         'consent_publish', r.consent_publish,
@@ -92,10 +112,21 @@ VIEW = text(
 )
 
 
-def report_json(session: Session, report_id: int, audience: Audience) -> str:
+def report_json(
+    session: Session, report_id: int, audience: Audience, offered: Offered | None = None
+) -> str:
+    offered = offered or Offered()
     found: str = session.execute(
         VIEW,
-        {"report_id": report_id, "audience": int(audience), "status_labels": STATUS_LABELS_JSON},
+        {
+            "report_id": report_id,
+            "audience": int(audience),
+            "status_labels": STATUS_LABELS_JSON,
+            "follow_up": offered.follow_up,
+            "support": offered.support,
+            "photo_total": photo_total(),
+            "reopenable": sorted(s.value for s in REOPENABLE_STATUSES),
+        },
     ).scalar_one()
     return found
 

@@ -1,13 +1,11 @@
 """One report after it was sent: its status and history as each audience may see it, the
 reporter's way back through the tracking link (photos added later, "not actually fixed"),
-「私も困っています」 from others, the photos, and the page the e-mailed link opens."""
+「私も困っています」 from others, the photos, and the page the e-mailed link opens (built by
+Vite: web/track.html)."""
 
 from __future__ import annotations
 
-import json
-from html import escape
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -16,7 +14,6 @@ from starlette.concurrency import run_in_threadpool
 
 from api.forms import LongText, json_or_form
 from api.openapi import body, upload
-from api.pages import page
 from api.params import PathId
 from api.permissions import Authorized, acting, permit
 from api.reports.access import (
@@ -27,12 +24,13 @@ from api.reports.access import (
     view_response,
 )
 from api.reports.uploads import read_photo_form, run_intake
+from api.web.assets import built_page
 from layers.media.storage import media_store
 from layers.policy import Action
 from layers.reports import intake, tracking
 from layers.reports import support as supporters
 from layers.reports.access import not_found
-from layers.reports.view import Audience, photo_file, report_json
+from layers.reports.view import Audience, photo_file
 from layers.store.db import session_scope
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
@@ -172,18 +170,6 @@ def thumbnail(
 # --- the page the tracking link opens ---------------------------------------------------------
 
 
-def _history_html(history: list[dict[str, Any]]) -> str:
-    rows = "".join(
-        f'<li><time datetime="{escape(h["at"])}">{escape(h["at"][:16].replace("T", " "))}'
-        f'</time> {escape(h["label"]["ja"])} <span lang="en">/ {escape(h["label"]["en"])}'
-        "</span>"
-        + (f"<p>{escape(h['public_comment'])}</p>" if h.get("public_comment") else "")
-        + "</li>"
-        for h in history
-    )
-    return f"<ol>{rows}</ol>"
-
-
 @router.get(
     "/reports/{public_id}",
     summary="通報の状況（ページ） / A report's tracking page",
@@ -192,30 +178,8 @@ def _history_html(history: list[dict[str, Any]]) -> str:
 def tracking_page(
     request: Request, auth: Authorized = permit(Action.report_read, report_access)
 ) -> Response:
-    """The page the tracking link in the e-mail opens: status, public comments and history,
-    and the photos, without scripts, so it opens in any mail client's browser."""
-    who = audience(auth)
-    with session_scope() as db:
-        view = json.loads(report_json(db, auth.resource.report.id, who))
-    token = request.query_params.get("token")
-    suffix = f"?token={quote(token)}" if token and who == Audience.reporter else ""
-    text_ = view.get("description") or view.get("public_description") or ""
-    photos = "".join(
-        f'<li><img src="{escape(p["thumbnail_url"] + suffix)}" alt="写真 {i} / photo {i}" '
-        f'width="160"></li>'
-        for i, p in enumerate(view["photos"], 1)
-    )
-    body = (
-        f"<p>受付番号 / Reference: <strong>{escape(view['public_id'])}</strong></p>"
-        f"<p>種類 / Category: {escape(view['category']['name_ja'])} "
-        f'<span lang="en">/ {escape(view["category"]["name_en"])}</span></p>'
-        f"<p>状態 / Status: <strong>{escape(view['status_label']['ja'])}</strong> "
-        f'<span lang="en">/ {escape(view["status_label"]["en"])}</span></p>'
-        + (f"<p>{escape(view['responsible_party'])}</p>" if view.get("responsible_party") else "")
-        + f'<h2>内容 <span lang="en">/ Description</span></h2><p>{escape(text_)}</p>'
-        f'<h2>経過 <span lang="en">/ History</span></h2>{_history_html(view["history"])}'
-        + (f'<h2>写真 <span lang="en">/ Photos</span></h2><ul>{photos}</ul>' if photos else "")
-    )
-    response = page("通報の状況", "Your report", body)
-    response.headers["Cache-Control"] = cache_control(who)
-    return response
+    """The page the tracking link opens (web/track.html): its script reads the report from
+    GET /api/reports/{public_id} with the same token. The page itself holds nothing of the
+    report, but it is answered only to whoever may read it, and never from a shared cache
+    for a reporter (the address carries their token)."""
+    return built_page(request, "track.html", cache_control(audience(auth)))

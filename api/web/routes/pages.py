@@ -3,80 +3,28 @@
 
 Assets carry a content hash in their names, so they are cached for a year as immutable; the
 pages themselves are revalidated on every visit so a new build reaches people at once. Both
-are served from the gzip and brotli copies made at build time."""
+are served from the gzip and brotli copies made at build time (api/web/assets.py). The
+tracking page (/reports/{id}) is built here too but served by the reports router, which
+decides who may open it."""
 
 from __future__ import annotations
 
-import mimetypes
-from functools import lru_cache
-from pathlib import Path
-
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
-from api.caching import etag_of, matches
 from api.permissions import permit
-from api.web.assets import dist_dir
+from api.web.assets import IMMUTABLE, built_page, dist_dir, serve_built
 from layers.policy import Action
 from layers.store.refusals import Refused
 
 router = APIRouter(tags=["web"], include_in_schema=False)
 
 PAGES = {"/": "index.html", "/report": "report.html", "/staff": "staff.html"}
-IMMUTABLE = "public, max-age=31536000, immutable"
 ASSET_NAME_MAX = 200
-ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
-mimetypes.add_type("text/javascript", ".js")
-mimetypes.add_type("text/javascript", ".mjs")
-mimetypes.add_type("application/json", ".map")
-
-
-@lru_cache(maxsize=512)
-def _etag(path: Path, mtime_ns: int, size: int) -> str:
-    return etag_of(path.read_bytes())
-
-
-def _accepted(header: str) -> set[str]:
-    accepted = set()
-    for part in header.split(","):
-        name, _, params = part.strip().partition(";")
-        if params.strip().replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
-            continue
-        accepted.add(name.strip().lower())
-    return accepted
-
-
-def _serve(request: Request, path: Path, cache_control: str) -> Response:
-    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    if media_type.startswith("text/") or media_type == "application/json":
-        media_type += "; charset=utf-8"
-    stat = path.stat()
-    etag = _etag(path, stat.st_mtime_ns, stat.st_size)
-    headers = {"Cache-Control": cache_control, "Vary": "Accept-Encoding", "ETag": etag}
-    if matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    accepted = _accepted(request.headers.get("accept-encoding", ""))
-    for encoding, suffix in ENCODINGS:
-        compressed = path.with_name(path.name + suffix)
-        if encoding in accepted and compressed.is_file():
-            headers["Content-Encoding"] = encoding
-            return FileResponse(compressed, media_type=media_type, headers=headers)
-    return FileResponse(path, media_type=media_type, headers=headers)
-
-
-def _not_built() -> Refused:
-    return Refused(
-        "画面がまだビルドされていません。`make install` を実行してください。",
-        "The web pages are not built: run `make install` (npm run build in web/).",
-        status=503,
-    )
 
 
 def _page(request: Request) -> Response:
-    path = dist_dir() / PAGES[request.url.path]
-    if not path.is_file():
-        raise _not_built()
-    return _serve(request, path, "no-cache")
+    return built_page(request, PAGES[request.url.path], "no-cache")
 
 
 for _route, _name in PAGES.items():
@@ -104,4 +52,4 @@ def asset(request: Request, name: str) -> Response:
     # Only files inside assets/, never a precompressed copy asked for by name.
     if not path.is_relative_to(root) or not path.is_file() or path.suffix in (".br", ".gz"):
         raise missing
-    return _serve(request, path, IMMUTABLE)
+    return serve_built(request, path, IMMUTABLE)
