@@ -19,6 +19,7 @@ from api.permissions import permit
 from api.web.assets import dist_dir
 from layers.policy import Action
 from layers.store.refusals import Refused
+from layers.store.settings import ALL_LANGUAGES, get_settings
 
 router = APIRouter(tags=["web"], include_in_schema=False)
 
@@ -72,11 +73,30 @@ def _not_built() -> Refused:
     )
 
 
+# The resident pages learn the city's languages from this tag, written by the build with all
+# of them: the menu and ?lang= are decided before the first paint, with no request of their own.
+LANGUAGES_TAG = '<meta name="machimap-languages" content="{}" />'
+
+
+@lru_cache(maxsize=16)
+def _with_languages(path: Path, mtime_ns: int, offered: str) -> bytes:
+    built = LANGUAGES_TAG.format(" ".join(ALL_LANGUAGES))
+    return path.read_bytes().replace(built.encode(), LANGUAGES_TAG.format(offered).encode())
+
+
 def _page(request: Request) -> Response:
     path = dist_dir() / PAGES[request.url.path]
     if not path.is_file():
         raise _not_built()
-    return _serve(request, path, "no-cache")
+    languages = get_settings().languages
+    if languages == ALL_LANGUAGES:
+        return _serve(request, path, "no-cache")
+    # A city offering fewer languages: the page rewritten (a few KB, uncompressed).
+    body = _with_languages(path, path.stat().st_mtime_ns, " ".join(languages))
+    headers = {"Cache-Control": "no-cache", "ETag": etag_of(body)}
+    if matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="text/html; charset=utf-8", headers=headers)
 
 
 for _route, _name in PAGES.items():
