@@ -39,6 +39,9 @@ const LOADERS = import.meta.glob("../messages/*/*.js");
 
 export function addMessages(messages) {
   for (const code of ["ja", "en"]) if (catalogue[code]) Object.assign(catalogue[code], messages[code]);
+  // Code that asks a page's catalogue by lang() (`key in messages[lang()]`) finds the
+  // loaded language's messages there too; tOr() is the better way to ask.
+  for (const code of LANGUAGES) if (!(code in messages)) messages[code] = catalogue[code];
 }
 addMessages(common);
 
@@ -135,6 +138,9 @@ function ruby(base, reading) {
   const el = document.createElement("ruby");
   const rt = document.createElement("rt");
   rt.textContent = reading;
+  // Read once: Japanese voices say the kanji right, and a name heard twice ("地図 ちず")
+  // would not match what voice control users see and say.
+  rt.setAttribute("aria-hidden", "true");
   el.append(base, rt);
   return el;
 }
