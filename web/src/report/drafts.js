@@ -5,7 +5,7 @@ import { ApiError, NetworkError } from "../common/api.js";
 import { h } from "../common/dom.js";
 import { formatDateTime, formatNumber, t } from "../common/i18n.js";
 import { excerpt } from "../common/text.js";
-import { categoryLabelNode, categoryLabelOf } from "./category.js";
+import { categoryLabelNode } from "./category.js";
 import { announce, go, render, root } from "./flow.js";
 import { keptPhoto } from "./photos.js";
 import { discardDraft, state } from "./state.js";
