@@ -22,7 +22,7 @@ from fastapi.responses import FileResponse, Response
 
 from api.caching import etag_of, matches
 from layers.store.refusals import Refused
-from layers.store.settings import get_settings
+from layers.store.settings import ALL_LANGUAGES, get_settings
 
 MANIFEST = Path(".vite") / "manifest.json"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -71,6 +71,17 @@ def serve_built(request: Request, path: Path, cache_control: str) -> Response:
     return FileResponse(path, media_type=media_type, headers=headers)
 
 
+# The resident pages learn the city's languages from this tag, written by the build with all
+# of them: the menu and ?lang= are decided before the first paint, with no request of their own.
+LANGUAGES_TAG = '<meta name="machimap-languages" content="{}" />'
+
+
+@lru_cache(maxsize=16)
+def _with_languages(path: Path, mtime_ns: int, offered: str) -> bytes:
+    built = LANGUAGES_TAG.format(" ".join(ALL_LANGUAGES))
+    return path.read_bytes().replace(built.encode(), LANGUAGES_TAG.format(offered).encode())
+
+
 def built_page(request: Request, name: str, cache_control: str) -> Response:
     """One of the pages Vite built (index.html, track.html …); 503 when none is built."""
     path = dist_dir() / name
@@ -80,7 +91,15 @@ def built_page(request: Request, name: str, cache_control: str) -> Response:
             "The web pages are not built: run `make install` (npm run build in web/).",
             status=503,
         )
-    return serve_built(request, path, cache_control)
+    languages = get_settings().languages
+    if languages == ALL_LANGUAGES:
+        return serve_built(request, path, cache_control)
+    # A city offering fewer languages: the page rewritten (a few KB, uncompressed).
+    body = _with_languages(path, path.stat().st_mtime_ns, " ".join(languages))
+    headers = {"Cache-Control": cache_control, "ETag": etag_of(body)}
+    if matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="text/html; charset=utf-8", headers=headers)
 
 
 @dataclass(frozen=True)

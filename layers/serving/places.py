@@ -73,7 +73,8 @@ def search(db: Session, actor: Actor, raw: str, limit: int) -> dict[str, Any]:
         text(
             f"""
             WITH found AS (
-              SELECT 'facility' AS kind, id, name, name_en, kind AS sub, address AS detail,
+              SELECT 'facility' AS kind, id, name, name_en, name_kana, kind AS sub,
+                     address AS detail,
                      CASE WHEN name = :words OR name_kana = :words THEN 0
                           WHEN name ILIKE :prefix OR name_kana ILIKE :prefix THEN 1
                           WHEN name ILIKE :words_like OR name_kana ILIKE :words_like
@@ -85,7 +86,7 @@ def search(db: Session, actor: Actor, raw: str, limit: int) -> dict[str, Any]:
                 AND (name ILIKE :words_like OR name_kana ILIKE :words_like
                      OR name_en ILIKE :words_like OR address ILIKE :address_like)
               UNION ALL
-              SELECT 'district', id, name, name_en, level, NULL,
+              SELECT 'district', id, name, name_en, name_kana, level, NULL,
                      CASE WHEN name = :words OR name_kana = :words THEN 0
                           WHEN name ILIKE :prefix OR name_kana ILIKE :prefix THEN 1
                           ELSE 2 END,
@@ -103,7 +104,7 @@ def search(db: Session, actor: Actor, raw: str, limit: int) -> dict[str, Any]:
               WHERE geom IS NOT NULL
             )
             -- One place once: a school is also a shelter, an AED site and a tsunami building.
-            SELECT kind, min(id) AS id, name, min(name_en) AS name_en,
+            SELECT kind, min(id) AS id, name, min(name_en) AS name_en, min(name_kana) AS name_kana,
                    array_agg(DISTINCT sub ORDER BY sub) AS subs, min(detail) AS detail,
                    min(rank) AS rank,
                    ST_X((array_agg(geom ORDER BY rank, id))[1]) AS lon,
@@ -134,6 +135,8 @@ def search(db: Session, actor: Actor, raw: str, limit: int) -> dict[str, Any]:
                     "id": r.id,
                     "name": r.name,
                     "name_en": r.name_en,
+                    # the reading, shown as furigana in やさしい日本語
+                    "name_kana": r.name_kana,
                     # facility kinds (shelter, aed ...) or the district level
                     "categories": list(r.subs),
                     "detail": r.detail,

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# The resident pages' languages, in menu order; "ja-easy" is やさしい日本語.
+Language = Literal["ja", "ja-easy", "en", "pt", "tl", "zh", "vi"]
+ALL_LANGUAGES: tuple[Language, ...] = ("ja", "ja-easy", "en", "pt", "tl", "zh", "vi")
 
 
 class Settings(BaseSettings):
@@ -72,6 +76,11 @@ class Settings(BaseSettings):
     # Where the basemap tiles come from (allowed by the Content-Security-Policy).
     basemap_origin: str = "https://cyberjapandata.gsi.go.jp"
 
+    # The languages the resident pages offer (MACHIMAP_LANGUAGES=ja,ja-easy,en): a city
+    # chooses those its residents read. Japanese is always offered, being every page's
+    # fallback; staff pages stay Japanese and English whatever this says.
+    languages: Annotated[tuple[Language, ...], NoDecode] = ALL_LANGUAGES
+
     # The built web pages (web/, `npm run build`); None means web/dist beside the code.
     web_dist: Path | None = None
 
@@ -112,6 +121,17 @@ class Settings(BaseSettings):
     # "text" as uvicorn prints it, for a person at a terminal; "json" one object per line for
     # a log collector, with one line per request carrying its request id (api/logs.py).
     log_format: Literal["text", "json"] = "text"
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _language_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            value = list(dict.fromkeys(value))  # once each, in the city's order
+            if "ja" not in value:
+                value.insert(0, "ja")
+        return value
 
 
 @lru_cache

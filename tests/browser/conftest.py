@@ -17,7 +17,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,24 @@ class LiveServer:
 def live_server(
     cluster: EmbeddedCluster, demo_template_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
+    with _running_server(cluster, tmp_path_factory, {}) as server:
+        yield server
+
+
+@pytest.fixture
+def start_server(
+    cluster: EmbeddedCluster, demo_template_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[dict[str, str]], LiveServer]]:
+    """Starts another server with settings of its own (MACHIMAP_* variables), stopped after
+    the test: for what a city configures."""
+    with ExitStack() as stack:
+        yield lambda env: stack.enter_context(_running_server(cluster, tmp_path_factory, env))
+
+
+@contextmanager
+def _running_server(
+    cluster: EmbeddedCluster, tmp_path_factory: pytest.TempPathFactory, settings: dict[str, str]
+) -> Iterator[LiveServer]:
     if not CHROMIUM.exists():
         pytest.fail("Debian chromium is missing: run `make test` (apt-get install chromium)")
     name = f"t_browser_{uuid.uuid4().hex[:8]}"
@@ -103,6 +122,7 @@ def live_server(
         "MACHIMAP_OUTBOX_INTERVAL_S": "0",
         # One browser signs in and submits many times from 127.0.0.1.
         "MACHIMAP_RATE_LIMIT_ENABLED": "false",
+        **settings,
     }
     log = (tmp_path_factory.mktemp("browser-server") / "server.log").open("w")
     process = subprocess.Popen(

@@ -1,7 +1,7 @@
 // Step 1: what the report is about, from the categories the city offers (with a symbol that
 // differs in shape and colour, and a note where a category is never shown in public).
 import { h } from "../common/dom.js";
-import { pick, t } from "../common/i18n.js";
+import { dataName, pick, t } from "../common/i18n.js";
 import { symbolFor, symbolSvg } from "../common/symbols.js";
 import { render } from "./flow.js";
 import { category, state } from "./state.js";
@@ -9,6 +9,17 @@ import { fieldError, heading, stepForm, stepNav } from "./ui.js";
 
 export function categoryName(cat) {
   return cat ? pick({ ja: cat.name_ja, en: cat.name_en }) : "";
+}
+
+/** The name as an element: Japanese data is marked lang="ja" on other languages' pages. */
+export function categoryNameNode(cat) {
+  return cat ? dataName({ ja: cat.name_ja, en: cat.name_en }) : "";
+}
+
+/** categoryLabelOf as an element. */
+export function categoryLabelNode(code) {
+  const cat = category(code);
+  return cat ? categoryNameNode(cat) : code;
 }
 
 /** The category's name, or its code where the list (offline, no kept copy) lacks it. */
@@ -51,7 +62,7 @@ function categoryStep() {
           h(
             "span",
             { class: "choice-text" },
-            h("span", { class: "choice-name" }, categoryName(cat)),
+            h("span", { class: "choice-name" }, categoryNameNode(cat)),
             cat.sensitive ? h("span", { class: "choice-note" }, t("category.sensitive")) : null,
           ),
         ),

@@ -2,9 +2,9 @@
 // the server's refusal (if it refused) above it, in words, with focus on it.
 import { h } from "../common/dom.js";
 import { formatNumber, t } from "../common/i18n.js";
-import { categoryName, symbolOf } from "./category.js";
+import { categoryNameNode, symbolOf } from "./category.js";
 import { go } from "./flow.js";
-import { coordsText, placeWords } from "./point.js";
+import { coordsText, placeWordsNode } from "./point.js";
 import { thumbnails } from "./photos.js";
 import { category, state } from "./state.js";
 import { submit } from "./submit.js";
@@ -50,10 +50,10 @@ function confirmView() {
       { class: "summary" },
       row(
         "confirm.category",
-        cat ? [h("span", { class: "choice-symbol", html: symbolOf(cat) }), " ", categoryName(cat)] : "",
+        cat ? [h("span", { class: "choice-symbol", html: symbolOf(cat) }), " ", categoryNameNode(cat)] : "",
         "category",
       ),
-      row("confirm.place", [placeWords(), h("br"), h("span", { class: "meta" }, d.point ? coordsText(d.point) : "")], "place"),
+      row("confirm.place", [placeWordsNode(), h("br"), h("span", { class: "meta" }, d.point ? coordsText(d.point) : "")], "place"),
       row(
         "confirm.photos",
         d.photos.length

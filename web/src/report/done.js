@@ -2,8 +2,8 @@
 // the receipt by itself once drafts.js gets it through) and the receipt with the reference
 // number and the tracking link.
 import { h } from "../common/dom.js";
-import { t } from "../common/i18n.js";
-import { categoryLabelOf } from "./category.js";
+import { t, tx } from "../common/i18n.js";
+import { categoryLabelNode } from "./category.js";
 import { sendNow } from "./drafts.js";
 import { go } from "./flow.js";
 import { discardDraft, state } from "./state.js";
@@ -15,7 +15,7 @@ function queuedView() {
     { class: "step queued" },
     h("h1", { tabindex: "-1", id: "page-heading" }, t("queued.title")),
     h("p", { class: "notice" }, t("queued.body")),
-    draft ? h("p", {}, t("queued.what", { what: categoryLabelOf(draft.category) })) : null,
+    draft ? h("p", {}, tx("queued.what", { what: categoryLabelNode(draft.category) })) : null,
     h("p", { class: "status-line", id: "queued-status" }, t(navigator.onLine ? "queued.trying" : "queued.waiting")),
     h(
       "div",

@@ -5,7 +5,7 @@ import { ApiError, NetworkError } from "../common/api.js";
 import { h } from "../common/dom.js";
 import { formatDateTime, formatNumber, t } from "../common/i18n.js";
 import { excerpt } from "../common/text.js";
-import { categoryLabelOf } from "./category.js";
+import { categoryLabelNode } from "./category.js";
 import { announce, go, render, root } from "./flow.js";
 import { keptPhoto } from "./photos.js";
 import { discardDraft, state } from "./state.js";
@@ -150,7 +150,7 @@ export function draftsSection() {
         h(
           "li",
           { class: "card" },
-          h("p", { class: "card-title" }, categoryLabelOf(draft.category)),
+          h("p", { class: "card-title" }, categoryLabelNode(draft.category)),
           h("p", { class: "excerpt" }, excerpt(draft.description)),
           h(
             "p",

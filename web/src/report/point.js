@@ -4,7 +4,7 @@
 // step is first shown; it shows the point and lets the pin be moved.
 import { api } from "../common/api.js";
 import { h } from "../common/dom.js";
-import { formatNumber, pick, t } from "../common/i18n.js";
+import { dataName, formatNumber, pick, t, tx } from "../common/i18n.js";
 import { announce, root } from "./flow.js";
 import { onDiscard, state } from "./state.js";
 
@@ -31,6 +31,32 @@ function districtName(district) {
 /** A place found by the search ({name, name_en}) by its name in the page's language. */
 export function placeName(place) {
   return place ? pick({ ja: place.name, en: place.name_en }) : "";
+}
+
+/** placeName as an element (lang="ja" where the name is Japanese, with its reading). */
+export function placeNameNode(place) {
+  return place ? dataName({ ja: place.name, en: place.name_en }, place.name_kana) : "";
+}
+
+function districtNameNode(district) {
+  return district ? dataName({ ja: district.ja, en: district.en }, district.kana) : "";
+}
+
+/** placeWords as elements, names from the data marked as such. */
+export function placeWordsNode(d = state.draft) {
+  if (!d.point) return tx("place.none");
+  let how;
+  if (d.source === "address") how = tx("place.by_address", { name: placeNameNode(d.place) });
+  else if (d.source === "gps")
+    how = d.accuracy
+      ? tx("place.by_gps_accuracy", { m: formatNumber(Math.round(d.accuracy)) })
+      : tx("place.by_gps");
+  else if (d.source === "photo") how = tx("place.by_photo");
+  else how = tx("place.by_pin");
+  const out = document.createDocumentFragment();
+  out.append(how);
+  if (d.district) out.append(" — ", tx("place.near", { name: districtNameNode(d.district) }));
+  return out;
 }
 
 /** The chosen place in words: how it was chosen, the district, the coordinates. */
@@ -108,7 +134,7 @@ export function chosenPlaceBox() {
   return h(
     "div",
     { id: "chosen-place", class: d.point ? "chosen-place set" : "chosen-place" },
-    h("p", {}, h("strong", {}, t("place.chosen")), " ", placeWords()),
+    h("p", {}, h("strong", {}, tx("place.chosen")), " ", placeWordsNode()),
     d.point ? h("p", { class: "meta" }, coordsText(d.point)) : null,
   );
 }
@@ -126,7 +152,9 @@ export async function lookupDistrict(point) {
       const depth = DISTRICT_DEPTH[p.level] ?? 0;
       if (depth > 0 && p.name && (!best || depth > best.depth)) best = { depth, p };
     }
-    return best ? { ja: best.p.name, en: best.p.name_en || best.p.name } : null;
+    return best
+      ? { ja: best.p.name, en: best.p.name_en || best.p.name, kana: best.p.name_kana }
+      : null;
   } catch {
     return null; // the words are a help; the coordinates still say where
   }
@@ -146,7 +174,7 @@ export function suggestionBox() {
       "p",
       { id: "suggestion-text" },
       using ? t("photo_place.using") : t("photo_place.found"),
-      s.district ? ` ${t("place.near", { name: districtName(s.district) })}` : "",
+      s.district ? [" ", tx("place.near", { name: districtNameNode(s.district) })] : "",
     ),
     using
       ? null

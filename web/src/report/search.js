@@ -5,7 +5,7 @@ import { api, NetworkError } from "../common/api.js";
 import { h } from "../common/dom.js";
 import { formatNumber, t } from "../common/i18n.js";
 import { root } from "./flow.js";
-import { placeName, setPoint } from "./point.js";
+import { placeNameNode, setPoint } from "./point.js";
 import { state } from "./state.js";
 
 let searchTimer = null;
@@ -81,7 +81,7 @@ export function searchSection() {
               "aria-pressed": isChosen ? "true" : "false",
               onclick: () => choosePlace(feature),
             },
-            h("span", { class: "result-name" }, placeName(p)),
+            h("span", { class: "result-name" }, placeNameNode(p)),
             h(
               "span",
               { class: "result-detail" },
@@ -179,7 +179,7 @@ function choosePlace(feature) {
   setPoint(
     { lat, lon },
     "address",
-    { place: { id: p.id, kind: p.kind, name: p.name, name_en: p.name_en, detail: p.detail } },
+    { place: { id: p.id, kind: p.kind, name: p.name, name_en: p.name_en, name_kana: p.name_kana, detail: p.detail } },
   );
   const index = state.search.results.indexOf(feature);
   refreshSearch();

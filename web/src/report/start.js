@@ -1,9 +1,9 @@
 // The start screen: what the flow is for (and that it is no emergency line), the button to
 // begin or go on, the drafts kept on this device and the reports sent from it.
 import { h } from "../common/dom.js";
-import { formatDateTime, t } from "../common/i18n.js";
+import { formatDateTime, t, tx } from "../common/i18n.js";
 import { excerpt } from "../common/text.js";
-import { categoryLabelOf } from "./category.js";
+import { categoryLabelNode } from "./category.js";
 import { draftsSection, refreshDrafts } from "./drafts.js";
 import { go, render, root } from "./flow.js";
 import { listsReady, loadLists } from "./lists.js";
@@ -16,7 +16,7 @@ function startView() {
   const section = h(
     "section",
     { class: "start" },
-    h("h1", { tabindex: "-1", id: "page-heading" }, t("start.title")),
+    h("h1", { tabindex: "-1", id: "page-heading" }, tx("start.title")),
     state.notices.length
       ? h(
           "div",
@@ -24,8 +24,8 @@ function startView() {
           state.notices.map((n) => h("p", {}, t(n.key, n.params))),
         )
       : null,
-    h("p", {}, t("start.intro")),
-    h("p", { class: "notice emergency" }, t("start.emergency")),
+    h("p", {}, tx("start.intro")),
+    h("p", { class: "notice emergency" }, tx("start.emergency")),
     state.listsFailed && !listsReady()
       ? h(
           "div",
@@ -93,7 +93,7 @@ function myReportsSection() {
           h(
             "p",
             { class: "meta" },
-            categoryLabelOf(r.category),
+            categoryLabelNode(r.category),
             r.at ? ` · ${formatDateTime(r.at)}` : "",
           ),
           r.description ? h("p", { class: "excerpt" }, excerpt(r.description)) : null,

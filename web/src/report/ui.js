@@ -2,7 +2,7 @@
 // that goes on with Enter, a field's error; and the server's refusal in words.
 import { NetworkError, problemMessage } from "../common/api.js";
 import { h } from "../common/dom.js";
-import { t } from "../common/i18n.js";
+import { t, tx } from "../common/i18n.js";
 import { back, next } from "./flow.js";
 import { STEPS, state } from "./state.js";
 
@@ -40,7 +40,7 @@ export function heading(screen, titleKey) {
       "h1",
       { tabindex: "-1", class: "step-heading", id: "page-heading" },
       marker ? h("span", { class: "step-of" }, marker) : null,
-      h("span", { class: "step-title" }, t(titleKey)),
+      h("span", { class: "step-title" }, tx(titleKey)),
     ),
   ];
 }

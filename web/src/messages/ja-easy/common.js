@@ -1,0 +1,42 @@
+// やさしい日本語: strings shared by the resident pages. Short sentences, common words, and
+// readings as {漢字|かんじ}. A draft not yet checked by someone trained in やさしい日本語.
+export const meta = { reviewed: false };
+
+export default {
+  "site.name": "machimap",
+  "site.city": "{焼津市|やいづし}",
+  "site.tagline": "まちの{地図|ちず}",
+  "nav.map": "{地図|ちず}",
+  "nav.report": "{市|し}に{知|し}らせる",
+  "nav.staff": "{市|し}の{人|ひと}",
+  "nav.skip": "{本文|ほんぶん}へ{行|い}く",
+  "nav.label": "このサイトのメニュー",
+  "lang.switch": "English",
+  "lang.switch_label": "Switch to English",
+  "lang.menu": "ことば (言語 Language)",
+  "lang.unreviewed": "この ことばは まだ {下書|したが}きです。{確|たし}かめて いません。",
+  "error.network": "つながりません。インターネットを {確|たし}かめて ください。",
+  "error.unexpected": "うまく いきませんでした。もう {一度|いちど} して ください。",
+  "basemap.unavailable":
+    "うしろの {地図|ちず}が {出|で}ません。{地区|ちく}の {線|せん}だけ {見|み}せて います。",
+  "basemap.pale": "うすい {色|いろ}の {地図|ちず}",
+  "basemap.std": "ふつうの {地図|ちず}",
+  "basemap.photo": "{写真|しゃしん}",
+  "basemap.none": "うしろの {地図|ちず}なし",
+  "basemap.label": "うしろの {地図|ちず}",
+  "common.close": "とじる",
+  "common.loading": "{読|よ}み{込|こ}んで います…",
+  "common.cancel": "やめる",
+  "common.back": "もどる",
+  "common.next": "つぎへ",
+  "common.search": "さがす",
+  "common.none": "ありません",
+  "status.submitted": "{受|う}け{付|つ}けを {待|ま}って います",
+  "status.accepted": "{受|う}け{付|つ}けました",
+  "status.in_progress": "なおして います",
+  "status.resolved": "なおしました",
+  "status.closed_duplicate": "{同|おな}じ {知|し}らせが あるので おわり",
+  "status.closed_not_responsible": "{市|し}の {仕事|しごと}では ありません",
+  "status.closed_no_action": "なおす {必要|ひつよう}が ないので おわり",
+  "status.rejected": "{受|う}け{付|つ}けません でした",
+};

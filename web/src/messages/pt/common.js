@@ -1,0 +1,42 @@
+// Português (Brasil): strings shared by the resident pages. A draft not yet checked by a
+// native speaker; set reviewed: true once one has.
+export const meta = { reviewed: false };
+
+export default {
+  "site.name": "machimap",
+  "site.city": "Cidade de Yaizu",
+  "site.tagline": "Mapa da comunidade",
+  "nav.map": "Mapa",
+  "nav.report": "Informar um problema",
+  "nav.staff": "Funcionários",
+  "nav.skip": "Ir para o conteúdo",
+  "nav.label": "Navegação do site",
+  "lang.switch": "日本語",
+  "lang.switch_label": "Mudar para japonês",
+  "lang.menu": "Idioma (言語 Language)",
+  "lang.unreviewed": "Esta tradução é um rascunho e ainda não foi revisada por um falante nativo.",
+  "error.network": "Não foi possível conectar ao servidor. Verifique sua conexão.",
+  "error.unexpected": "Ocorreu um erro inesperado. Tente novamente.",
+  "basemap.unavailable":
+    "Não foi possível carregar o mapa de fundo (Autoridade de Informação Geoespacial do Japão). Mostrando apenas os limites dos bairros.",
+  "basemap.pale": "Cores claras",
+  "basemap.std": "Padrão",
+  "basemap.photo": "Foto aérea",
+  "basemap.none": "Sem fundo",
+  "basemap.label": "Mapa de fundo",
+  "common.close": "Fechar",
+  "common.loading": "Carregando…",
+  "common.cancel": "Cancelar",
+  "common.back": "Voltar",
+  "common.next": "Próximo",
+  "common.search": "Buscar",
+  "common.none": "Nenhum",
+  "status.submitted": "Enviado",
+  "status.accepted": "Recebido",
+  "status.in_progress": "Em andamento",
+  "status.resolved": "Resolvido",
+  "status.closed_duplicate": "Encerrado (duplicado)",
+  "status.closed_not_responsible": "Não é responsabilidade da prefeitura",
+  "status.closed_no_action": "Encerrado, sem necessidade de ação",
+  "status.rejected": "Não aceito",
+};

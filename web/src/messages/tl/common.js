@@ -1,0 +1,42 @@
+// Tagalog: strings shared by the resident pages. A draft not yet checked by a native
+// speaker; set reviewed: true once one has.
+export const meta = { reviewed: false };
+
+export default {
+  "site.name": "machimap",
+  "site.city": "Lungsod ng Yaizu",
+  "site.tagline": "Mapa ng komunidad",
+  "nav.map": "Mapa",
+  "nav.report": "Mag-ulat ng problema",
+  "nav.staff": "Kawani",
+  "nav.skip": "Lumaktaw sa nilalaman",
+  "nav.label": "Nabigasyon ng site",
+  "lang.switch": "日本語",
+  "lang.switch_label": "Lumipat sa Japanese",
+  "lang.menu": "Wika (言語 Language)",
+  "lang.unreviewed": "Burador ang salin na ito at hindi pa nasusuri ng katutubong tagapagsalita.",
+  "error.network": "Hindi makakonekta sa server. Pakitingnan ang inyong koneksyon.",
+  "error.unexpected": "May nangyaring hindi inaasahan. Pakisubukang muli.",
+  "basemap.unavailable":
+    "Hindi ma-load ang mapa sa likod (mula sa Geospatial Information Authority of Japan). Mga hangganan lang ng distrito ang ipinapakita.",
+  "basemap.pale": "Mapusyaw na kulay",
+  "basemap.std": "Karaniwan",
+  "basemap.photo": "Larawang kuha mula sa itaas",
+  "basemap.none": "Walang mapa sa likod",
+  "basemap.label": "Mapa sa likod",
+  "common.close": "Isara",
+  "common.loading": "Naglo-load…",
+  "common.cancel": "Kanselahin",
+  "common.back": "Bumalik",
+  "common.next": "Susunod",
+  "common.search": "Maghanap",
+  "common.none": "Wala",
+  "status.submitted": "Naipadala",
+  "status.accepted": "Tinanggap",
+  "status.in_progress": "Inaasikaso",
+  "status.resolved": "Naayos na",
+  "status.closed_duplicate": "Isinara dahil doble",
+  "status.closed_not_responsible": "Hindi sakop ng lungsod",
+  "status.closed_no_action": "Isinara, walang kailangang gawin",
+  "status.rejected": "Hindi tinanggap",
+};

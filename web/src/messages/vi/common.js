@@ -1,0 +1,42 @@
+// Tiếng Việt: strings shared by the resident pages. A draft not yet checked by a native
+// speaker; set reviewed: true once one has.
+export const meta = { reviewed: false };
+
+export default {
+  "site.name": "machimap",
+  "site.city": "Thành phố Yaizu",
+  "site.tagline": "Bản đồ cộng đồng",
+  "nav.map": "Bản đồ",
+  "nav.report": "Báo cáo sự cố",
+  "nav.staff": "Nhân viên",
+  "nav.skip": "Chuyển đến nội dung",
+  "nav.label": "Điều hướng trang",
+  "lang.switch": "日本語",
+  "lang.switch_label": "Chuyển sang tiếng Nhật",
+  "lang.menu": "Ngôn ngữ (言語 Language)",
+  "lang.unreviewed": "Bản dịch này là bản nháp, chưa được người bản ngữ kiểm tra.",
+  "error.network": "Không thể kết nối với máy chủ. Vui lòng kiểm tra kết nối mạng.",
+  "error.unexpected": "Đã xảy ra lỗi không mong muốn. Vui lòng thử lại.",
+  "basemap.unavailable":
+    "Không thể tải bản đồ nền (của Cục Thông tin Không gian Địa lý Nhật Bản). Chỉ hiển thị ranh giới các khu vực.",
+  "basemap.pale": "Màu nhạt",
+  "basemap.std": "Tiêu chuẩn",
+  "basemap.photo": "Ảnh chụp từ trên cao",
+  "basemap.none": "Không có nền",
+  "basemap.label": "Bản đồ nền",
+  "common.close": "Đóng",
+  "common.loading": "Đang tải…",
+  "common.cancel": "Hủy",
+  "common.back": "Quay lại",
+  "common.next": "Tiếp",
+  "common.search": "Tìm",
+  "common.none": "Không có",
+  "status.submitted": "Chờ tiếp nhận",
+  "status.accepted": "Đã tiếp nhận",
+  "status.in_progress": "Đang xử lý",
+  "status.resolved": "Đã xử lý",
+  "status.closed_duplicate": "Đã đóng vì trùng lặp",
+  "status.closed_not_responsible": "Không thuộc trách nhiệm của thành phố",
+  "status.closed_no_action": "Đã đóng, không cần xử lý",
+  "status.rejected": "Không tiếp nhận",
+};
