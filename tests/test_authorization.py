@@ -68,6 +68,7 @@ EXPECTED: dict[str, Expect] = {
     "GET /assets/{name:path}": Expect(ANYONE, params={"name": "missing.js"}),
     "GET /api/layers": Expect(ANYONE),
     "GET /api/places": Expect(ANYONE, query="q=焼津"),
+    "GET /api/places/describe": Expect(ANYONE, query="lon=138.3185&lat=34.8664"),
     "GET /api/layers/{layer_id}": Expect(ANYONE),
     # The layers as the web map draws them (points, lines and areas together); report: the
     # privacy test plants its canary in a public report.
