@@ -51,9 +51,7 @@ def places_load(
             "say whom the CSV's data is credited to with --attribution",
         )
     try:
-        entries = gazetteer.read_file(
-            file, gazetteer.read_readings(readings) if readings else None
-        )
+        entries = gazetteer.read_file(file, gazetteer.read_readings(readings) if readings else None)
         engine = make_engine(url)
         try:
             with engine.begin() as conn:

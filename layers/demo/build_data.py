@@ -77,6 +77,8 @@ def town_readings(here: Path) -> list[tuple[str, str, str]]:
                 if base != name and base in bases and kana.endswith(read) and kana != read:
                     found.setdefault(base, (kana.removesuffix(read), name))
     return sorted((base, kana, name) for base, (kana, name) in found.items())
+
+
 ZIPPED_SHAPEFILES = {
     "中学校区/中学校区": "junior_high_school_districts.zip",
     "浸水履歴_統合/浸水履歴_統合": "flood_history.zip",

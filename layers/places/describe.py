@@ -111,9 +111,7 @@ def describe(db: Session, actor: Actor, lon: float, lat: float) -> dict[str, Any
         .mappings()
         .one()
     )
-    town = (
-        {"name": row["town_name"], "name_kana": row["town_kana"]} if row["town_name"] else None
-    )
+    town = {"name": row["town_name"], "name_kana": row["town_kana"]} if row["town_name"] else None
     place = None
     if row["place_id"] is not None:
         at = row["metres"] < AT_PLACE_M
