@@ -19,10 +19,11 @@ from api.groups.routes import groups, patrols, safety_maps
 from api.guard import RequestGuard
 from api.head import HeadAsGet
 from api.permissions import check_every_route_has_a_rule
+from api.places.routes import places
 from api.rate_limits import RateLimits
 from api.reports.routes import categories, figures, open311, submission, tracking, triage
 from api.security_headers import SecurityHeaders, public_read_paths
-from api.serving.routes import layers, ogc, places, records, reference, tiles
+from api.serving.routes import layers, ogc, records, reference, tiles
 from api.store.routes import health
 from api.web.routes import pages
 from layers.accounts import outbox

@@ -69,6 +69,7 @@ EXPECTED: dict[str, Expect] = {
     "GET /api/layers": Expect(ANYONE),
     "GET /api/places": Expect(ANYONE, query="q=焼津"),
     "GET /api/shelters/nearest": Expect(ANYONE, query="lon=138.2985&lat=34.839&disaster=flood"),
+    "GET /api/places/describe": Expect(ANYONE, query="lon=138.3185&lat=34.8664"),
     "GET /api/layers/{layer_id}": Expect(ANYONE),
     # The layers as the web map draws them (points, lines and areas together); report: the
     # privacy test plants its canary in a public report.

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from layers.serving.places import normalise
+from layers.places.search import normalise
 from tests.conftest import new_client
 
 
@@ -71,3 +71,18 @@ def test_an_empty_search_is_refused_in_both_languages(demo_url: str, q: str) -> 
 def test_an_overlong_search_is_refused(demo_url: str) -> None:
     response = new_client().get("/api/places", params={"q": "x" * 101})
     assert response.status_code in (400, 422)
+
+
+@pytest.mark.parametrize("typed", ["焼津三丁目", "焼津3丁目", "やいづ3", "ヤイヅ３", "焼津３"])
+def test_a_town_is_found_however_its_chome_is_written(demo_url: str, typed: str) -> None:
+    found = _places(typed)
+    assert found[0] | {"kind": "town", "name": "焼津三丁目"} == found[0], found[:3]
+    # Geolonia's representative point of 焼津三丁目
+    assert found[0]["lonlat"] == [138.31006, 34.862737]
+    assert found[0]["detail"] == "ヤイヅ"  # the 大字's reading, from the city's own lists
+
+
+def test_a_town_without_a_known_reading_is_found_by_name_only(demo_url: str) -> None:
+    found = _places("中根新田")
+    assert found[0]["kind"] == "town" and found[0]["detail"] is None
+    assert _places("焼津")[0] == _places("焼津")[0] | {"kind": "town", "name": "焼津"}

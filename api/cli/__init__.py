@@ -1,10 +1,11 @@
 """`machimap`: the operator's command line (serve, database, city, import, demo, accounts,
-departments, outbox, media), one module per noun; importing them registers their commands."""
+departments, outbox, media, places), one module per noun; importing them registers their
+commands."""
 
-from api.cli import accounts, backup, city, importing, media, store
+from api.cli import accounts, backup, city, importing, media, places, store
 from api.cli.common import app
 
-__all__ = ["accounts", "app", "backup", "city", "importing", "main", "media", "store"]
+__all__ = ["accounts", "app", "backup", "city", "importing", "main", "media", "places", "store"]
 
 
 def main() -> None:

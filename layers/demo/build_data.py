@@ -7,8 +7,12 @@ the files this script derives (listed in data/yaizu/README.md).
 
 from __future__ import annotations
 
+import csv
+import json
+import re
 import shutil
 import sys
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -37,7 +41,44 @@ COPIES = {
     "yaizu_jichikai_areas.geojson": "jichikai_areas.geojson",
     "yaizu_jishubosai_areas.geojson": "jishubosai_areas.geojson",
     "yaizu_elementary_school_districts.geojson": "elementary_school_districts.geojson",
+    "町丁目_代表点/222127_towns_geolonia.json": "towns_geolonia.json",
 }
+# Readings of the kinds of place a facility is named after its 大字 with: the facility's
+# own 名称_カナ minus this is the 大字's reading (焼津小学校 ヤイヅショウガッコウ → ヤイヅ).
+NAMED_AFTER_TOWN = {
+    "小学校": "ショウガッコウ",
+    "中学校": "チュウガッコウ",
+    "公民館": "コウミンカン",
+    "公園": "コウエン",
+    "地域交流センター": "チイキコウリュウセンター",
+    "保育園": "ホイクエン",
+    "幼稚園": "ヨウチエン",
+    "こども園": "コドモエン",
+}
+
+
+def town_readings(here: Path) -> list[tuple[str, str, str]]:
+    """(大字, reading, the facility it is read from): Geolonia's town list has no readings,
+    and the city's facility lists are the only readings of its place names we ship."""
+    towns = json.loads((here / "towns_geolonia.json").read_text("utf-8"))
+    bases = {re.sub(r"[一二三四五六七八九十]+丁目$", "", t["town"]) for t in towns}
+    found: dict[str, tuple[str, str]] = {}
+    for path in sorted(here.glob("*.csv")):
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp932")
+        for row in csv.DictReader(text.splitlines()):
+            name = unicodedata.normalize("NFKC", row.get("名称") or "")
+            kana = unicodedata.normalize("NFKC", row.get("名称_カナ") or "").replace(" ", "")
+            for suffix, read in NAMED_AFTER_TOWN.items():
+                base = name.removesuffix(suffix)
+                if base != name and base in bases and kana.endswith(read) and kana != read:
+                    found.setdefault(base, (kana.removesuffix(read), name))
+    return sorted((base, kana, name) for base, (kana, name) in found.items())
+
+
 ZIPPED_SHAPEFILES = {
     "中学校区/中学校区": "junior_high_school_districts.zip",
     "浸水履歴_統合/浸水履歴_統合": "flood_history.zip",
@@ -77,6 +118,10 @@ def main(source: Path) -> None:
         frames.append(df.to_crs(4326))
     import pandas as pd
 
+    with (HERE / "town_readings.csv").open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["name", "kana", "read_from"])
+        writer.writerows(town_readings(HERE))
     routes = pd.concat(frames, ignore_index=True)
     pyogrio.write_dataframe(
         routes,

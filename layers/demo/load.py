@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from layers.city.identity import get_city, set_city
 from layers.demo import synthetic
 from layers.importing.load import ImportOptions, import_file
+from layers.places import gazetteer
 from layers.serving.publishing import sync_layer_metadata
 from layers.store.db import make_engine, psycopg_connect
 
@@ -145,12 +146,25 @@ def load_demo(url: str) -> Iterator[str]:
                     f"{first.reason_en}"
                 )
             yield f"{step.file}: {result.loaded} → {step.layer}"
+        yield _load_towns(engine)
         with psycopg_connect(url) as conn:
             yield from synthetic.generate(conn, DATA, url)
             yield from _credit(conn)
             conn.commit()
     finally:
         engine.dispose()
+
+
+def _load_towns(engine: Engine) -> str:
+    """The 町丁目 with Geolonia's points and the readings the city's own lists give
+    (data/yaizu/README.md), exactly as `machimap places load` loads another city's."""
+    readings = gazetteer.read_readings(DATA / "town_readings.csv")
+    entries = gazetteer.read_file(DATA / "towns_geolonia.json", readings)
+    with engine.begin() as conn:
+        count = gazetteer.load(
+            conn, entries, source="towns_geolonia", attribution=gazetteer.GEOLONIA
+        )
+    return f"towns_geolonia.json: {count} → place"
 
 
 CREDIT = """UPDATE layer_metadata SET attribution = %(attribution)s

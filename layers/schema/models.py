@@ -21,6 +21,7 @@ from layers.groups.model import (
 )
 from layers.inspections.model import Inspection, InspectionPartGrade
 from layers.media.attachments import Attachment
+from layers.places.model import Place
 from layers.reports.model import (
     Report,
     ReportCategory,
@@ -52,6 +53,7 @@ __all__ = [
     "Notification",
     "Patrol",
     "PatrolObservation",
+    "Place",
     "Report",
     "ReportCategory",
     "ReportContact",

@@ -554,3 +554,46 @@ def test_reflows_at_200_percent_zoom_and_a_refusal_keeps_the_input(browse: Brows
     expect(page.locator("h1")).to_have_text("通報を受け付けました")
     no_horizontal_scroll(page)
     browse.shot(page, "6-done")
+
+
+JA_DIRECTIONS = {"n": "北", "ne": "北東", "e": "東", "se": "南東", "s": "南", "sw": "南西"}
+JA_DIRECTIONS |= {"w": "西", "nw": "北西"}
+
+
+def test_the_chosen_point_is_announced_in_words(browse: Browse, live_server: LiveServer) -> None:
+    """A blind reporter hears where the pin is: its 町丁目 and the nearest named place, once
+    the lookup answers (「場所を調べています」 until then), not a 自治会's name."""
+    town = httpx.get(f"{live_server.url}/api/places", params={"q": "焼津3丁目"}).json()
+    lon, lat = town["features"][0]["geometry"]["coordinates"]
+    where = httpx.get(
+        f"{live_server.url}/api/places/describe", params={"lon": lon, "lat": lat}
+    ).json()
+    assert where["town"]["name"] == "焼津三丁目" and where["place"] is not None
+    place = where["place"]
+    expected = f"焼津三丁目付近、{place['name']}から{JA_DIRECTIONS[place['direction']]}へ約"
+    expected_m = f"{place['distance_m']:,} m"
+
+    page = open_report(browse, viewport=PHONE)
+    start_and_choose(page, "道路の損傷")
+    next_step(page, "場所を指定する")
+    page.get_by_label("施設の名前、地区・町の名前、住所").fill("やいづ3")
+    results = page.locator("#place-results button")
+    expect(results.first).to_contain_text("焼津三丁目")
+    expect(results.first).to_contain_text("町丁目")
+    results.first.click()
+    live = page.locator("[aria-live]").last
+    expect(live).to_contain_text(expected)
+    expect(live).to_contain_text(expected_m)
+    expect(live).not_to_contain_text("調べています")
+    expect(page.locator("#chosen-place")).to_contain_text(expected)
+    expect(page.locator("#chosen-place")).not_to_contain_text("自治会")
+    assert_accessible(page)
+    browse.shot(page, "1-place-in-words")
+
+    # In English the Japanese names are marked, so an English voice reads them as Japanese.
+    page.get_by_role("button", name="Switch to English").click()
+    chosen = page.locator("#chosen-place")
+    expect(chosen).to_contain_text(f"Near 焼津三丁目, about {expected_m} ")
+    expect(chosen).to_contain_text(f" of {place['name']}")
+    expect(chosen.locator('span[lang="ja"]')).to_have_count(2)
+    browse.shot(page, "2-place-in-words-en")

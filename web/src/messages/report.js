@@ -98,6 +98,7 @@ export default {
     "search.failed": "探せませんでした。もう一度お試しください。",
     "search.kind.facility": "施設",
     "search.kind.district": "地区・町",
+    "search.kind.town": "町丁目",
 
     "details.title": "写真と内容",
     "photos.title": "写真（任意）",
@@ -302,6 +303,7 @@ export default {
     "search.failed": "The search failed. Please try again.",
     "search.kind.facility": "Facility",
     "search.kind.district": "District or town",
+    "search.kind.town": "Town (chōme)",
 
     "details.title": "Photos and description",
     "photos.title": "Photos (optional)",

@@ -110,7 +110,7 @@ function openDraft(stored) {
     source: stored.source,
     accuracy: stored.accuracy,
     place: stored.place,
-    district: stored.district,
+    where: stored.where ?? null,
     description: stored.description || "",
     contact: { name: "", email: "", phone: "", notify: false, ...stored.contact },
     consent: Boolean(stored.consent),

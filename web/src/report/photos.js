@@ -5,7 +5,7 @@ import { api } from "../common/api.js";
 import { h } from "../common/dom.js";
 import { formatNumber, t } from "../common/i18n.js";
 import { announce, render, root } from "./flow.js";
-import { lookupDistrict } from "./point.js";
+import { lookupWhere } from "./point.js";
 import { limits, state } from "./state.js";
 
 let photoSeq = 0;
@@ -164,11 +164,11 @@ async function findPhotoPlace(photo) {
       }
       return;
     }
-    d.photoSuggestion = { lat: found.lat, lon: found.lon, photoId: photo.id, district: null };
+    d.photoSuggestion = { lat: found.lat, lon: found.lon, photoId: photo.id, where: null };
     const suggestion = d.photoSuggestion;
     announce(t("photo_place.found"));
     refreshPhotos();
-    suggestion.district = await lookupDistrict(suggestion);
+    suggestion.where = await lookupWhere(suggestion);
     if (d.photoSuggestion === suggestion) refreshPhotos();
   } catch {
     // No suggestion: the person places the pin themselves.

@@ -1,19 +1,18 @@
 // The place chosen for the report, however it was chosen (step 2: the map, the phone's
 // position, a photo's place or the place search), and the same place in words: how it was
-// chosen, the district, the coordinates. The map itself (placemap.js) loads only when the
+// chosen, its 町丁目 and nearest named place (common/places.js), the coordinates. The map itself (placemap.js) loads only when the
 // step is first shown; it shows the point and lets the pin be moved.
 import { api } from "../common/api.js";
 import { h } from "../common/dom.js";
 import { dataName, formatNumber, pick, t, tx } from "../common/i18n.js";
+import { describePoint, placeSentence } from "../common/places.js";
 import { announce, root } from "./flow.js";
 import { onDiscard, state } from "./state.js";
 
-// 町丁目 say where a place is; 自治会 names (「大富第19自主防災会」) do not, so they are skipped.
-const DISTRICT_DEPTH = { block: 2, area: 1 };
-
 let placeMap = null;
 let mapLoading = null;
-let districtTimer = null;
+let whereTimer = null;
+let whereLookup = null;
 
 onDiscard(() => placeMap?.clear());
 
@@ -22,10 +21,6 @@ export function coordsText(point) {
     lat: formatNumber(point.lat, { maximumFractionDigits: 5, minimumFractionDigits: 5 }),
     lon: formatNumber(point.lon, { maximumFractionDigits: 5, minimumFractionDigits: 5 }),
   });
-}
-
-function districtName(district) {
-  return district ? pick({ ja: district.ja, en: district.en }) : "";
 }
 
 /** A place found by the search ({name, name_en}) by its name in the page's language. */
@@ -38,11 +33,8 @@ export function placeNameNode(place) {
   return place ? dataName({ ja: place.name, en: place.name_en }, place.name_kana) : "";
 }
 
-function districtNameNode(district) {
-  return district ? dataName({ ja: district.ja, en: district.en }, district.kana) : "";
-}
-
-/** placeWords as elements, names from the data marked as such. */
+/** placeWords as elements: how the place was chosen (with readings in やさしい日本語), then
+ * its 町丁目 and nearest named place once the lookup has answered. */
 export function placeWordsNode(d = state.draft) {
   if (!d.point) return tx("place.none");
   let how;
@@ -55,13 +47,15 @@ export function placeWordsNode(d = state.draft) {
   else how = tx("place.by_pin");
   const out = document.createDocumentFragment();
   out.append(how);
-  if (d.district) out.append(" — ", tx("place.near", { name: districtNameNode(d.district) }));
+  const where = d.where ? placeSentence(d.where) : [];
+  if (where.length) out.append(" — ", ...where);
   return out;
 }
 
-/** The chosen place in words: how it was chosen, the district, the coordinates. */
+/** The chosen place in words (nodes, for h()): how it was chosen, then its 町丁目 and the
+ * nearest named place once the lookup has answered. */
 export function placeWords(d = state.draft) {
-  if (!d.point) return t("place.none");
+  if (!d.point) return [t("place.none")];
   let how;
   if (d.source === "address") how = t("place.by_address", { name: placeName(d.place) });
   else if (d.source === "gps")
@@ -70,8 +64,14 @@ export function placeWords(d = state.draft) {
       : t("place.by_gps");
   else if (d.source === "photo") how = t("place.by_photo");
   else how = t("place.by_pin");
-  const near = d.district ? t("place.near", { name: districtName(d.district) }) : "";
-  return near ? `${how} — ${near}` : how;
+  const where = d.where ? placeSentence(d.where) : [];
+  return where.length ? [how, " — ", ...where] : [how];
+}
+
+function placeWordsText(d = state.draft) {
+  return placeWords(d)
+    .map((part) => (typeof part === "string" ? part : part.textContent))
+    .join("");
 }
 
 export async function mountMap() {
@@ -104,18 +104,24 @@ export function setPoint(point, source, { accuracy = null, place = null } = {}) 
   d.source = source;
   d.accuracy = accuracy;
   d.place = place;
-  d.district = null;
+  d.where = null;
   state.nearby = null;
   if (state.errors.place) delete state.errors.place;
   if (source !== "pin") placeMap?.show(d.point);
-  updatePlaceWords();
+  updatePlaceWords({ quiet: true });
+  // The words come once the lookup answers; meanwhile the live region says it is looking.
+  announce(`${t("place.chosen")} ${placeWordsText()} — ${t("where.looking")}`);
   // Once the pin rests (dragging or the arrow keys move it many times in a row).
-  clearTimeout(districtTimer);
-  districtTimer = setTimeout(async () => {
-    const district = await lookupDistrict(point);
+  clearTimeout(whereTimer);
+  whereLookup?.abort();
+  whereTimer = setTimeout(async () => {
+    const lookup = new AbortController();
+    whereLookup = lookup;
+    const where = await lookupWhere(point, lookup.signal);
+    if (lookup.signal.aborted) return;
     if (d.point && d.point.lat === point.lat && d.point.lon === point.lon) {
-      d.district = district;
-      updatePlaceWords({ quiet: true });
+      d.where = where;
+      updatePlaceWords();
     }
   }, 300);
 }
@@ -126,7 +132,7 @@ function updatePlaceWords({ quiet = false } = {}) {
   const suggestion = root.querySelector(".suggestion");
   if (suggestion) suggestion.replaceWith(suggestionBox() || h("div", { hidden: true }));
   for (const error of root.querySelectorAll("#error-place")) error.remove();
-  if (!quiet) announce(`${t("place.chosen")} ${placeWords()}`);
+  if (!quiet) announce(`${t("place.chosen")} ${placeWordsText()}`);
 }
 
 export function chosenPlaceBox() {
@@ -139,24 +145,14 @@ export function chosenPlaceBox() {
   );
 }
 
-export async function lookupDistrict(point) {
-  const e = 0.00001;
-  const bbox = [point.lon - e, point.lat - e, point.lon + e, point.lat + e]
-    .map((v) => v.toFixed(6))
-    .join(",");
+/** The town and nearest named place of a point, or null (the words are a help; the
+ * coordinates still say where). */
+export async function lookupWhere(point, signal) {
   try {
-    const found = await api.get(`/ogc/collections/district/items?bbox=${bbox}&limit=20`);
-    let best = null;
-    for (const feature of found.features || []) {
-      const p = feature.properties || {};
-      const depth = DISTRICT_DEPTH[p.level] ?? 0;
-      if (depth > 0 && p.name && (!best || depth > best.depth)) best = { depth, p };
-    }
-    return best
-      ? { ja: best.p.name, en: best.p.name_en || best.p.name, kana: best.p.name_kana }
-      : null;
+    const where = await describePoint(point, { signal });
+    return where && (where.town || where.place) ? where : null;
   } catch {
-    return null; // the words are a help; the coordinates still say where
+    return null;
   }
 }
 
@@ -174,7 +170,7 @@ export function suggestionBox() {
       "p",
       { id: "suggestion-text" },
       using ? t("photo_place.using") : t("photo_place.found"),
-      s.district ? [" ", tx("place.near", { name: districtNameNode(s.district) })] : "",
+      s.where ? [" ", ...placeSentence(s.where)] : null,
     ),
     using
       ? null

@@ -8,6 +8,9 @@ import { root } from "./flow.js";
 import { placeNameNode, setPoint } from "./point.js";
 import { state } from "./state.js";
 
+// A result's kind as the list names it (facilities by default).
+const SEARCH_KINDS = { district: "district", town: "town" };
+
 let searchTimer = null;
 let searchAbort = null;
 
@@ -85,7 +88,7 @@ export function searchSection() {
             h(
               "span",
               { class: "result-detail" },
-              [t(`search.kind.${p.kind === "district" ? "district" : "facility"}`), p.detail]
+              [t(`search.kind.${SEARCH_KINDS[p.kind] ?? "facility"}`), p.detail]
                 .filter(Boolean)
                 .join(" · "),
             ),

@@ -12,9 +12,9 @@ export function newDraft() {
     source: null, // gps | pin | photo | address
     accuracy: null,
     place: null, // the chosen place's {name, name_en, detail, kind} (address search)
-    district: null, // {ja, en}: the finest district containing the point
+    where: null, // the point in words: GET /api/places/describe (town, nearest place)
     photos: [], // {id, blob, name, type, url}
-    photoSuggestion: null, // {lat, lon, district}
+    photoSuggestion: null, // {lat, lon, where}
     description: "",
     contact: { name: "", email: "", phone: "", notify: false },
     consent: false,

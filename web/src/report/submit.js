@@ -18,7 +18,7 @@ function storable(d = state.draft) {
     source: d.source,
     accuracy: d.accuracy,
     place: d.place,
-    district: d.district,
+    where: d.where,
     description: d.description,
     contact: { ...d.contact },
     consent: d.consent,

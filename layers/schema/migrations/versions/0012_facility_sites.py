@@ -9,7 +9,7 @@ trigger keeps it as rows are written; a row that moves away keeps its site until
 or moved again, which a re-import of the dataset does.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 
 from collections.abc import Sequence
@@ -20,7 +20,7 @@ from alembic import op
 from layers.schema.losses import Loss
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

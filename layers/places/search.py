@@ -1,9 +1,12 @@
-"""Finding a place by what people type: a facility's name or reading, an address, or a
-district's name. It lets a report be placed without the map (screen-reader users, or
-anyone who knows the address better than the map), so it searches the city's own data.
+"""Finding a place by what people type: a facility's name or reading, an address, a 町丁目
+(the gazetteer, layers.places.model) or a district's name. It lets a report be placed
+without the map (screen-reader users, or anyone who knows the address better than the
+map), so it searches the city's own data.
 
 There is no address register here (the national 位置参照情報 is not loaded), so an
-address finds the facilities at or near it; districts are found by name."""
+address finds the facilities at or near it; towns and districts are found by name. A town is
+compared by its keys (name and reading written the normalised way on load), so 焼津三丁目,
+焼津3丁目 and やいづ3 find the same town."""
 
 from __future__ import annotations
 
@@ -86,6 +89,15 @@ def search(db: Session, actor: Actor, raw: str, limit: int) -> dict[str, Any]:
                 AND (name ILIKE :words_like OR name_kana ILIKE :words_like
                      OR name_en ILIKE :words_like OR address ILIKE :address_like)
               UNION ALL
+              SELECT 'town', id, name, NULL, name_kana, kind, name_kana,
+                     CASE WHEN name_key = :address OR kana_key = :words THEN 0
+                          WHEN name_key LIKE :address_prefix OR kana_key LIKE :prefix THEN 1
+                          ELSE 2 END,
+                     geom
+              FROM place
+              WHERE name_key LIKE :address_like OR kana_key LIKE :words_like
+                    OR name LIKE :words_like
+              UNION ALL
               SELECT 'district', id, name, name_en, name_kana, level, NULL,
                      CASE WHEN name = :words OR name_kana = :words THEN 0
                           WHEN name ILIKE :prefix OR name_kana ILIKE :prefix THEN 1
@@ -119,6 +131,8 @@ def search(db: Session, actor: Actor, raw: str, limit: int) -> dict[str, Any]:
             "words": query.words,
             "prefix": _like(query.words)[1:],
             "words_like": _like(query.words),
+            "address": query.address,
+            "address_prefix": _like(query.address)[1:],
             "address_like": _like(query.address),
             "limit": limit,
         },
@@ -137,8 +151,9 @@ def search(db: Session, actor: Actor, raw: str, limit: int) -> dict[str, Any]:
                     "name_en": r.name_en,
                     # the reading, shown as furigana in やさしい日本語
                     "name_kana": r.name_kana,
-                    # facility kinds (shelter, aed ...) or the district level
+                    # facility kinds (shelter, aed ...), the district level, or "town"
                     "categories": list(r.subs),
+                    # a facility's address; a town's reading when known
                     "detail": r.detail,
                 },
             }
