@@ -8,12 +8,13 @@ import { symbolSvg } from "../common/symbols.js";
 import { mergedSite, rolesText, siteRecords } from "./site.js";
 import {
   featureKind,
-  featureName,
+  featureNameNode,
   featureSymbol,
   formatValue,
   isAreaLayer,
   itemSymbol,
   layerSwatch,
+  layerTitle,
 } from "./format.js";
 import { SELECTION, empty, geometryBounds } from "./style.js";
 
@@ -177,7 +178,7 @@ export class Details {
     const site = current.site?.length > 1 ? current.site : null;
     const feature = site ? mergedSite(site) : current.feature;
     const props = feature?.properties || {};
-    this.title.textContent = feature ? featureName(layer.id, props) : t("details.loading");
+    this.title.replaceChildren(feature ? featureNameNode(layer.id, props) : t("details.loading"));
     const kind = site ? rolesText(layer.id, site) : feature ? featureKind(layer.id, props) : "";
     this.body.append(
       el(
@@ -189,7 +190,7 @@ export class Details {
               ? symbolSvg(featureSymbol(layer, props))
               : layerSwatch(layer),
         }),
-        el("span", {}, [pick(layer.title), kind].filter(Boolean).join(" · ")),
+        el("span", {}, [layerTitle(layer), kind].filter(Boolean).join(" · ")),
       ),
     );
     if (current.loading) {
@@ -336,11 +337,11 @@ export class Details {
         "button",
         { type: "button", class: "feature-item", "data-layer": layer.id, "data-id": hit.id },
         el("span", { html: itemSymbol(layer, hit.props) }),
-        el("span", { class: "item-name" }, featureName(layer.id, hit.props)),
+        el("span", { class: "item-name" }, featureNameNode(layer.id, hit.props)),
         el(
           "span",
           { class: "item-kind" },
-          [pick(layer.title), layer.id === "report" ? "" : featureKind(layer.id, hit.props)]
+          [layerTitle(layer), layer.id === "report" ? "" : featureKind(layer.id, hit.props)]
             .filter(Boolean)
             .join(" · "),
         ),

@@ -3,7 +3,7 @@
 // is) with the hazards that belong to it, and the nearest of those sites can be listed from
 // where the person is, a searched place or the middle of the map.
 import { api } from "../common/api.js";
-import { formatNumber, lang, t } from "../common/i18n.js";
+import { dataName, formatNumber, lang, t } from "../common/i18n.js";
 import { symbolOf, symbolSvg } from "../common/symbols.js";
 import { valueLabel } from "./format.js";
 import { kindRank } from "./site.js";
@@ -65,7 +65,7 @@ export function renderDisasterChoice(select, current) {
 }
 
 function direction(bearing) {
-  return t(`direction.${DIRECTIONS[Math.round((((bearing % 360) + 360) % 360) / 45) % 8]}`);
+  return t(`where.dir.${DIRECTIONS[Math.round((((bearing % 360) + 360) % 360) / 45) % 8]}`);
 }
 
 function distanceText(metres) {
@@ -110,8 +110,7 @@ export async function showNearest({ list, status, from, disaster, onOpen }) {
     button.innerHTML = symbolSvg(symbolOf("facility", p.kinds[0]), 22);
     const name = document.createElement("span");
     name.className = "item-name";
-    name.textContent = (lang() === "en" && p.name_en) || p.name;
-    if (lang() !== "ja") name.lang = "ja";
+    name.append(dataName({ ja: p.name, en: p.name_en }, p.name_kana));
     const where = document.createElement("span");
     where.className = "item-kind";
     where.textContent = t("nearest.where", {

@@ -1,5 +1,14 @@
 // How features read to a person: names, kinds and property values in the page's language.
-import { formatDate, formatDateTime, formatNumber, lang, pick, t } from "../common/i18n.js";
+import {
+  dataName,
+  formatDate,
+  formatDateTime,
+  formatNumber,
+  lang,
+  pick,
+  t,
+  tOr,
+} from "../common/i18n.js";
 import { SYMBOLS, symbolField, symbolFor, symbolOf, symbolSvg } from "../common/symbols.js";
 import messages from "../messages/map.js";
 
@@ -22,8 +31,7 @@ export function setCategories(list) {
 
 /** The label of a coded value, or the code itself when the catalogue has none. */
 export function valueLabel(layerId, field, code) {
-  const key = `value.${layerId}.${field}.${code}`;
-  return key in messages[lang()] ? t(key) : String(code);
+  return tOr(`value.${layerId}.${field}.${code}`, String(code));
 }
 
 /** Codes of a field whose label (in either language) contains the text. */
@@ -64,6 +72,21 @@ export function featureName(layerId, props) {
   }
   const name = (lang() === "en" && props.name_en) || props.name || props.title;
   return name || featureKind(layerId, props) || t("details.unnamed");
+}
+
+/** A layer's title: the city's own (curated, {ja, en}) in Japanese and English; in the other
+ * languages the catalogue's words for the layer, where it has them. */
+export function layerTitle(layer) {
+  if (lang() === "ja" || lang() === "en") return pick(layer.title);
+  return tOr(`layer.${layer.id}`, pick(layer.title));
+}
+
+/** featureName as a node: a name from the data is Japanese (lang="ja", with its reading in
+ * やさしい日本語), unless the page is English and the data has an English name. */
+export function featureNameNode(layerId, props) {
+  const name = props.name || props.title;
+  if (layerId === "report" || !name) return featureName(layerId, props);
+  return dataName({ ja: name, en: props.name_en }, props.name_kana);
 }
 
 export function layerSymbol(layer) {

@@ -3,15 +3,16 @@
 // ids are the features' own); areas, whose full outlines are heavy, come from the loaded
 // vector tiles. A filter matches names and, through the catalogue, kinds and categories.
 import { api } from "../common/api.js";
-import { formatNumber, pick, t } from "../common/i18n.js";
+import { formatNumber, t } from "../common/i18n.js";
 import {
   categories,
   codesMatching,
   featureKind,
-  featureName,
+  featureNameNode,
   isAreaLayer,
   itemSymbol,
   layerSwatch,
+  layerTitle,
 } from "./format.js";
 import { symbolField } from "../common/symbols.js";
 import { kindRank, rolesText } from "./site.js";
@@ -22,6 +23,7 @@ const PAGE = 100;
 const LABEL_FIELDS = [
   "name",
   "name_en",
+  "name_kana",
   "title",
   "kind",
   "level",
@@ -356,7 +358,7 @@ export class FeatureList {
     section.setAttribute("aria-labelledby", heading.id);
     heading.innerHTML = layerSwatch(layer);
     const name = document.createElement("span");
-    name.textContent = pick(layer.title);
+    name.textContent = layerTitle(layer);
     const count = document.createElement("span");
     count.className = "group-count";
     count.textContent =
@@ -379,7 +381,7 @@ export class FeatureList {
       button.innerHTML = itemSymbol(layer, item.props);
       const label = document.createElement("span");
       label.className = "item-name";
-      label.textContent = featureName(layer.id, item.props);
+      label.append(featureNameNode(layer.id, item.props));
       button.append(label);
       const kind = item.roles || featureKind(layer.id, item.props);
       if (kind && layer.id !== "report") {

@@ -9,6 +9,7 @@ import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
 import "./map.css";
 import { api } from "../common/api.js";
 import { displayScale, onDisplayChange } from "../common/display.js";
+import { describePoint, placeSentenceText } from "../common/places.js";
 import {
   LOCAL_IDEOGRAPHS,
   WHOLE_TILES,
@@ -232,11 +233,30 @@ async function start() {
 
   // Where 「近くの避難所」 counts from (see fromWhere below).
   let nearFrom = null;
+  // A point in words (its 町丁目 and the nearest named place), said once the lookup answers.
+  let whereLookup = null;
+  const tellWhere = async (lngLat, key) => {
+    whereLookup?.abort();
+    const lookup = new AbortController();
+    whereLookup = lookup;
+    try {
+      const text = placeSentenceText(await describePoint(lngLat, { signal: lookup.signal }));
+      if (!lookup.signal.aborted && text) say(t(key, { where: text }));
+    } catch {
+      // Only words: the map still shows the place.
+    }
+  };
   let controls = [];
   const addControls = () => {
     controls = [
       [new maplibregl.NavigationControl({ showCompass: false }), "top-right"],
-      [new LocateControl(say, (here) => (nearFrom = { kind: "me", lngLat: here })), "top-right"],
+      [
+        new LocateControl(say, (here) => {
+          nearFrom = { kind: "me", lngLat: here };
+          tellWhere({ lng: here[0], lat: here[1] }, "map.you_are");
+        }),
+        "top-right",
+      ],
       [new maplibregl.ScaleControl({ unit: "metric", maxWidth: 120 }), "bottom-left"],
       // Never collapsed: the GSI terms ask for the attribution to be visible.
       [new maplibregl.AttributionControl({ compact: false }), "bottom-right"],
@@ -418,9 +438,12 @@ async function start() {
     let hits = others.length
       ? map.queryRenderedFeatures([[x - 8, y - 8], [x + 8, y + 8]], { layers: others })
       : [];
-    if (!hits.length && fills.length) {
+    // Nothing but the areas it lies in: the point is also said in words (町丁目, nearest place).
+    const onlyAreas = !hits.length;
+    if (onlyAreas && fills.length) {
       hits = map.queryRenderedFeatures(event.point, { layers: fills });
     }
+    if (onlyAreas) tellWhere(event.lngLat, "map.clicked");
     const unique = new Map();
     for (const f of hits) {
       // One place's records (a shelter that is also a 住民センター) are one hit: the top one.

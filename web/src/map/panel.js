@@ -1,9 +1,9 @@
 // The layer panel: a checkbox per published layer with its legend swatch and count (the
 // report layer also lists its category symbols), and the background map choice.
 import { BASEMAP_KINDS } from "../common/basemap.js";
-import { formatNumber, pick, t } from "../common/i18n.js";
+import { dataName, formatNumber, t } from "../common/i18n.js";
 import { symbolSvg } from "../common/symbols.js";
-import { categories, layerKinds, layerSwatch, valueLabel } from "./format.js";
+import { categories, layerKinds, layerSwatch, layerTitle, valueLabel } from "./format.js";
 
 /** One checkbox per layer; a layer of several kinds lists them (its legend), each with a
  * checkbox of its own, so "only shelters and AEDs" is a choice a resident can make. */
@@ -25,7 +25,7 @@ export function renderLayers(root, layers, enabled, onToggle, kinds = null) {
     label.innerHTML = layerSwatch(layer);
     const name = document.createElement("span");
     name.className = "layer-name";
-    name.textContent = pick(layer.title);
+    name.textContent = layerTitle(layer);
     const count = document.createElement("span");
     count.className = "layer-count";
     count.textContent = t("layers.count", { count: formatNumber(layer.feature_count ?? 0) });
@@ -52,7 +52,7 @@ function renderCategories() {
     const li = document.createElement("li");
     li.innerHTML = symbolSvg(category.symbol, 20);
     const name = document.createElement("span");
-    name.textContent = pick(category.name);
+    name.append(dataName(category.name));
     li.append(name);
     list.append(li);
   }
@@ -68,7 +68,7 @@ function renderKinds(layer, { shown, onKind, onKinds }) {
   const title = document.createElement("p");
   title.className = "legend-title";
   title.id = `legend-${layer.id}`;
-  title.textContent = t("layers.kinds", { layer: pick(layer.title) });
+  title.textContent = t("layers.kinds", { layer: layerTitle(layer) });
   const list = (kinds) => {
     const ul = document.createElement("ul");
     ul.className = "kind-list";

@@ -2,7 +2,7 @@
 // facility's name moves the map there, and the place becomes where 「近くの避難所」 counts
 // from. Results are buttons in a list, so a keyboard and a screen reader use them as is.
 import { api } from "../common/api.js";
-import { lang, t } from "../common/i18n.js";
+import { dataName, t } from "../common/i18n.js";
 
 export class PlaceSearch {
   constructor({ form, input, status, results, onChoose }) {
@@ -50,8 +50,7 @@ export class PlaceSearch {
       button.className = "feature-item";
       const name = document.createElement("span");
       name.className = "item-name";
-      name.textContent = (lang() === "en" && p.name_en) || p.name;
-      if (lang() !== "ja") name.lang = "ja";
+      name.append(dataName({ ja: p.name, en: p.name_en }, p.name_kana));
       button.append(name);
       if (p.detail) {
         const detail = document.createElement("span");
@@ -61,7 +60,7 @@ export class PlaceSearch {
         button.append(detail);
       }
       button.addEventListener("click", () =>
-        this.onChoose({ name: name.textContent, lngLat: feature.geometry.coordinates }),
+        this.onChoose({ name: p.name, lngLat: feature.geometry.coordinates }),
       );
       li.append(button);
       this.results.append(li);
