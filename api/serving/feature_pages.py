@@ -38,11 +38,17 @@ def _related(request: Request, v: fq.View) -> tuple[str, str]:
 
 
 def items_body(
-    request: Request, v: fq.View, collection_url: str, html_alternate: bool
+    request: Request,
+    v: fq.View,
+    collection_url: str,
+    html_alternate: bool,
+    *,
+    nearest: bool = False,
 ) -> tuple[bytes, fq.ItemsQuery]:
     """A page of features as GeoJSON bytes, and the query read from the request (400
-    problems for bad parameters; 404 when the layer is withheld from the caller)."""
-    q = parse_items(request, v, zone_if_needed(request))
+    problems for bad parameters; 404 when the layer is withheld from the caller).
+    ``nearest``: ``near=lon,lat`` is taken (the web map's list, nearest first)."""
+    q = parse_items(request, v, zone_if_needed(request), nearest=nearest)
     page = Page(q.limit, q.offset)
     links = [_link(str(request.url), "self", GEOJSON, "このページ / this page")]
     if html_alternate:

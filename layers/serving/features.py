@@ -24,6 +24,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from geo.crs import JGD2011_GEOGRAPHIC, STORAGE_SRID, WEB_MERCATOR, parse_crs, plane_zone_epsg
+from layers.places.describe import nearest_town_join
 from layers.policy import Actor, RowFilter, private_fields_visible, reads_nothing, row_filter
 from layers.registry import LAYERS, PG_TYPES, Field, GeometryPart, Layer
 from layers.store.db import get_engine
@@ -436,6 +437,9 @@ class ItemsQuery:
     # Conditions already compiled against ``params`` (bbox, datetime, filter, field values).
     conditions: list[str] = field(default_factory=list)
     params: Params = field(default_factory=Params)
+    # The web map's list: nearest first from this (lon, lat), each feature with its
+    # straight-line distance and 町丁目 (not an OGC parameter).
+    near: tuple[float, float] | None = None
 
     @property
     def output_fields(self) -> tuple[Field, ...]:
@@ -454,12 +458,21 @@ def properties_sql(fields: Sequence[Field], alias: str) -> str:
     return f"json_build_object({pairs})::text"
 
 
-def feature_sql(v: View, fields: Sequence[Field], crs: Crs, alias: str, links: str) -> str:
-    """One GeoJSON Feature as text; ``links`` is SQL for the text inside its links array."""
+def feature_sql(
+    v: View, fields: Sequence[Field], crs: Crs, alias: str, links: str, near: bool = False
+) -> str:
+    """One GeoJSON Feature as text; ``links`` is SQL for the text inside its links array.
+    ``near``: the properties end with the page's distance_m and town (see items_sql)."""
+    properties = properties_sql(fields, alias)
+    if near:
+        properties = (
+            f"(({properties})::jsonb || jsonb_build_object('distance_m', {alias}.mm_distance,"
+            f" 'town', {alias}.mm_town))::text"
+        )
     return (
         f"""'{{"type":"Feature","id":' || {alias}."id" || ',"geometry":' || """
         f"{geometry_sql(v.geometry(alias), crs)}"
-        f""" || ',"properties":' || {properties_sql(fields, alias)}"""
+        f""" || ',"properties":' || {properties}"""
         f""" || ',"links":[' || {links} || ']}}'"""
     )
 
@@ -483,6 +496,19 @@ def items_sql(q: ItemsQuery, estimate: bool) -> str:
     columns = {"id", layer.geometry_column, *(f.name for f in q.output_fields)}
     columns |= {s.field.name for s in q.sortby}
     selected = ", ".join(column(c) for c in sorted(columns))
+    page_from = f"{table} t"
+    page_order, body_order = _order(q.sortby, "t"), _order(q.sortby, "p")
+    if q.near is not None:
+        # Nearest first by the index (KNN), each with its distance in metres and 町丁目.
+        geom = column(layer.geometry_column)
+        here = "ST_SetSRID(ST_MakePoint(%(near_lon)s, %(near_lat)s), 4326)"
+        selected += (
+            f", round(ST_Distance({geom}::geography, {here}::geography))::int AS mm_distance,"
+            " town.name AS mm_town"
+        )
+        page_from += " " + nearest_town_join(f"ST_PointOnSurface({geom})")
+        page_order = f'{geom} <-> {here}, t."id"'
+        body_order = 'p.mm_distance, p."id"'
     related = '%(related_head)s || p."id" || %(related_tail)s'
     if estimate:
         # A geometry part's rows: the planner's estimate (run_items), which the statistics
@@ -498,16 +524,16 @@ def items_sql(q: ItemsQuery, estimate: bool) -> str:
     else:
         matched = f"SELECT count(*) AS n, false AS estimated FROM {table} t WHERE {where}"
     return (
-        f"WITH page AS (SELECT {selected} FROM {table} t WHERE {where}"
-        f" ORDER BY {_order(q.sortby, 't')} LIMIT %(limit)s OFFSET %(offset)s)"
+        f"WITH page AS (SELECT {selected} FROM {page_from} WHERE {where}"
+        f" ORDER BY {page_order} LIMIT %(limit)s OFFSET %(offset)s)"
         """ SELECT convert_to('{"type":"FeatureCollection","numberMatched":' || m.n"""
         """ || ',"numberReturned":' || f.k || ',' || %(head)s"""
         " || CASE WHEN f.k = %(limit)s AND (m.estimated OR %(offset)s + f.k < m.n)"
         " THEN %(next)s ELSE '' END"
         """ || '],"features":[' || coalesce(f.body, '') || ']}', 'UTF8')"""
         f" FROM (SELECT count(*) AS k, string_agg("
-        f"{feature_sql(v, q.output_fields, q.crs, 'p', related)}, ','"
-        f" ORDER BY {_order(q.sortby, 'p')}) AS body FROM page p) f,"
+        f"{feature_sql(v, q.output_fields, q.crs, 'p', related, q.near is not None)}, ','"
+        f" ORDER BY {body_order}) AS body FROM page p) f,"
         f" ({matched}) m"
         f" WHERE {_gate(v)}"
     )
@@ -543,6 +569,7 @@ def run_items(q: ItemsQuery, links: ItemsLinks) -> bytes | None:
         "related_head": links.related_head,
         "related_tail": links.related_tail,
         "estimate_above": ESTIMATE_ABOVE,
+        **({"near_lon": q.near[0], "near_lat": q.near[1]} if q.near else {}),
     }
     # Planned per request's values (session_options: plan_cache_mode), parsed once.
     with _evaluable(), get_engine().connect() as conn:

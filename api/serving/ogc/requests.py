@@ -7,6 +7,7 @@ parameters (`OAPIF:…/ogc?crs=…`) to every page it reads."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from fastapi import Request
@@ -71,11 +72,19 @@ def _one(request: Request, name: str) -> str | None:
     return request.query_params.get(name)
 
 
-def parse_items(request: Request, v: fq.View, zone: int | None) -> fq.ItemsQuery:
-    """The items parameters as a query over ``v`` (400 problems for anything wrong)."""
-    by_field = {f.name: f for f in v.fields if f.name not in ITEMS_PARAMETERS}
-    check_parameters(request, ITEMS_PARAMETERS | by_field.keys())
+def parse_items(
+    request: Request, v: fq.View, zone: int | None, *, nearest: bool = False
+) -> fq.ItemsQuery:
+    """The items parameters as a query over ``v`` (400 problems for anything wrong).
+    ``nearest``: the web map's ``near=lon,lat`` is taken too (nearest first, with each
+    feature's distance and 町丁目); OGC API items do not know it."""
+    allowed = ITEMS_PARAMETERS | ({"near"} if nearest else set())
+    by_field = {f.name: f for f in v.fields if f.name not in allowed}
+    check_parameters(request, allowed | by_field.keys())
     q = fq.ItemsQuery(v)
+    near = _one(request, "near") if nearest else None
+    if near is not None:
+        q.near = _near(near)
     choices = fq.crs_choices(zone)
     q.limit = _limit(_one(request, "limit"))
     q.offset = _offset(_one(request, "offset"))
@@ -110,6 +119,21 @@ def parse_items(request: Request, v: fq.View, zone: int | None) -> fq.ItemsQuery
             q.conditions.append(fq.field_condition(f, typed, q.params))
     _filter(request, q, choices)
     return q
+
+
+def _near(text: str) -> tuple[float, float]:
+    parts = text.split(",")
+    try:
+        lon, lat = (float(p) for p in parts)
+    except ValueError:
+        lon = lat = math.nan
+    if len(parts) != 2 or not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ParameterRefused(
+            "near",
+            f"near={text[:60]} は「経度,緯度」（例 138.3,34.86）で指定してください。",
+            f"near={text[:60]!r} must be 'longitude,latitude' (e.g. 138.3,34.86)",
+        )
+    return lon, lat
 
 
 def _filter(request: Request, q: fq.ItemsQuery, choices: tuple[fq.Crs, ...]) -> None:

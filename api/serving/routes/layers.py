@@ -60,9 +60,11 @@ def _layer_view(layer_id: str, actor: Actor) -> fq.View:
     description=(
         "OGC API - Features の items と同じパラメータ（bbox, filter, sortby, limit, offset …）。"
         "点・線・面を含むレイヤもひとつにまとめて返します（地図画面用）。GIS ソフトは"
-        " /ogc の図形種別ごとのコレクションを使ってください。 / The parameters of OGC API -"
+        " /ogc の図形種別ごとのコレクションを使ってください。near=経度,緯度 で近い順になり、"
+        "各地物に直線距離 distance_m と町丁目 town が付きます。 / The parameters of OGC API -"
         " Features items; a layer of points, lines and areas comes as one (for the web map)."
-        " GIS clients should use /ogc, one collection per geometry type."
+        " GIS clients should use /ogc, one collection per geometry type. near=lon,lat sorts"
+        " nearest first and adds each feature's straight-line distance_m and town."
     ),
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}},
@@ -72,7 +74,7 @@ def list_layer_features(
 ) -> Response:
     v = _layer_view(layer_id, auth.actor)
     url = f"{public_base(request)}/api/layers/{v.layer.id}"
-    body, q = pages.items_body(request, v, url, html_alternate=False)
+    body, q = pages.items_body(request, v, url, html_alternate=False, nearest=True)
     return pages.geojson(body, q.crs)
 
 
