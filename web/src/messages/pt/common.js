@@ -11,6 +11,7 @@ export default {
   "where.place_alone": "A cerca de {m} m {dir} de {place}",
   "where.at": "bem ao lado de {place}",
   "where.at_alone": "Bem ao lado de {place}",
+  // The directions carry their preposition ("ao norte", "a leste"): "{dir} de {place}".
   "where.dir.n": "ao norte",
   "where.dir.ne": "a nordeste",
   "where.dir.e": "a leste",

@@ -56,6 +56,7 @@ export default {
   "disaster.cleared": "De volta ao mapa do dia a dia.",
   "nearest.button": "Encontrar os abrigos mais próximos",
   "nearest.searching": "Procurando os abrigos mais próximos…",
+  // {from} and the directions carry their preposition ("do centro do mapa", "ao norte").
   "nearest.found": {
     one: "O local mais próximo {from} (distância em linha reta).",
     other: "Os {count} locais mais próximos {from} (distância em linha reta).",
