@@ -93,6 +93,7 @@ export default {
   "search.failed": "さがせません でした。もう {一度|いちど} して ください。",
   "search.kind.facility": "{建物|たてもの}",
   "search.kind.district": "{地区|ちく}・{町|まち}",
+  "search.kind.town": "{町|まち}・{丁目|ちょうめ}",
   "details.title": "{写真|しゃしん}と {内容|ないよう}",
   "photos.title": "{写真|しゃしん}（なくても いいです）",
   "photos.hint":

@@ -97,6 +97,7 @@ export default {
   "search.failed": "A busca falhou. Tente novamente.",
   "search.kind.facility": "Instalação",
   "search.kind.district": "Bairro ou cidade",
+  "search.kind.town": "Localidade (chōme)",
   "details.title": "Fotos e descrição",
   "photos.title": "Fotos (opcional)",
   "photos.hint":

@@ -97,6 +97,7 @@ export default {
   "search.failed": "Hindi nagtagumpay ang paghahanap. Pakisubukang muli.",
   "search.kind.facility": "Pasilidad",
   "search.kind.district": "Distrito o bayan",
+  "search.kind.town": "Bayan (chōme)",
   "details.title": "Mga larawan at paglalarawan",
   "photos.title": "Mga larawan (hindi kailangan)",
   "photos.hint":

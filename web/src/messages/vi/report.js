@@ -93,6 +93,7 @@ export default {
   "search.failed": "Tìm kiếm thất bại. Vui lòng thử lại.",
   "search.kind.facility": "Cơ sở",
   "search.kind.district": "Khu vực hoặc phố",
+  "search.kind.town": "Khu phố (chōme)",
   "details.title": "Ảnh và mô tả",
   "photos.title": "Ảnh (không bắt buộc)",
   "photos.hint":

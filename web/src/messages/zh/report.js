@@ -83,6 +83,7 @@ export default {
   "search.failed": "查找失败。请重试。",
   "search.kind.facility": "设施",
   "search.kind.district": "地区・町",
+  "search.kind.town": "町丁目",
   "details.title": "照片和内容",
   "photos.title": "照片（可选）",
   "photos.hint": "最多可附 {n} 张。受理时会删除照片中的拍摄地点、相机型号等信息。",
