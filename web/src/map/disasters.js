@@ -3,9 +3,9 @@
 // is) with the hazards that belong to it, and the nearest of those sites can be listed from
 // where the person is, a searched place or the middle of the map.
 import { api } from "../common/api.js";
-import { dataName, formatNumber, lang, t } from "../common/i18n.js";
+import { dataName, lang, t } from "../common/i18n.js";
 import { symbolOf, symbolSvg } from "../common/symbols.js";
-import { valueLabel } from "./format.js";
+import { distanceText, valueLabel } from "./format.js";
 import { kindRank } from "./site.js";
 
 export const DISASTERS = ["flood", "tsunami", "earthquake", "landslide", "storm_surge", "large_fire"];
@@ -68,10 +68,6 @@ function direction(bearing) {
   return t(`where.dir.${DIRECTIONS[Math.round((((bearing % 360) + 360) % 360) / 45) % 8]}`);
 }
 
-function distanceText(metres) {
-  if (metres < 1000) return t("nearest.metres", { m: formatNumber(Math.round(metres / 10) * 10) });
-  return t("nearest.km", { km: formatNumber(Math.round(metres / 100) / 10) });
-}
 
 /** Lists the nearest designated sites from a point; each opens its details on the map. */
 export async function showNearest({ list, status, from, disaster, onOpen }) {

@@ -74,6 +74,20 @@ export function featureName(layerId, props) {
   return name || featureKind(layerId, props) || t("details.unnamed");
 }
 
+/** 「約350 m」「約1.2 km」: a straight-line distance, rounded as a guess should be. */
+export function distanceText(metres) {
+  if (metres < 1000) return t("nearest.metres", { m: formatNumber(Math.round(metres / 10) * 10) });
+  return t("nearest.km", { km: formatNumber(Math.round(metres / 100) / 10) });
+}
+
+/** Where a listed feature is: its 町丁目 and how far from the list's point. */
+export function whereText(props) {
+  const parts = [];
+  if (props.town) parts.push(t("where.town", { town: props.town }));
+  if (props.distance_m != null) parts.push(distanceText(props.distance_m));
+  return parts.join(t("where.joiner"));
+}
+
 /** A layer's title: the city's own (curated, {ja, en}) in Japanese and English; in the other
  * languages the catalogue's words for the layer, where it has them. */
 export function layerTitle(layer) {

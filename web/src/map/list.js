@@ -11,8 +11,11 @@ import {
   featureNameNode,
   isAreaLayer,
   itemSymbol,
+  layerKinds,
   layerSwatch,
   layerTitle,
+  valueLabel,
+  whereText,
 } from "./format.js";
 import { symbolField } from "../common/symbols.js";
 import { kindRank, rolesText } from "./site.js";
@@ -45,7 +48,6 @@ const TEXT_FIELDS = [
   "public_description",
   "note",
 ];
-const SORT = { report: "-published_at", hazard: "-severity" };
 const LEVEL_ORDER = { block: 0, neighbourhood: 1, area: 2, city: 3 };
 
 function like(field, text) {
@@ -127,6 +129,7 @@ export class FeatureList {
     enabled,
     kinds = () => new Map(),
     extraFilters = () => new Map(),
+    from = () => null,
     root,
     status,
     filter,
@@ -135,6 +138,7 @@ export class FeatureList {
   }) {
     this.kinds = kinds; // () => Map of layer id to the Set of kinds shown
     this.extraFilters = extraFilters; // () => Map of layer id to a CQL2-JSON filter
+    this.from = from; // () => [lng, lat] the list counts distances from (null: the centre)
     this.map = map;
     // A phone's closed panel hides the list: it is read when next seen, not on every pan.
     this.visible = visible;
@@ -218,9 +222,10 @@ export class FeatureList {
     const names = new Set(layer.properties.map((p) => p.name));
     const wanted = LABEL_FIELDS.filter((f) => names.has(f));
     if (wanted.length) params.set("properties", wanted.join(","));
-    if (SORT[layer.id] && names.has(SORT[layer.id].replace(/^-/, ""))) {
-      params.set("sortby", SORT[layer.id]);
-    }
+    // Nearest first, from the person or a searched place, else the middle of the map; each
+    // item then says its 町丁目 and distance.
+    const [lng, lat] = this.from() ?? this.map.getCenter().toArray();
+    params.set("near", `${lng.toFixed(6)},${lat.toFixed(6)}`);
     const shownKinds = this.kinds().get(layer.id);
     const group = { layer, items: [], records: [], total: 0, error: false, bbox, text, shown: PAGE };
     if (shownKinds && shownKinds.size === 0) return group;
@@ -369,32 +374,34 @@ export class FeatureList {
           })
         : t("list.group_count", { count: formatNumber(group.total) });
     heading.append(name, count);
-    const list = document.createElement("ul");
-    list.className = "feature-items";
+    section.append(heading);
+    // Grouped by kind (in the symbol table's order, shelters first), nearest first in each.
+    const kinds = layerKinds(layer);
+    const buckets = new Map();
     for (const item of visible) {
-      const li = document.createElement("li");
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "feature-item";
-      button.dataset.layer = layer.id;
-      button.dataset.id = String(item.id);
-      button.innerHTML = itemSymbol(layer, item.props);
-      const label = document.createElement("span");
-      label.className = "item-name";
-      label.append(featureNameNode(layer.id, item.props));
-      button.append(label);
-      const kind = item.roles || featureKind(layer.id, item.props);
-      if (kind && layer.id !== "report") {
-        const small = document.createElement("span");
-        small.className = "item-kind";
-        small.textContent = kind;
-        button.append(small);
-      }
-      button.addEventListener("click", () => this.onOpen(layer.id, item.id, button));
-      li.append(button);
-      list.append(li);
+      const kind = kinds.length ? String(item.props.kind) : "";
+      if (!buckets.has(kind)) buckets.set(kind, []);
+      buckets.get(kind).push(item);
     }
-    section.append(heading, list);
+    const order = kinds.map((k) => k.value);
+    const ranked = [...buckets].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b));
+    for (const [kind, items] of ranked) {
+      const list = document.createElement("ul");
+      list.className = "feature-items";
+      if (kind && ranked.length > 1) {
+        const sub = document.createElement("h4");
+        sub.className = "list-kind";
+        sub.id = `list-kind-${layer.id}-${kind}`;
+        const counted = document.createElement("span");
+        counted.className = "group-count";
+        counted.textContent = t("list.group_count", { count: formatNumber(items.length) });
+        sub.append(valueLabel(layer.id, "kind", kind), " ", counted);
+        list.setAttribute("aria-labelledby", sub.id);
+        section.append(sub);
+      }
+      for (const item of items) list.append(this.renderItem(layer, item, Boolean(kind)));
+      section.append(list);
+    }
     const rest = group.total - visible.length;
     if (rest > 0) {
       const more = document.createElement("button");
@@ -405,5 +412,37 @@ export class FeatureList {
       section.append(more);
     }
     return section;
+  }
+
+  /** One item: its name, its roles or kind (not when its kind heads the group), where. */
+  renderItem(layer, item, grouped = false) {
+    const li = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "feature-item";
+    button.dataset.layer = layer.id;
+    button.dataset.id = String(item.id);
+    button.innerHTML = itemSymbol(layer, item.props);
+    const label = document.createElement("span");
+    label.className = "item-name";
+    label.append(featureNameNode(layer.id, item.props));
+    button.append(label);
+    const kind = item.roles || (grouped ? "" : featureKind(layer.id, item.props));
+    if (kind && layer.id !== "report") {
+      const small = document.createElement("span");
+      small.className = "item-kind";
+      small.textContent = kind;
+      button.append(small);
+    }
+    const where = whereText(item.props);
+    if (where) {
+      const small = document.createElement("span");
+      small.className = "item-where";
+      small.textContent = where;
+      button.append(small);
+    }
+    button.addEventListener("click", () => this.onOpen(layer.id, item.id, button));
+    li.append(button);
+    return li;
   }
 }

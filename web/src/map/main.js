@@ -278,6 +278,7 @@ async function start() {
     enabled: () => enabled,
     kinds: () => kinds,
     extraFilters,
+    from: () => nearFrom?.lngLat ?? null,
     root: els.featureList,
     status: els.listStatus,
     filter: els.filter,
