@@ -83,6 +83,11 @@ def test_the_public_map_writes_district_and_facility_names_in_japanese(
     # Switching a layer off takes its names with it.
     page.get_by_role("checkbox", name="公共施設").uncheck()
     page.evaluate(SETTLED)
+    # Names are placed when the map next draws: wait for that frame.
+    page.evaluate(
+        "() => new Promise((resolve) => { const m = window.machimap.map;"
+        " m.once('idle', resolve); m.triggerRepaint(); })"
+    )
     assert not any(_written(page, "facility-label", "facility-label-safety").values())
 
     # The digits in 焼津第6自治会 came from machimap's glyphs, and none was refused.

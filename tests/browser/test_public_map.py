@@ -162,6 +162,7 @@ def test_layers_toggle_and_a_facility_shows_its_inspections(
     page.mouse.click(point[0], point[1])
     title = page.locator("#details-title")
     expect(title).to_be_visible()
+    expect(title).not_to_have_text(re.compile("読み込み中"))
     if title.text_content() != name:
         page.locator(f'#details .feature-item[data-layer="facility"][data-id="{fid}"]').click()
     expect(title).to_have_text(name)
@@ -179,7 +180,7 @@ def test_english_panel_list_and_details(browse: Browse, live_server: LiveServer)
     expect(page.get_by_role("checkbox", name=re.compile("Public facilities"))).to_be_checked()
     expect(page.locator("#list-status")).to_contain_text("places")
     expect(page.get_by_role("heading", name=re.compile("On the map now"))).to_be_visible()
-    expect(page.locator(".legend")).to_contain_text("Road damage")
+    expect(page.get_by_role("list", name="Report categories")).to_contain_text("Road damage")
     expect(page.get_by_label("Aerial photo")).to_be_visible()
     # Details and their records follow the language without being opened again.
     expect(page.locator("#details")).to_contain_text("Records (inspections, patrols, reports)")
@@ -220,7 +221,7 @@ def test_a_shared_link_restores_view_layers_background_and_feature(
         assert _visibility(page, layer) == "none"
     expect(page.get_by_role("checkbox", name=re.compile("^地区"))).not_to_be_checked()
     expect(page.get_by_role("checkbox", name=re.compile("公共施設"))).to_be_checked()
-    expect(page.get_by_role("checkbox", name=re.compile("危険箇所"))).not_to_be_checked()
+    expect(page.get_by_role("checkbox", name=re.compile("^危険箇所"))).not_to_be_checked()
     expect(page.get_by_label("標準地図")).to_be_checked()
     tiles = page.evaluate("() => window.machimap.map.getSource('basemap').tiles[0]")
     assert "/xyz/std/" in tiles
@@ -250,7 +251,7 @@ def test_without_the_basemap_the_districts_still_show(
     page = _open(browse, "/", basemap="fail")
     notice = page.locator("#basemap-notice")
     expect(notice).to_be_visible()
-    expect(notice).to_contain_text("背景地図")
+    expect(notice).to_contain_text("背景の地図")
     assert _visibility(page, "basemap") == "none"
     assert _visibility(page, "district-line") == "visible"
     drawn = page.evaluate(

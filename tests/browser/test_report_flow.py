@@ -591,9 +591,10 @@ def test_the_chosen_point_is_announced_in_words(browse: Browse, live_server: Liv
     browse.shot(page, "1-place-in-words")
 
     # In English the Japanese names are marked, so an English voice reads them as Japanese.
-    page.get_by_role("button", name="Switch to English").click()
+    page.locator("[data-lang-menu]").select_option("en")
     chosen = page.locator("#chosen-place")
     expect(chosen).to_contain_text(f"Near 焼津三丁目, about {expected_m} ")
     expect(chosen).to_contain_text(f" of {place['name']}")
-    expect(chosen.locator('span[lang="ja"]')).to_have_count(2)
+    # The searched place's name, its 町丁目 and the nearest named place.
+    expect(chosen.locator('span[lang="ja"]')).to_have_count(3)
     browse.shot(page, "2-place-in-words-en")

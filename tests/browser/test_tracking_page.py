@@ -233,7 +233,7 @@ def test_the_public_sees_a_published_report_with_support_only(
     assert_accessible(page)
 
     # In English, the page and the answer read in English; names stay Japanese, marked so.
-    page.get_by_role("button", name="English").click()
+    page.locator("[data-lang-menu]").select_option("en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Report status")
     expect(page.get_by_role("button", name="Me too")).to_be_visible()
     expect(page.locator(".tracking-steps [aria-current='step']")).to_contain_text("Received")
