@@ -3,13 +3,14 @@
 // click lands on several features. Lives beside the map (a card, or a sheet on a phone)
 // rather than in a popup, so it can be read, scrolled and reached by keyboard.
 import { api } from "../common/api.js";
-import { formatDate, formatNumber, lang, pick, t } from "../common/i18n.js";
+import { formatDate, formatNumber, lang, t } from "../common/i18n.js";
 import { symbolSvg } from "../common/symbols.js";
 import { mergedSite, rolesText, siteRecords } from "./site.js";
 import {
   featureKind,
   featureNameNode,
   featureSymbol,
+  fieldTitle,
   formatValue,
   isAreaLayer,
   itemSymbol,
@@ -244,7 +245,7 @@ export class Details {
       if (roles && property.name === "kind") continue;
       const value = formatValue(layer.id, property, props[property.name]);
       if (!value) continue;
-      list.append(el("div", {}, el("dt", {}, pick(property.title)), el("dd", {}, value)));
+      list.append(el("div", {}, el("dt", {}, fieldTitle(property)), el("dd", {}, value)));
     }
     return el(
       "section",

@@ -95,6 +95,13 @@ export function layerTitle(layer) {
   return tOr(`layer.${layer.id}`, pick(layer.title));
 }
 
+/** A field's title: the registry's (ja, en) in Japanese and English; in the other languages
+ * the catalogue's words for it, where it has them. */
+export function fieldTitle(property) {
+  if (lang() === "ja" || lang() === "en") return pick(property.title);
+  return tOr(`field.${property.name}`, pick(property.title));
+}
+
 /** featureName as a node: a name from the data is Japanese (lang="ja", with its reading in
  * やさしい日本語), unless the page is English and the data has an English name. */
 export function featureNameNode(layerId, props) {

@@ -2,7 +2,8 @@
 // status as steps, what was sent and where, the history and the photos. Times are the
 // city's (Asia/Tokyo) whatever the device's zone, each with its ISO value in <time>.
 import { h } from "../../common/dom.js";
-import { formatDateTime, formatNumber, pick, t, tOr } from "../../common/i18n.js";
+import { dataName, formatDateTime, formatNumber, pick, t, tOr } from "../../common/i18n.js";
+import { describePoint, placeSentence } from "../../common/places.js";
 import { symbolFor, symbolSvg } from "../../common/symbols.js";
 import { progressSteps } from "./steps.js";
 import { withToken } from "./state.js";
@@ -32,7 +33,7 @@ function facts(view, categories) {
       t("tracking.category"),
       h("span", { class: "tracking-symbol", html: categorySymbol(view.category, categories) }),
       " ",
-      pick({ ja: view.category.name_ja, en: view.category.name_en }),
+      dataName({ ja: view.category.name_ja, en: view.category.name_en }),
     ),
     row(t("tracking.sent_at"), time(view.created_at)),
     row(t("tracking.updated_at"), time(view.updated_at)),
@@ -89,7 +90,7 @@ function placeSection(view) {
     "section",
     { "aria-labelledby": "place-heading" },
     h("h2", { id: "place-heading" }, t("tracking.place")),
-    h("p", {}, district ? placeName(district) : t("tracking.place_unknown")),
+    whereInWords(point, district ? placeName(district) : t("tracking.place_unknown")),
     point
       ? h(
           "p",
@@ -109,6 +110,21 @@ function placeSection(view) {
         )
       : null,
   );
+}
+
+/** The place in words a resident knows (its 町丁目 and the nearest named place), once the
+ * lookup answers; the district until then, or if it cannot. */
+function whereInWords(point, fallback) {
+  const where = h("p", {}, fallback);
+  if (point) {
+    describePoint({ lon: point[0], lat: point[1] })
+      .then((description) => {
+        const words = placeSentence(description);
+        if (words.length) where.replaceChildren(...words);
+      })
+      .catch(() => {});
+  }
+  return where;
 }
 
 function placeName(district) {
