@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, Browse, assert_accessible
+from tests.browser.conftest import PHONE, Browse, LiveServer, assert_accessible
 
 # Each language and what <html lang> must say (やさしい日本語 is read as Japanese).
 LANGUAGES = {
@@ -88,8 +88,33 @@ def test_the_map_reads_in_each_language(browse: Browse, code: str) -> None:
         expect(page.locator("#panel")).to_have_attribute("aria-label", re.compile("^地図に"))
     if code in ("pt", "zh", "ja-easy"):
         browse.shot(page, f"map-{code}")
+    # A disaster's map, its nearest sites and one site's card read in the language too.
+    page.locator("#disaster-choice").select_option("flood")
+    page.locator("#nearest-shelters").click()
+    expect(page.locator("#nearest-list .feature-item")).to_have_count(5)
+    _reads_in(page, code, missing)
+    page.locator("#nearest-list .feature-item").first.click()
+    expect(page.locator("#details .properties")).to_be_visible()
+    _reads_in(page, code, missing)
+    browse.shot(page, f"map-flood-{code}")
     page.set_viewport_size(PHONE)
     browse.shot(page, f"map-phone-{code}")
+
+
+@pytest.mark.parametrize("code", list(LANGUAGES))
+def test_the_tracking_page_reads_in_each_language(
+    browse: Browse, live_server: LiveServer, code: str
+) -> None:
+    public_id = live_server.sql(
+        "SELECT public_id FROM report WHERE is_public AND category_id NOT IN"
+        " (SELECT id FROM report_category WHERE sensitive) ORDER BY id LIMIT 1"
+    )
+    page, missing = _open(browse, f"/reports/{public_id}?lang={code}")
+    expect(page.locator(".tracking-facts")).to_be_visible()
+    _reads_in(page, code, missing)
+    _draft_notice(page, code)
+    if code in ("pt", "zh", "ja-easy"):
+        browse.shot(page, f"tracking-{code}")
 
 
 @pytest.mark.parametrize("code", list(LANGUAGES))
