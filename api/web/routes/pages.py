@@ -1,5 +1,6 @@
-"""The web pages: the public map at `/`, the report flow at `/report` and the staff pages at
-`/staff`, built by Vite into web/dist (see web/README.md).
+"""The web pages: the public map at `/`, the report flow at `/report`, the staff pages at
+`/staff` and the community groups' pages at `/groups` and `/groups/{id}`, built by Vite into
+web/dist (see web/README.md).
 
 Assets carry a content hash in their names, so they are cached for a year as immutable; the
 pages themselves are revalidated on every visit so a new build reaches people at once. Both
@@ -12,6 +13,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from api.params import PathId
 from api.permissions import permit
 from api.web.assets import IMMUTABLE, built_page, dist_dir, serve_built
 from layers.policy import Action
@@ -19,7 +21,12 @@ from layers.store.refusals import Refused
 
 router = APIRouter(tags=["web"], include_in_schema=False)
 
-PAGES = {"/": "index.html", "/report": "report.html", "/staff": "staff.html"}
+PAGES = {
+    "/": "index.html",
+    "/report": "report.html",
+    "/staff": "staff.html",
+    "/groups": "groups.html",
+}
 ASSET_NAME_MAX = 200
 
 
@@ -35,6 +42,17 @@ for _route, _name in PAGES.items():
         summary=f"画面 / Web page ({_name})",
         dependencies=[permit(Action.public_read)],
     )
+
+
+@router.get(
+    "/groups/{group_id}",
+    summary="グループのページ / A group's page",
+    dependencies=[permit(Action.public_read)],
+)
+def group_page(request: Request, group_id: PathId) -> Response:
+    # The page holds nothing of the group: its script asks the API as the caller, so an
+    # unknown group still gets the page, which then says the API's "not found".
+    return built_page(request, "groups.html", "no-cache")
 
 
 @router.get(

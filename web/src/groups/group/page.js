@@ -1,0 +1,174 @@
+// /groups/{id}: one group — what it says of itself, its maps, and joining. Members also see
+// who is in it and the group's drafts; leaders answer requests, change roles and remove
+// members. What an outsider's page shows is only what the API gives an outsider: the
+// member list is never asked for unless the caller is an active member.
+import { ApiError, api } from "../../common/api.js";
+import { clear, h } from "../../common/dom.js";
+import { formatNumber, nameElement, t } from "../../common/i18n.js";
+import { accountPanel } from "../account.js";
+import { account, areaLabel, districtName, kindName, refreshAccount } from "../lookups.js";
+import { mapsSection } from "./maps.js";
+import { membersSection } from "./members.js";
+
+/** The caller's own membership, as the API tells it ({role, status} or nothing). */
+export function myMembership(group) {
+  if (group.membership) return group.membership;
+  if (group.my_status) return { role: group.my_role, status: group.my_status };
+  return null;
+}
+
+export function groupView(root, groupId) {
+  const state = {
+    group: null,
+    area: null,
+    maps: [],
+    members: [],
+    error: null,
+    notFound: null,
+    loaded: false,
+    outcome: null, // the last action's answer, shown (and announced) until the next one
+  };
+
+  const isMember = () => myMembership(state.group)?.status === "active";
+  const isLeader = () => isMember() && myMembership(state.group).role === "leader";
+
+  async function load() {
+    state.error = null;
+    state.notFound = null;
+    try {
+      await refreshAccount();
+      state.group = await api.get(`/api/groups/${groupId}`);
+      const [maps, area] = await Promise.all([
+        api.get(`/api/groups/${groupId}/safety-maps?limit=100`),
+        districtName(state.group.district_id),
+      ]);
+      state.maps = maps.safety_maps;
+      state.area = area;
+      state.members = isMember()
+        ? (await api.get(`/api/groups/${groupId}/members?limit=500`)).members
+        : [];
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) state.notFound = error;
+      else state.error = error;
+    }
+    state.loaded = true;
+    render();
+  }
+
+  /** Runs one action, then reloads what it changed and says how it went. */
+  async function act(action, done) {
+    state.outcome = null;
+    try {
+      await action();
+      state.outcome = { ok: true, text: done };
+    } catch (error) {
+      state.outcome = { ok: false, text: error.message };
+    }
+    await load();
+    root.querySelector(".outcome")?.focus();
+  }
+
+  function outcomeView() {
+    if (!state.outcome) return null;
+    return h(
+      "p",
+      {
+        class: `outcome notice ${state.outcome.ok ? "ok" : "error"}`,
+        role: state.outcome.ok ? "status" : "alert",
+        tabindex: "-1",
+      },
+      state.outcome.text,
+    );
+  }
+
+  function membershipSection() {
+    const me = account.current;
+    const mine = myMembership(state.group);
+    const body = [];
+    if (!me) {
+      body.push(h("p", {}, t("groups.join_sign_in")));
+    } else if (mine?.status === "active") {
+      body.push(
+        h("p", {}, t(mine.role === "leader" ? "groups.you_lead" : "groups.you_member")),
+        h(
+          "button",
+          { type: "button", onclick: () => act(() => api.delete(`/api/groups/${groupId}/members/${me.id}`), t("groups.left")) },
+          t("groups.leave"),
+        ),
+      );
+    } else if (mine?.status === "requested") {
+      body.push(
+        h("p", { class: "request-state" }, t("groups.requested")),
+        h(
+          "button",
+          { type: "button", onclick: () => act(() => api.delete(`/api/groups/${groupId}/members/${me.id}`), t("groups.withdrawn")) },
+          t("groups.withdraw"),
+        ),
+      );
+    } else if (!me.email_verified) {
+      body.push(h("p", {}, t("groups.join_verify_first")));
+    } else {
+      body.push(
+        h("p", {}, t("groups.join_intro")),
+        h(
+          "button",
+          { type: "button", class: "primary", onclick: () => act(() => api.post(`/api/groups/${groupId}/join`), t("groups.join_sent")) },
+          t("groups.join"),
+        ),
+      );
+    }
+    return h(
+      "section",
+      { class: "group-section", "aria-labelledby": "membership-heading" },
+      h("h2", { id: "membership-heading" }, t("groups.membership_heading")),
+      ...body,
+    );
+  }
+
+  function render() {
+    clear(root);
+    root.append(accountPanel(load));
+    root.append(h("p", { class: "back-link" }, h("a", { href: "/groups" }, t("groups.back"))));
+    if (!state.loaded) {
+      root.append(h("p", { class: "status-line", role: "status" }, t("groups.loading")));
+      return;
+    }
+    if (state.notFound) {
+      root.append(
+        h("h1", { id: "page-heading", tabindex: "-1" }, t("groups.not_found")),
+        h("p", { class: "notice error", role: "alert" }, state.notFound.message),
+      );
+      return;
+    }
+    if (state.error || !state.group) {
+      root.append(
+        h("h1", { id: "page-heading", tabindex: "-1" }, t("groups.group_heading")),
+        h("p", { class: "notice error", role: "alert" }, t("groups.load_failed"), " ", state.error?.message || ""),
+        h("p", {}, h("button", { type: "button", onclick: load }, t("groups.retry"))),
+      );
+      return;
+    }
+    const group = state.group;
+    document.title = t("groups.group_title", { name: group.name });
+    root.append(
+      h("h1", { id: "page-heading", tabindex: "-1" }, nameElement(group.name)),
+      h(
+        "dl",
+        { class: "group-facts" },
+        h("dt", {}, t("groups.kind")),
+        h("dd", {}, kindName(group.kind)),
+        h("dt", {}, t("groups.area")),
+        h("dd", {}, areaLabel(state.area)),
+        h("dt", {}, t("groups.members")),
+        h("dd", {}, t("groups.member_count", { count: group.member_count, n: formatNumber(group.member_count) })),
+      ),
+      group.description ? h("p", { class: "group-description", lang: "ja" }, group.description) : null,
+      outcomeView(),
+      membershipSection(),
+      mapsSection({ group, maps: state.maps, member: isMember(), area: state.area }),
+      isMember() ? membersSection({ groupId, members: state.members, leader: isLeader(), me: account.current, act }) : null,
+    );
+  }
+
+  return { load, render };
+}
