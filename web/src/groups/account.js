@@ -108,17 +108,25 @@ export function accountPanel(onChange) {
         ),
       );
     }
-    return h("section", { class: "account-box", "aria-label": t("groups.account_label") }, parts);
+    return h("section", { class: "account-box signed-in", "aria-label": t("groups.account_label") }, parts);
   }
   const details = h(
     "details",
     { class: "account-box", open },
     h("summary", {}, t("groups.signin_open")),
     h("p", { class: "hint" }, t("groups.signin_why")),
-    h("h2", { class: "account-heading" }, t("groups.signin_heading")),
-    signInForm({ keys: SIGN_IN_KEYS, onSignedIn: changed }),
-    h("h2", { class: "account-heading" }, t("groups.signup_heading")),
-    signUpForm(changed),
+    h(
+      "section",
+      { "aria-labelledby": "signin-heading" },
+      h("h2", { id: "signin-heading", class: "account-heading" }, t("groups.signin_heading")),
+      signInForm({ keys: SIGN_IN_KEYS, onSignedIn: changed }),
+    ),
+    h(
+      "section",
+      { "aria-labelledby": "signup-heading" },
+      h("h2", { id: "signup-heading", class: "account-heading" }, t("groups.signup_heading")),
+      signUpForm(changed),
+    ),
   );
   details.addEventListener("toggle", () => {
     open = details.open;

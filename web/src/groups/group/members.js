@@ -31,7 +31,7 @@ export function membersSection({ groupId, members, leader, me, act }) {
             class: "primary",
             "aria-label": t("groups.accept_label", { name: m.display_name }),
             onclick: () =>
-              act(() => api.put(path(m), { json: { role: "member" } }), t("groups.accepted", { name: m.display_name })),
+              act(() => api.put(path(m), { json: { role: "member" } }), ["groups.accepted", { name: m.display_name }]),
           },
           t("groups.accept"),
         ),
@@ -40,7 +40,7 @@ export function membersSection({ groupId, members, leader, me, act }) {
           {
             type: "button",
             "aria-label": t("groups.decline_label", { name: m.display_name }),
-            onclick: () => act(() => api.delete(path(m)), t("groups.declined", { name: m.display_name })),
+            onclick: () => act(() => api.delete(path(m)), ["groups.declined", { name: m.display_name }]),
           },
           t("groups.decline"),
         ),
@@ -62,7 +62,7 @@ export function membersSection({ groupId, members, leader, me, act }) {
                 onclick: () =>
                   act(
                     () => api.put(path(m), { json: { role: other } }),
-                    t("groups.role_changed", { name: m.display_name, role: roleName(other) }),
+                    [`groups.made_${other}`, { name: m.display_name }],
                   ),
               },
               t(`groups.make_${other}`),
@@ -72,7 +72,7 @@ export function membersSection({ groupId, members, leader, me, act }) {
               {
                 type: "button",
                 "aria-label": t("groups.remove_label", { name: m.display_name }),
-                onclick: () => act(() => api.delete(path(m)), t("groups.removed", { name: m.display_name })),
+                onclick: () => act(() => api.delete(path(m)), ["groups.removed", { name: m.display_name }]),
               },
               t("groups.remove"),
             ),

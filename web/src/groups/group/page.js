@@ -2,13 +2,17 @@
 // who is in it and the group's drafts; leaders answer requests, change roles and remove
 // members. What an outsider's page shows is only what the API gives an outsider: the
 // member list is never asked for unless the caller is an active member.
-import { ApiError, api } from "../../common/api.js";
+import { ApiError, api, problemMessage } from "../../common/api.js";
 import { clear, h } from "../../common/dom.js";
 import { formatNumber, nameElement, t } from "../../common/i18n.js";
 import { accountPanel } from "../account.js";
 import { account, areaLabel, districtName, kindName, refreshAccount } from "../lookups.js";
 import { mapsSection } from "./maps.js";
 import { membersSection } from "./members.js";
+
+function errorText(error) {
+  return error instanceof ApiError && error.problem ? problemMessage(error.problem) : error.message;
+}
 
 /** The caller's own membership, as the API tells it ({role, status} or nothing). */
 export function myMembership(group) {
@@ -55,14 +59,15 @@ export function groupView(root, groupId) {
     render();
   }
 
-  /** Runs one action, then reloads what it changed and says how it went. */
-  async function act(action, done) {
+  /** Runs one action, then reloads what it changed and says how it went. `done` is the
+   * message's key and parameters, so the answer follows a language switch. */
+  async function act(action, [key, params]) {
     state.outcome = null;
     try {
       await action();
-      state.outcome = { ok: true, text: done };
+      state.outcome = { ok: true, key, params };
     } catch (error) {
-      state.outcome = { ok: false, text: error.message };
+      state.outcome = { ok: false, error };
     }
     await load();
     root.querySelector(".outcome")?.focus();
@@ -77,7 +82,7 @@ export function groupView(root, groupId) {
         role: state.outcome.ok ? "status" : "alert",
         tabindex: "-1",
       },
-      state.outcome.text,
+      state.outcome.ok ? t(state.outcome.key, state.outcome.params) : errorText(state.outcome.error),
     );
   }
 
@@ -92,7 +97,7 @@ export function groupView(root, groupId) {
         h("p", {}, t(mine.role === "leader" ? "groups.you_lead" : "groups.you_member")),
         h(
           "button",
-          { type: "button", onclick: () => act(() => api.delete(`/api/groups/${groupId}/members/${me.id}`), t("groups.left")) },
+          { type: "button", onclick: () => act(() => api.delete(`/api/groups/${groupId}/members/${me.id}`), ["groups.left"]) },
           t("groups.leave"),
         ),
       );
@@ -101,7 +106,7 @@ export function groupView(root, groupId) {
         h("p", { class: "request-state" }, t("groups.requested")),
         h(
           "button",
-          { type: "button", onclick: () => act(() => api.delete(`/api/groups/${groupId}/members/${me.id}`), t("groups.withdrawn")) },
+          { type: "button", onclick: () => act(() => api.delete(`/api/groups/${groupId}/members/${me.id}`), ["groups.withdrawn"]) },
           t("groups.withdraw"),
         ),
       );
@@ -112,7 +117,7 @@ export function groupView(root, groupId) {
         h("p", {}, t("groups.join_intro")),
         h(
           "button",
-          { type: "button", class: "primary", onclick: () => act(() => api.post(`/api/groups/${groupId}/join`), t("groups.join_sent")) },
+          { type: "button", class: "primary", onclick: () => act(() => api.post(`/api/groups/${groupId}/join`), ["groups.join_sent"]) },
           t("groups.join"),
         ),
       );
@@ -150,7 +155,7 @@ export function groupView(root, groupId) {
     }
     const group = state.group;
     document.title = t("groups.group_title", { name: group.name });
-    root.append(
+    const parts = [
       h("h1", { id: "page-heading", tabindex: "-1" }, nameElement(group.name)),
       h(
         "dl",
@@ -167,7 +172,8 @@ export function groupView(root, groupId) {
       membershipSection(),
       mapsSection({ group, maps: state.maps, member: isMember(), area: state.area }),
       isMember() ? membersSection({ groupId, members: state.members, leader: isLeader(), me: account.current, act }) : null,
-    );
+    ];
+    root.append(...parts.filter(Boolean));
   }
 
   return { load, render };
