@@ -52,6 +52,7 @@ class SchoolClass:
     draft_note: str
     published_title: str
     published_id: int
+    published_place: int
 
 
 def names(person: Person) -> str:
@@ -101,9 +102,27 @@ def school_class(live_server: LiveServer) -> SchoolClass:
     published = as_teacher.send(
         "POST", f"/api/groups/{gid}/safety-maps", 201, {"title": f"通学路の安全マップ {tag}"}
     )
+    place = as_teacher.send(
+        "POST",
+        f"/api/safety-maps/{published['id']}/features",
+        201,
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": CITY_HALL},
+            "properties": {"kind": "help_place", "title": "市役所の守衛室"},
+        },
+    )
     as_teacher.send("POST", f"/api/safety-maps/{published['id']}/publish", 200)
     return SchoolClass(
-        gid, name, teacher, pupil, draft["title"], note, published["title"], published["id"]
+        gid,
+        name,
+        teacher,
+        pupil,
+        draft["title"],
+        note,
+        published["title"],
+        published["id"],
+        place["id"],
     )
 
 
@@ -296,3 +315,43 @@ def test_a_leader_starts_a_map_and_lands_in_the_editor(
         "description": "雨の日に暗くなる道を調べます。",
     }
     assert chosen  # an area was offered and chosen (stored once the map has its area)
+
+
+def test_the_public_map_names_a_places_group_and_links_its_map(
+    browse: Browse, live_server: LiveServer, school_class: SchoolClass
+) -> None:
+    c = school_class
+    layer = "safety_map_feature"
+    page = browse.open(f"/?layers={layer}&feature={layer}/{c.published_place}", viewport=PHONE)
+    card = page.locator("#details")
+    expect(card.get_by_role("heading", name="市役所の守衛室")).to_be_visible()
+    line = card.locator(".details-map")
+    expect(line).to_contain_text(f"{c.name}の地域安全マップ（")
+    published = live_server.sql(
+        "SELECT to_char(published_at AT TIME ZONE 'Asia/Tokyo', 'YYYY/MM/DD') FROM safety_map"
+        " WHERE id = %s",
+        c.published_id,
+    )
+    expect(line).to_contain_text(published)
+    expect(line.get_by_role("link", name="このマップの公開ページ")).to_have_attribute(
+        "href", f"/safety-maps/{c.published_id}"
+    )
+    # The map's id no longer shows as a bare number among the place's properties.
+    expect(card.locator(".properties dt", has_text="マップ")).to_have_count(0)
+    assert names(c.pupil) not in card.inner_text() and names(c.teacher) not in card.inner_text()
+    assert_accessible(page)
+    browse.shot(page, "map-card")
+
+    page.locator("[data-lang-menu]").select_option("en")
+    expect(line).to_contain_text(f"{c.name}'s community safety map (")
+    expect(line.get_by_role("link", name="This map's public page")).to_be_visible()
+    browse.shot(page, "map-card-en")
+
+    # The list beside the map (desktop) lists the place with its layer and kind.
+    wide = browse.open(f"/?layers={layer}&map=16/34.86692/138.32317")
+    item = wide.locator(f'.feature-item[data-layer="{layer}"]', has_text="市役所の守衛室")
+    expect(item).to_be_visible()
+    expect(item).to_contain_text("付近")  # where it is, in words
+    item.scroll_into_view_if_needed()
+    assert_accessible(wide)
+    browse.shot(wide, "map-list")
