@@ -53,6 +53,7 @@ class SchoolClass:
     published_title: str
     published_id: int
     published_place: int
+    place_title: str
 
 
 def names(person: Person) -> str:
@@ -109,7 +110,7 @@ def school_class(live_server: LiveServer) -> SchoolClass:
         {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": CITY_HALL},
-            "properties": {"kind": "help_place", "title": "市役所の守衛室"},
+            "properties": {"kind": "help_place", "title": f"市役所の守衛室 {tag}"},
         },
     )
     as_teacher.send("POST", f"/api/safety-maps/{published['id']}/publish", 200)
@@ -123,6 +124,7 @@ def school_class(live_server: LiveServer) -> SchoolClass:
         published["title"],
         published["id"],
         place["id"],
+        place["properties"]["title"],
     )
 
 
@@ -305,7 +307,7 @@ def test_a_leader_starts_a_map_and_lands_in_the_editor(
     map_id = int(page.url.rsplit("/", 1)[1])
     row = live_server.sql(
         "SELECT json_build_object('title', title, 'group', group_id, 'published', is_published,"
-        " 'description', description) FROM safety_map WHERE id = %s",
+        " 'description', description, 'area', district_id) FROM safety_map WHERE id = %s",
         map_id,
     )
     assert row == {
@@ -313,8 +315,8 @@ def test_a_leader_starts_a_map_and_lands_in_the_editor(
         "group": c.group_id,
         "published": False,
         "description": "雨の日に暗くなる道を調べます。",
+        "area": int(chosen),
     }
-    assert chosen  # an area was offered and chosen (stored once the map has its area)
 
 
 def test_the_public_map_names_a_places_group_and_links_its_map(
@@ -324,7 +326,7 @@ def test_the_public_map_names_a_places_group_and_links_its_map(
     layer = "safety_map_feature"
     page = browse.open(f"/?layers={layer}&feature={layer}/{c.published_place}", viewport=PHONE)
     card = page.locator("#details")
-    expect(card.get_by_role("heading", name="市役所の守衛室")).to_be_visible()
+    expect(card.get_by_role("heading", name=c.place_title)).to_be_visible()
     line = card.locator(".details-map")
     expect(line).to_contain_text(f"{c.name}の地域安全マップ（")
     published = live_server.sql(
@@ -349,7 +351,7 @@ def test_the_public_map_names_a_places_group_and_links_its_map(
 
     # The list beside the map (desktop) lists the place with its layer and kind.
     wide = browse.open(f"/?layers={layer}&map=16/34.86692/138.32317")
-    item = wide.locator(f'.feature-item[data-layer="{layer}"]', has_text="市役所の守衛室")
+    item = wide.locator(f'.feature-item[data-layer="{layer}"]', has_text=c.place_title)
     expect(item).to_be_visible()
     expect(item).to_contain_text("付近")  # where it is, in words
     item.scroll_into_view_if_needed()

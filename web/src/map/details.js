@@ -25,10 +25,8 @@ const RECORDS_PAGE = 20;
 function safetyMap(id) {
   return once(`safety-map:${id}`, async () => {
     const found = await api.get(`/api/safety-maps/${id}`);
-    let groupName = found.group?.name ?? null;
-    // Older servers name only the group's id.
-    if (!groupName && !found.group && found.group_id)
-      groupName = (await api.get(`/api/groups/${found.group_id}`)).name;
+    // A map the city keeps (no group) is named by its title instead.
+    const groupName = found.group?.name ?? null;
     return { id: found.id, title: found.title, published_at: found.published_at, groupName };
   });
 }
