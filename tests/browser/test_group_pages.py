@@ -184,6 +184,13 @@ def test_an_outsider_sees_the_directory_and_the_class_without_names(
     assert_accessible(page)
     browse.shot(page, "group-outsider")
 
+    # The residents' other languages: a draft translation, said so on the page.
+    page.locator("[data-lang-menu]").select_option("pt")
+    maps_pt = page.get_by_role("heading", level=2, name="Mapas de segurança do bairro")
+    expect(maps_pt).to_be_visible()
+    expect(page.locator("#lang-notice")).to_be_visible()
+    page.locator("[data-lang-menu]").select_option("ja")
+
     # An unknown group still gets the page, which says so (the API's 404 is expected).
     browse.watched(page).allowed_errors.append(re.compile(r"status of 404"))
     page.goto("/groups/987654321")
