@@ -226,9 +226,17 @@ def test_a_resident_joins_the_teacher_accepts_and_manages(
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_text("You asked to join. A leader has not answered yet.")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="Your request was sent.")).to_be_visible()
-    expect(page.get_by_role("button", name="Withdraw the request")).to_be_visible()
     assert_accessible(page)
     browse.shot(page, "requested-en")
+    # Withdrawn, then asked again.
+    page.get_by_role("button", name="Withdraw the request").click()
+    withdrawn = page.get_by_role("status").filter(has_text="Your request was withdrawn.")
+    expect(withdrawn).to_be_visible()
+    asked = "SELECT count(*) FROM membership WHERE group_id = %s AND user_id = %s"
+    assert live_server.sql(asked, c.group_id, resident.id) == 0
+    page.get_by_role("button", name="Ask to join").click()
+    expect(page.get_by_text("You asked to join. A leader has not answered yet.")).to_be_visible()
+    assert live_server.sql(asked, c.group_id, resident.id) == 1
 
     # The teacher, on a phone of their own, accepts on the page.
     teacher = browse.open(f"/groups/{c.group_id}?lang=ja", viewport=PHONE)
@@ -364,3 +372,27 @@ def test_the_public_map_names_a_places_group_and_links_its_map(
     item.scroll_into_view_if_needed()
     assert_accessible(wide)
     browse.shot(wide, "map-list")
+
+
+def test_a_new_resident_signs_up_on_the_page_and_is_asked_to_confirm_first(
+    browse: Browse, live_server: LiveServer, school_class: SchoolClass
+) -> None:
+    c = school_class
+    email = f"atarashii-{uuid.uuid4().hex[:6]}@example.jp"
+    page = browse.open(f"/groups/{c.group_id}", viewport=PHONE)
+    page.locator("summary", has_text="ログイン・利用登録").click()
+    form = page.get_by_role("region", name="はじめての方（利用登録）")
+    form.get_by_label("表示名").fill("焼津 花子")
+    form.get_by_label("メールアドレス").fill(email)
+    form.get_by_label("パスワード").fill("kawa-no-hotori-12")
+    assert_accessible(page)
+    browse.shot(page, "signup")
+    form.get_by_role("button", name="登録する").click()
+    expect(page.get_by_text("焼津 花子 さんとしてログインしています。")).to_be_visible()
+    expect(page.get_by_text(f"{email} に確認メールを送りました。", exact=False)).to_be_visible()
+    expect(page.get_by_text("参加の申請には、メールアドレスの確認が必要です。")).to_be_visible()
+    expect(page.get_by_role("button", name="参加を申請する")).to_have_count(0)
+    created = "SELECT email_verified_at IS NULL FROM user_account WHERE email = %s"
+    assert live_server.sql(created, email) is True
+    assert_accessible(page)
+    browse.shot(page, "unconfirmed")
