@@ -67,6 +67,7 @@ def school_class(live_server: LiveServer) -> SchoolClass:
     asks to join and the teacher accepts; a draft map with the pupil's place and a
     published map."""
     tag = uuid.uuid4().hex[:6]
+    spread = int(tag, 16) % 200 * 1e-5
     staff = live_server.person(f"kyoiku-{tag}@example.jp", "staff", "education")
     teacher = live_server.person(f"sensei-yamada-{tag}@example.jp")
     pupil = live_server.person(f"pupil-hanako-{tag}@example.jp")
@@ -109,7 +110,8 @@ def school_class(live_server: LiveServer) -> SchoolClass:
         201,
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": CITY_HALL},
+            # A few metres apart per class: the map's list joins places that share a point.
+            "geometry": {"type": "Point", "coordinates": [CITY_HALL[0] + spread, CITY_HALL[1]]},
             "properties": {"kind": "help_place", "title": f"市役所の守衛室 {tag}"},
         },
     )

@@ -18,8 +18,19 @@ const SIGN_IN_KEYS = {
 let open = false;
 
 function signUpForm(onDone) {
-  const name = h("input", { name: "display_name", autocomplete: "nickname", required: true, maxlength: 100 });
-  const email = h("input", { type: "email", name: "email", autocomplete: "email", required: true, spellcheck: "false" });
+  const name = h("input", {
+    name: "display_name",
+    autocomplete: "nickname",
+    required: true,
+    maxlength: 100,
+  });
+  const email = h("input", {
+    type: "email",
+    name: "email",
+    autocomplete: "email",
+    required: true,
+    spellcheck: "false",
+  });
   const password = h("input", {
     type: "password",
     name: "password",
@@ -44,9 +55,12 @@ function signUpForm(onDone) {
     alert.classList.remove("notice", "error");
     button.disabled = true;
     try {
-      await api.post("/auth/signup", {
-        json: { display_name: name.value.trim(), email: email.value.trim(), password: password.value },
-      });
+      const json = {
+        display_name: name.value.trim(),
+        email: email.value.trim(),
+        password: password.value,
+      };
+      await api.post("/auth/signup", { json });
       await onDone();
     } catch (error) {
       alert.textContent = error.message;
@@ -108,7 +122,8 @@ export function accountPanel(onChange) {
         ),
       );
     }
-    return h("section", { class: "account-box signed-in", "aria-label": t("groups.account_label") }, parts);
+    const label = t("groups.account_label");
+    return h("section", { class: "account-box signed-in", "aria-label": label }, parts);
   }
   const details = h(
     "details",

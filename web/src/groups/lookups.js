@@ -1,7 +1,8 @@
 // What the group pages look up once per visit: the signed-in account and the city's areas
 // (自治会 areas, the level groups and maps are drawn for).
 import { api, once, whoAmI } from "../common/api.js";
-import { dataName, t, tOr } from "../common/i18n.js";
+import { h } from "../common/dom.js";
+import { dataName, formatNumber, t, tOr } from "../common/i18n.js";
 
 export const GROUP_KINDS = [
   "neighbourhood_association",
@@ -59,4 +60,25 @@ export async function districtName(id) {
 export function areaLabel(district) {
   if (!district) return t("groups.area_none");
   return dataName({ ja: district.name, en: district.name_en });
+}
+
+/** What the directory and a group's page say of a group: kind, area, how many members. */
+export function groupFacts(group, area) {
+  const count = group.member_count;
+  return h(
+    "dl",
+    { class: "group-facts" },
+    h("dt", {}, t("groups.kind")),
+    h("dd", {}, kindName(group.kind)),
+    h("dt", {}, t("groups.area")),
+    h("dd", {}, areaLabel(area)),
+    h("dt", {}, t("groups.members")),
+    h("dd", {}, t("groups.member_count", { count, n: formatNumber(count) })),
+  );
+}
+
+/** The group's own words (Japanese, as written). */
+export function groupDescription(group) {
+  if (!group.description) return null;
+  return h("p", { class: "group-description", lang: "ja" }, group.description);
 }

@@ -5,7 +5,14 @@ import { api } from "../../common/api.js";
 import { clear, field, h, select } from "../../common/dom.js";
 import { formatNumber, nameElement, t } from "../../common/i18n.js";
 import { accountPanel } from "../account.js";
-import { GROUP_KINDS, areaLabel, districtName, kindName, refreshAccount } from "../lookups.js";
+import {
+  GROUP_KINDS,
+  districtName,
+  groupDescription,
+  groupFacts,
+  kindName,
+  refreshAccount,
+} from "../lookups.js";
 
 const PAGE = 50;
 
@@ -45,7 +52,8 @@ export function directoryView(root) {
   }
 
   function filterForm() {
-    const kinds = select("kind", [["", t("groups.kind_all")], ...GROUP_KINDS.map((k) => [k, kindName(k)])], state.kind);
+    const choices = [["", t("groups.kind_all")], ...GROUP_KINDS.map((k) => [k, kindName(k)])];
+    const kinds = select("kind", choices, state.kind);
     kinds.id = "group-kind";
     const form = h(
       "form",
@@ -77,17 +85,8 @@ export function directoryView(root) {
       "li",
       { class: "group-card" },
       h("h2", {}, h("a", { href: `/groups/${group.id}` }, nameElement(group.name))),
-      h(
-        "dl",
-        { class: "group-facts" },
-        h("dt", {}, t("groups.kind")),
-        h("dd", {}, kindName(group.kind)),
-        h("dt", {}, t("groups.area")),
-        h("dd", {}, areaLabel(area)),
-        h("dt", {}, t("groups.members")),
-        h("dd", {}, t("groups.member_count", { count: group.member_count, n: formatNumber(group.member_count) })),
-      ),
-      group.description ? h("p", { class: "group-description", lang: "ja" }, group.description) : null,
+      groupFacts(group, area),
+      groupDescription(group),
     );
   }
 
@@ -102,7 +101,13 @@ export function directoryView(root) {
     root.append(filterForm());
     if (state.error) {
       root.append(
-        h("p", { class: "notice error", role: "alert" }, t("groups.load_failed"), " ", state.error.message),
+        h(
+          "p",
+          { class: "notice error", role: "alert" },
+          t("groups.load_failed"),
+          " ",
+          state.error.message,
+        ),
         h("p", {}, h("button", { type: "button", onclick: load }, t("groups.retry"))),
       );
       return;

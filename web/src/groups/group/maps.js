@@ -8,9 +8,16 @@ import { areas } from "../lookups.js";
 
 function mapItem(map, groupId, member) {
   const links = [];
-  if (map.is_published) links.push(h("a", { href: `/safety-maps/${map.id}` }, t("groups.map_public_page")));
-  if (member)
-    links.push(h("a", { href: `/groups/${groupId}/maps/${map.id}`, class: "button" }, t("groups.map_edit")));
+  if (map.is_published) {
+    links.push(h("a", { href: `/safety-maps/${map.id}` }, t("groups.map_public_page")));
+  }
+  if (member) {
+    const editor = `/groups/${groupId}/maps/${map.id}`;
+    links.push(h("a", { href: editor, class: "button" }, t("groups.map_edit")));
+  }
+  const date = formatDate(map.published_at);
+  const published = () =>
+    h("span", { class: "badge published" }, t("groups.map_published", { date }));
   return h(
     "li",
     { class: "map-item" },
@@ -18,9 +25,7 @@ function mapItem(map, groupId, member) {
     h(
       "p",
       { class: "map-state" },
-      map.is_published
-        ? h("span", { class: "badge published" }, t("groups.map_published", { date: formatDate(map.published_at) }))
-        : h("span", { class: "badge draft" }, t("groups.map_draft")),
+      map.is_published ? published() : h("span", { class: "badge draft" }, t("groups.map_draft")),
       " ",
       map.feature_count != null
         ? t("groups.map_places", { count: map.feature_count, n: formatNumber(map.feature_count) })

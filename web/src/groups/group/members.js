@@ -31,7 +31,10 @@ export function membersSection({ groupId, members, leader, me, act }) {
             class: "primary",
             "aria-label": t("groups.accept_label", { name: m.display_name }),
             onclick: () =>
-              act(() => api.put(path(m), { json: { role: "member" } }), ["groups.accepted", { name: m.display_name }]),
+              act(() => api.put(path(m), { json: { role: "member" } }), [
+                "groups.accepted",
+                { name: m.display_name },
+              ]),
           },
           t("groups.accept"),
         ),
@@ -40,7 +43,8 @@ export function membersSection({ groupId, members, leader, me, act }) {
           {
             type: "button",
             "aria-label": t("groups.decline_label", { name: m.display_name }),
-            onclick: () => act(() => api.delete(path(m)), ["groups.declined", { name: m.display_name }]),
+            onclick: () =>
+              act(() => api.delete(path(m)), ["groups.declined", { name: m.display_name }]),
           },
           t("groups.decline"),
         ),
@@ -72,7 +76,8 @@ export function membersSection({ groupId, members, leader, me, act }) {
               {
                 type: "button",
                 "aria-label": t("groups.remove_label", { name: m.display_name }),
-                onclick: () => act(() => api.delete(path(m)), ["groups.removed", { name: m.display_name }]),
+                onclick: () =>
+                  act(() => api.delete(path(m)), ["groups.removed", { name: m.display_name }]),
               },
               t("groups.remove"),
             ),

@@ -4,9 +4,9 @@
 // member list is never asked for unless the caller is an active member.
 import { ApiError, api, problemMessage } from "../../common/api.js";
 import { clear, h } from "../../common/dom.js";
-import { formatNumber, nameElement, t } from "../../common/i18n.js";
+import { nameElement, t } from "../../common/i18n.js";
 import { accountPanel } from "../account.js";
-import { account, areaLabel, districtName, kindName, refreshAccount } from "../lookups.js";
+import { account, districtName, groupDescription, groupFacts, refreshAccount } from "../lookups.js";
 import { mapsSection } from "./maps.js";
 import { membersSection } from "./members.js";
 
@@ -82,45 +82,38 @@ export function groupView(root, groupId) {
         role: state.outcome.ok ? "status" : "alert",
         tabindex: "-1",
       },
-      state.outcome.ok ? t(state.outcome.key, state.outcome.params) : errorText(state.outcome.error),
+      state.outcome.ok
+        ? t(state.outcome.key, state.outcome.params)
+        : errorText(state.outcome.error),
     );
   }
 
   function membershipSection() {
     const me = account.current;
     const mine = myMembership(state.group);
+    const button = (key, onclick, primary = false) =>
+      h("button", { type: "button", class: primary ? "primary" : undefined, onclick }, t(key));
+    // Leaving and withdrawing a request are the same ending of one's own membership.
+    const endMine = (done) => () =>
+      act(() => api.delete(`/api/groups/${groupId}/members/${me.id}`), [done]);
+    const join = () => act(() => api.post(`/api/groups/${groupId}/join`), ["groups.join_sent"]);
     const body = [];
     if (!me) {
       body.push(h("p", {}, t("groups.join_sign_in")));
     } else if (mine?.status === "active") {
       body.push(
         h("p", {}, t(mine.role === "leader" ? "groups.you_lead" : "groups.you_member")),
-        h(
-          "button",
-          { type: "button", onclick: () => act(() => api.delete(`/api/groups/${groupId}/members/${me.id}`), ["groups.left"]) },
-          t("groups.leave"),
-        ),
+        button("groups.leave", endMine("groups.left")),
       );
     } else if (mine?.status === "requested") {
       body.push(
         h("p", { class: "request-state" }, t("groups.requested")),
-        h(
-          "button",
-          { type: "button", onclick: () => act(() => api.delete(`/api/groups/${groupId}/members/${me.id}`), ["groups.withdrawn"]) },
-          t("groups.withdraw"),
-        ),
+        button("groups.withdraw", endMine("groups.withdrawn")),
       );
     } else if (!me.email_verified) {
       body.push(h("p", {}, t("groups.join_verify_first")));
     } else {
-      body.push(
-        h("p", {}, t("groups.join_intro")),
-        h(
-          "button",
-          { type: "button", class: "primary", onclick: () => act(() => api.post(`/api/groups/${groupId}/join`), ["groups.join_sent"]) },
-          t("groups.join"),
-        ),
-      );
+      body.push(h("p", {}, t("groups.join_intro")), button("groups.join", join, true));
     }
     return h(
       "section",
@@ -148,7 +141,13 @@ export function groupView(root, groupId) {
     if (state.error || !state.group) {
       root.append(
         h("h1", { id: "page-heading", tabindex: "-1" }, t("groups.group_heading")),
-        h("p", { class: "notice error", role: "alert" }, t("groups.load_failed"), " ", state.error?.message || ""),
+        h(
+          "p",
+          { class: "notice error", role: "alert" },
+          t("groups.load_failed"),
+          " ",
+          state.error?.message || "",
+        ),
         h("p", {}, h("button", { type: "button", onclick: load }, t("groups.retry"))),
       );
       return;
@@ -157,22 +156,16 @@ export function groupView(root, groupId) {
     document.title = t("groups.group_title", { name: group.name });
     const parts = [
       h("h1", { id: "page-heading", tabindex: "-1" }, nameElement(group.name)),
-      h(
-        "dl",
-        { class: "group-facts" },
-        h("dt", {}, t("groups.kind")),
-        h("dd", {}, kindName(group.kind)),
-        h("dt", {}, t("groups.area")),
-        h("dd", {}, areaLabel(state.area)),
-        h("dt", {}, t("groups.members")),
-        h("dd", {}, t("groups.member_count", { count: group.member_count, n: formatNumber(group.member_count) })),
-      ),
-      group.description ? h("p", { class: "group-description", lang: "ja" }, group.description) : null,
+      groupFacts(group, state.area),
+      groupDescription(group),
       outcomeView(),
       membershipSection(),
       mapsSection({ group, maps: state.maps, member: isMember(), area: state.area }),
-      isMember() ? membersSection({ groupId, members: state.members, leader: isLeader(), me: account.current, act }) : null,
     ];
+    if (isMember()) {
+      const me = account.current;
+      parts.push(membersSection({ groupId, members: state.members, leader: isLeader(), me, act }));
+    }
     root.append(...parts.filter(Boolean));
   }
 
