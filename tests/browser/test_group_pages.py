@@ -186,6 +186,22 @@ def test_an_outsider_sees_the_directory_and_the_class_without_names(
     assert_accessible(page)
     browse.shot(page, "group-outsider")
 
+    # The demo's group with a published map: its area by name and the map's public page.
+    demo_map = live_server.sql(
+        "SELECT json_build_object('group', g.id, 'map', m.id, 'area', d.name, 'title', m.title)"
+        " FROM safety_map m JOIN community_group g ON g.id = m.group_id"
+        " JOIN district d ON d.id = g.district_id WHERE m.is_published ORDER BY m.id LIMIT 1"
+    )
+    if demo_map is not None:
+        page.goto(f"/groups/{demo_map['group']}")
+        expect(page.locator(".group-facts")).to_contain_text(demo_map["area"])
+        item = page.locator(".map-item", has_text=demo_map["title"])
+        expect(item.get_by_role("link", name="公開ページを見る")).to_have_attribute(
+            "href", f"/safety-maps/{demo_map['map']}"
+        )
+        assert_accessible(page)
+        browse.shot(page, "demo-group")
+
     # The residents' other languages: a draft translation, said so on the page.
     page.locator("[data-lang-menu]").select_option("pt")
     maps_pt = page.get_by_role("heading", level=2, name="Mapas de segurança do bairro")
