@@ -78,6 +78,8 @@ export function accountPanel(onChange) {
     open = false;
     await refreshAccount();
     await onChange();
+    // The form that had focus is gone: the page's heading is where reading starts again.
+    document.getElementById("page-heading")?.focus();
   };
   if (me) {
     const parts = [
