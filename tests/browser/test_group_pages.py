@@ -78,7 +78,7 @@ def school_class(live_server: LiveServer) -> SchoolClass:
         201,
         {
             "name": name,
-            "kind": "other",
+            "kind": "school_class",
             "description": "4年1組のまち探検で地域安全マップをつくります。",
             "leader_email": teacher.email,
         },
@@ -149,7 +149,7 @@ def test_an_outsider_sees_the_directory_and_the_class_without_names(
     expect(page.locator("html")).to_have_attribute("lang", "ja")
     card = page.locator(".group-card", has_text=c.name)
     expect(card).to_be_visible()
-    expect(card).to_contain_text("その他")
+    expect(card).to_contain_text("学校のクラス")
     expect(card).to_contain_text("2人")  # the teacher and the pupil, counted, never named
     expect(card).to_contain_text("まち探検で地域安全マップ")
     # The demo's 自治会 groups are listed too, with their area's name.
@@ -160,11 +160,11 @@ def test_an_outsider_sees_the_directory_and_the_class_without_names(
     browse.shot(page, "directory")
 
     # Filtering by kind keeps the class and drops the 自治会.
-    page.get_by_label("種類").select_option("other")
+    page.get_by_label("種類").select_option("school_class")
     page.get_by_role("button", name="絞り込む").click()
     expect(page.locator(".group-card", has_text="防犯パトロール隊")).to_have_count(0)
     expect(page.locator(".group-card", has_text=c.name)).to_be_visible()
-    assert "kind=other" in page.url
+    assert "kind=school_class" in page.url
 
     text = page.locator("body").inner_text()
     assert names(c.pupil) not in text and names(c.teacher) not in text

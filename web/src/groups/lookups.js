@@ -10,6 +10,7 @@ export const GROUP_KINDS = [
   "crime_prevention_volunteer",
   "community_council",
   "disaster_prevention",
+  "school_class",
   "other",
 ];
 

@@ -22,6 +22,7 @@ export default {
   "groups.kind.crime_prevention_volunteer": "{防犯|ぼうはん}ボランティア",
   "groups.kind.community_council": "{地域|ちいき}コミュニティ{協議会|きょうぎかい}",
   "groups.kind.disaster_prevention": "{自主防災会|じしゅぼうさいかい}",
+  "groups.kind.school_class": "{学校|がっこう}の クラス",
   "groups.kind.other": "その{他|ほか}",
   "groups.kind": "{種類|しゅるい}",
   "groups.area": "{地域|ちいき}",

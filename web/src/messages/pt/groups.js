@@ -21,6 +21,7 @@ export default {
   "groups.kind.crime_prevention_volunteer": "Voluntários de prevenção ao crime",
   "groups.kind.community_council": "Conselho comunitário",
   "groups.kind.disaster_prevention": "Grupo de prevenção de desastres",
+  "groups.kind.school_class": "Turma de escola",
   "groups.kind.other": "Outro",
   "groups.kind": "Tipo",
   "groups.area": "Área",

@@ -21,6 +21,7 @@ export default {
   "groups.kind.crime_prevention_volunteer": "Mga boluntaryo laban sa krimen",
   "groups.kind.community_council": "Konseho ng komunidad",
   "groups.kind.disaster_prevention": "Grupo para sa paghahanda sa sakuna",
+  "groups.kind.school_class": "Klase sa paaralan",
   "groups.kind.other": "Iba pa",
   "groups.kind": "Uri",
   "groups.area": "Lugar",

@@ -21,6 +21,7 @@ export default {
   "groups.kind.crime_prevention_volunteer": "Tình nguyện viên phòng chống tội phạm",
   "groups.kind.community_council": "Hội đồng cộng đồng",
   "groups.kind.disaster_prevention": "Nhóm phòng chống thiên tai",
+  "groups.kind.school_class": "Lớp học ở trường",
   "groups.kind.other": "Khác",
   "groups.kind": "Loại",
   "groups.area": "Khu vực",

@@ -21,6 +21,7 @@ export default {
   "groups.kind.crime_prevention_volunteer": "防范志愿者",
   "groups.kind.community_council": "社区协议会",
   "groups.kind.disaster_prevention": "自主防灾会",
+  "groups.kind.school_class": "学校班级",
   "groups.kind.other": "其他",
   "groups.kind": "类型",
   "groups.area": "地区",
