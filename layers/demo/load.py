@@ -108,6 +108,36 @@ STEPS: tuple[Step, ...] = (
         {},
         _source_done("hazard", "source_dataset", "flood_history"),
     ),
+    # The background of a map drawn without a basemap (a printed 地域安全マップ): the
+    # emergency routes, the city-planning roads and the parks, as the city publishes them.
+    *(
+        Step(
+            "road",
+            f"{dataset}.zip",
+            {"kind": kind},
+            {"item1": "source_id", "item2": "designation", "item3": "name", "item4": "roads"},
+            _source_done("road", "source_dataset", dataset),
+        )
+        for dataset, kind in (
+            ("emergency_roads_primary", "emergency_primary"),
+            ("emergency_roads_secondary", "emergency_secondary"),
+            ("emergency_roads_tertiary", "emergency_tertiary"),
+        )
+    ),
+    Step(
+        "road",
+        "city_planning_roads.zip",
+        {"kind": "city_planning"},
+        {"FID": "source_id"},
+        _source_done("road", "source_dataset", "city_planning_roads"),
+    ),
+    Step(
+        "green_space",
+        "green_spaces.zip",
+        {},
+        {"FID": "source_id"},
+        _source_done("green_space", "source_dataset", "green_spaces"),
+    ),
 )
 
 
