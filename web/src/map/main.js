@@ -51,7 +51,7 @@ initLanguage();
 
 // Shown unless a link says otherwise: the many small safety-map points and the school
 // districts over the districts would bury what most people come for.
-const OFF_BY_DEFAULT = new Set(["school_district", "safety_map_feature"]);
+const OFF_BY_DEFAULT = new Set(["school_district", "safety_map_feature", "road"]);
 const LEVEL_ORDER = { block: 0, neighbourhood: 1, area: 2, city: 3 };
 // What a disaster's map shows: its sites and hazards over the districts.
 const DISASTER_LAYERS = new Set(["district", "facility", "hazard"]);
