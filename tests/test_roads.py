@@ -47,9 +47,20 @@ def test_the_demo_loads_each_kind_of_road_and_every_park_in_the_city(demo_url: s
     )
     assert row == "201号線|市道大村坂本線,市道八楠石脇線|焼津市二次緊急輸送路"
     # The prefecture's routes have no name in the file: left empty, not invented.
-    prefectural = "SELECT count(*) FROM road WHERE designation LIKE '県%'"
+    prefectural = "SELECT count(*) FROM road WHERE starts_with(designation, '県')"
     assert sql_value(demo_url, prefectural) == 3 + 8  # 県一次 rows 1–3, 県二次 rows 4–11
     assert sql_value(demo_url, prefectural + " AND name IS NULL") == 3 + 8
+    # Names come from the parks list where exactly one named park lies in the area.
+    assert sql_value(demo_url, "SELECT count(name) FROM green_space") >= 10
+    assert (
+        sql_value(
+            demo_url,
+            "SELECT count(*) FROM green_space g WHERE g.name IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM facility f WHERE f.kind = 'park' AND f.name = g.name "
+            "AND ST_Intersects(g.geom, f.geom))",
+        )
+        == 0
+    )
     for table in ("road", "green_space"):
         xmin, ymin, xmax, ymax = (
             float(sql_value(demo_url, f"SELECT {fn}(ST_Extent(geom)) FROM {table}"))
