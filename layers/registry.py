@@ -483,17 +483,18 @@ LAYERS: tuple[Layer, ...] = (
             ),
             SOURCE_ID,
         ),
-        # Emergency routes bold and in the hazards' vermillion family, in their order of
-        # priority; planned roads thin grey, the street grid a reader finds their way by.
+        # Emergency routes bold, thinner in their order of priority, in the city's blue: the
+        # hazards' vermillion and orange would hide them on a flood area. Planned roads thin
+        # grey, the street grid a reader finds their way by.
         style={
-            "line": "#d55e00",
+            "line": "#0072b2",
             "width": 2,
             "by": {
                 "field": "kind",
                 "values": {
-                    "emergency_primary": {"line": "#d55e00", "width": 4},
-                    "emergency_secondary": {"line": "#e69f00", "width": 3},
-                    "emergency_tertiary": {"line": "#e69f00", "width": 2},
+                    "emergency_primary": {"line": "#0072b2", "width": 4},
+                    "emergency_secondary": {"line": "#0072b2", "width": 3},
+                    "emergency_tertiary": {"line": "#56b4e9", "width": 2},
                     "city_planning": {"line": "#8c969e", "width": 1},
                 },
             },
