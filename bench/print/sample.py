@@ -14,12 +14,11 @@ from PIL import Image, ImageDraw
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from layers.groups import safety_maps as maps
-from layers.groups.model import SafetyFeatureKind, SafetyMap
-from layers.media.attachments import Attachment
+from layers.groups.map_places import add_place
+from layers.groups.model import SafetyFeatureDetail, SafetyFeatureKind, SafetyMap
 from layers.media.photos import clean_photo
 from layers.media.storage import media_store
-from layers.reports.intake import put_files
+from layers.media.stored import attach, put_files, release
 
 CITY_HALL = (138.323171, 34.866918)  # 焼津市役所
 # Points spread over the 地区 around the city hall, the same for every run (PostGIS's seed).
@@ -33,6 +32,13 @@ POINTS = text(
       AND ST_Intersects(d.geom, ST_SetSRID(ST_Point(:lon, :lat), 4326))"""
 )
 KINDS = list(SafetyFeatureKind)
+DETAILS = {
+    SafetyFeatureKind.easy_to_enter: SafetyFeatureDetail.high_wall,
+    SafetyFeatureKind.hard_to_see: SafetyFeatureDetail.dark_road,
+    SafetyFeatureKind.easy_to_enter_hard_to_see: SafetyFeatureDetail.blind_park,
+    SafetyFeatureKind.safe_haven: SafetyFeatureDetail.child_safe_house,
+    SafetyFeatureKind.help_place: SafetyFeatureDetail.police_box,
+}
 NOTES = [
     "夕方になると人通りが少なく、塀が高くて道路から見えにくい。",
     "街灯が少なく、夜は暗い。子どもだけで通らないようにしよう。",
@@ -66,25 +72,15 @@ def jpeg(seed: int, size: tuple[int, int] = (640, 480)) -> bytes:
     return out.getvalue()
 
 
-def add_photo(session: Session, place_id: int, seed: int, release: bool) -> int:
-    """A photo on a place through the report photo pipeline; released as a leader releases
-    one without blurring (the public copy is the stored photo)."""
-    (stored,) = put_files(media_store(), [clean_photo(jpeg(seed))])
-    row = Attachment(
-        subject_layer="safety_map_feature",
-        subject_id=place_id,
-        storage_key=stored.storage_key,
-        thumbnail_key=stored.thumbnail_key,
-        content_type=stored.photo.content_type,
-        byte_size=len(stored.photo.data),
-        width=stored.photo.width,
-        height=stored.photo.height,
-        sha256=stored.photo.sha256,
+def add_photo(session: Session, place_id: int, seed: int, released: bool) -> int:
+    """A photo on a place through the photo pipeline (layers/media/stored.py), released as a
+    leader releases one without blurring: the public copy is the stored photo."""
+    store = media_store()
+    (row,) = attach(
+        session, "safety_map_feature", place_id, put_files(store, [clean_photo(jpeg(seed))]), None
     )
-    if release:
-        row.is_public = True
-        row.public_key, row.public_thumbnail_key = stored.storage_key, stored.thumbnail_key
-    session.add(row)
+    if released:
+        release(row, store, (), blur_all=False)
     session.flush()
     return row.id
 
@@ -113,11 +109,17 @@ def build(
             geom = shapely.Point(x, y)
         kind = KINDS[n % len(KINDS)]
         note = f"{NOTES[n % len(NOTES)]}（地点{n}）"
-        added = maps.add_feature(session, m, kind, f"地点{n}の様子", note, geom)
+        fields = {
+            "kind": kind,
+            "detail": DETAILS.get(kind),
+            "title": f"地点{n}の様子",
+            "note": note,
+        }
+        place = add_place(session, m, fields, geom, None)
         notes[n] = note
-        ids.append(int(added["id"]))
+        ids.append(place.id)
     for i in range(photos):
-        add_photo(session, ids[i % len(ids)], seed * 1000 + i, release=True)
+        add_photo(session, ids[i % len(ids)], seed * 1000 + i, released=True)
     for i in range(withheld):
         add_photo(session, ids[(photos + i) % len(ids)], seed * 1000 + photos + i, False)
     return Sample(m.id, notes, photos, withheld)

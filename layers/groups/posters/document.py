@@ -23,7 +23,7 @@ from layers.city.identity import get_city
 from layers.groups.model import SafetyMap
 from layers.groups.posters import queries as q
 from layers.groups.posters.basemap import Deadline
-from layers.groups.posters.labels import KIND_LABELS, kind_label
+from layers.groups.posters.labels import DETAIL_LABELS, KIND_LABELS, kind_label
 from layers.groups.posters.mapsvg import FONT, Drawn, Frame, draw_page_map
 from layers.groups.posters.marks import kind_symbol, legend_symbol
 from layers.groups.posters.options import MARGIN_MM, PosterOptions
@@ -59,6 +59,7 @@ class _Fetcher(weasyprint.urls.URLFetcher):  # type: ignore[misc]
 class Place:
     number: int
     kind: str
+    detail: str | None
     title: str | None
     note: str | None
     photo: str | None  # a data: URI of the released photo
@@ -91,8 +92,9 @@ def _photo_uri(key: str) -> str | None:
 def _places(session: Session, map_id: int) -> list[Place]:
     photos = {n: key for n, key in q.rows(session, q.PHOTOS, map_id=map_id)}
     return [
-        Place(number, kind, title, note, _photo_uri(photos[number]) if number in photos else None)
-        for _id, number, kind, title, note in q.rows(session, q.PLACES, map_id=map_id)
+        Place(number, kind, detail, title, note, _photo_uri(photos[n]) if n in photos else None)
+        for n, kind, detail, title, note in q.rows(session, q.PLACES, map_id=map_id)
+        for number in [n]
     ]
 
 
@@ -155,6 +157,8 @@ def _list(places: list[Place], heading: str, columns: int) -> str:
     cells = []
     for p in places:
         ja, _en = kind_label(p.kind)
+        if p.detail:
+            ja = f"{ja}・{DETAIL_LABELS.get(p.detail, (p.detail,))[0]}"
         photo = f'<img src="{p.photo}" alt="">' if p.photo else ""
         title = f'<b class="title">{_e(p.title)}</b>' if p.title else ""
         note = f'<span class="note">{_e(p.note)}</span>' if p.note else ""
@@ -199,7 +203,9 @@ header .meta .group {{ font-weight: bold; margin-right: 4mm; }}
 header .description {{ font-size: {8.5 * s}pt; margin: 1mm 0 0; color: #333; }}
 .draft {{ color: #b00020; font-weight: bold; border: 0.4mm solid #b00020; padding: 0 1.5mm; }}
 .qr {{ text-align: center; font-size: {6.5 * s}pt; margin-left: 4mm; }}
-.qr svg {{ display: block; margin: 0 auto; }}
+.qr svg {{ display: block; margin: 0 auto; width: {24 * s}mm; height: {24 * s}mm; }}
+.side .qr {{ margin: 3mm 0 2mm; text-align: left; }}
+.side .qr svg {{ margin: 0 0 1mm; }}
 .sheet {{ display: flex; gap: 4mm; }}
 .sheet.portrait {{ flex-direction: column; }}
 .map {{ display: block; border: 0.3mm solid #444; }}

@@ -11,15 +11,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from layers.groups.map_places import NUMBERED
 from layers.groups.posters.options import Atlas
 
-# The map's places in their stable order: the numbers printed on the markers and the list
-# (the editor's list and the public page number them alike).
-NUMBERED = """numbered AS (
-    SELECT f.id, f.kind::text AS kind, f.title, f.note, f.geom,
-           row_number() OVER (ORDER BY f.id) AS number
-    FROM safety_map_feature f
-    WHERE f.safety_map_id = :map_id)"""
+# NUMBERED is the map's live places as ``p`` with their numbers, the same the editor and the
+# public page show: a poster's number 7 is the list's number 7.
 
 # The page's envelope, in the zone and (for the spatial indexes) in storage coordinates.
 ENVELOPE = """env AS (
@@ -27,7 +23,7 @@ ENVELOPE = """env AS (
            ST_Transform(ST_MakeEnvelope(:x0, :y0, :x1, :y1, :srid), 4326) AS s)"""
 
 OWNER = text(
-    """SELECT coalesce(g.name, d.name) AS owner, g.district_id
+    """SELECT coalesce(g.name, d.name) AS owner, coalesce(m.district_id, g.district_id)
     FROM safety_map m
     LEFT JOIN community_group g ON g.id = m.group_id
     LEFT JOIN department d ON d.id = m.department_id
@@ -35,27 +31,27 @@ OWNER = text(
 )
 
 PLACES = text(
-    f"""WITH {NUMBERED}
-    SELECT id, number, kind, title, note FROM numbered ORDER BY number"""
+    f"""{NUMBERED}
+    SELECT number, kind::text, detail::text, title, note FROM p ORDER BY number"""
 )
 
 # One released photo per place, the first added: the public (possibly blurred) thumbnail,
 # which at the list's 30-odd millimetres prints at over 200 dpi. Unreleased photos and
 # photos whose public copy is gone are never read.
 PHOTOS = text(
-    f"""WITH {NUMBERED}
-    SELECT DISTINCT ON (n.number) n.number,
+    f"""{NUMBERED}
+    SELECT DISTINCT ON (p.number) p.number,
            coalesce(a.public_thumbnail_key, a.public_key) AS key
-    FROM numbered n
-    JOIN attachment a ON a.subject_layer = 'safety_map_feature' AND a.subject_id = n.id
+    FROM p
+    JOIN attachment a ON a.subject_layer = 'safety_map_feature' AND a.subject_id = p.id
     WHERE a.is_public AND a.public_key IS NOT NULL
-    ORDER BY n.number, a.id"""
+    ORDER BY p.number, a.id"""
 )
 
 EXTENT = text(
-    f"""WITH {NUMBERED}
+    f"""{NUMBERED}
     SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)
-    FROM (SELECT ST_Extent(ST_Transform(geom, :srid)) AS b FROM numbered) e
+    FROM (SELECT ST_Extent(ST_Transform(geom, :srid)) AS b FROM p) e
     WHERE b IS NOT NULL"""
 )
 
@@ -69,12 +65,12 @@ AREA_EXTENT = text(
 
 # Markers sit on a point, at the middle of a line, inside an area.
 PAGE_PLACES = text(
-    f"""WITH {NUMBERED}, {ENVELOPE}
-    SELECT n.number, n.kind, ST_Dimension(n.geom) AS dimension,
+    f"""{NUMBERED}, {ENVELOPE}
+    SELECT n.number, n.kind::text, ST_Dimension(n.geom) AS dimension,
            round(ST_X(a)::numeric, 1)::float8 AS x, round(-ST_Y(a)::numeric, 1)::float8 AS y,
            CASE WHEN ST_Dimension(n.geom) > 0 THEN
                ST_AsSVG(ST_Simplify(ST_ClipByBox2D(z.g, env.z), :tol), 0, 1) END AS path
-    FROM numbered n, env,
+    FROM p n, env,
          LATERAL (SELECT ST_Transform(n.geom, :srid) AS g) z,
          LATERAL (SELECT CASE WHEN ST_GeometryType(z.g) = 'ST_LineString'
                       THEN ST_LineInterpolatePoint(z.g, 0.5)
@@ -112,7 +108,7 @@ SCHOOL_ROUTES = text(
     JOIN safety_map m ON m.id = f.safety_map_id AND m.is_published,
          LATERAL (SELECT ST_Simplify(ST_ClipByBox2D(ST_Transform(f.geom, :srid), env.z), :tol)
                   AS c) clipped
-    WHERE f.kind = 'school_route' AND f.safety_map_id <> :map_id
+    WHERE f.kind = 'school_route' AND f.safety_map_id <> :map_id AND f.deleted_at IS NULL
       AND f.geom && env.s AND NOT ST_IsEmpty(c)"""
 )
 
@@ -137,16 +133,15 @@ def atlas_statement(atlas: Atlas) -> Any:
     the zone, and the numbers of the places in each."""
     table, name, where, order = _ATLAS_SOURCES[atlas]
     return text(
-        f"""WITH {NUMBERED}
+        f"""{NUMBERED}
         SELECT t.{name}, ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b),
                ST_AsSVG(ST_Simplify(ST_Boundary(g), greatest(
                    ST_XMax(b) - ST_XMin(b), ST_YMax(b) - ST_YMin(b)) / 2000.0), 0, 1),
-               array(SELECT n.number FROM numbered n
-                     WHERE ST_Intersects(n.geom, t.geom) ORDER BY n.number)
+               array(SELECT p.number FROM p WHERE ST_Intersects(p.geom, t.geom) ORDER BY p.number)
         FROM {table} t, LATERAL (SELECT ST_Transform(t.geom, :srid) AS g) z,
-             LATERAL (SELECT ST_Extent(z.g) AS b) e
+             LATERAL (SELECT Box2D(z.g) AS b) e
         WHERE {where}
-          AND EXISTS (SELECT 1 FROM numbered n WHERE ST_Intersects(n.geom, t.geom))
+          AND EXISTS (SELECT 1 FROM p WHERE ST_Intersects(p.geom, t.geom))
         ORDER BY {order}"""
     )
 
