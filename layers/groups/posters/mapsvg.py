@@ -18,7 +18,7 @@ from layers.groups.posters.queries import Envelope
 
 MIN_SPAN_M = 300.0  # a map of one place still shows its streets
 PAD = 0.08  # of the places' extent, so no marker sits on the edge
-FONT = "PosterGothic"
+FONT = "IPAPGothic"  # the @font-face name, which the PDF names its embedded font by
 MARKER_MM = 6.2  # on A4; big enough for two digits read at arm's length
 
 
