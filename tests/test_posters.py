@@ -211,6 +211,19 @@ def test_a_poster_nobody_can_print_is_refused_clearly(group: Group, query: str) 
     assert answer.headers["content-type"].startswith("application/problem+json")
 
 
+def test_a_map_too_big_for_a_sheet_is_refused_before_any_layout(
+    group: Group, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from layers.store.settings import get_settings
+
+    sample = new_map(group, places=6, photos=0)
+    monkeypatch.setenv("MACHIMAP_PRINT_MAX_PLACES", "5")
+    get_settings.cache_clear()
+    answer = new_client().get(f"/api/safety-maps/{sample.map_id}/print.pdf")
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["places"] == 6 and "5" in answer.json()["detail_ja"]
+
+
 class _Tiles(BaseHTTPRequestHandler):
     """A tile server on loopback: every tile is the same pale PNG."""
 

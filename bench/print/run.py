@@ -46,7 +46,9 @@ def make_map(url: str, media: Path, places: int, photos: int) -> int:
     import layers.schema.models  # noqa: F401  (every table, for the ORM's foreign keys)
     from bench.print.sample import build
     from layers.groups.model import Group, GroupKind, SafetyMap
-    from layers.store.db import session_scope
+    from layers.store.db import reset_caches, session_scope
+
+    reset_caches()  # the settings read before this point named no database
 
     started = time.perf_counter()
     with session_scope() as db:

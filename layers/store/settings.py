@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # it the poster is drawn from the city's own layers alone.
     print_basemap_url: str = "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png"
     print_basemap_budget_s: float = Field(default=3.0, ge=0)
+    # A poster lists every place with its note and photo: beyond this many the sheet is no
+    # longer readable, and laying it out would hold a worker for a minute.
+    print_max_places: int = Field(default=400, ge=1)
 
     # The languages the resident pages offer (MACHIMAP_LANGUAGES=ja,ja-easy,en): a city
     # chooses those its residents read. Japanese is always offered, being every page's

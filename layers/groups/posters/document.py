@@ -269,6 +269,17 @@ def render_poster(
     settings = get_settings()
     size = options.scale_up
     owner, district_id = session.execute(q.OWNER, {"map_id": m.id}).one()
+    count = session.execute(q.COUNT, {"map_id": m.id}).scalar_one()
+    if count > settings.print_max_places:
+        limit = settings.print_max_places
+        raise Refused(
+            f"この地図は地点が{count}か所あり、ポスターに載せられるのは{limit}か所までです。"
+            "地図を分けて作ってください。",
+            f"the map has {count} places; a poster holds at most {limit}: split the map",
+            status=422,
+            places=count,
+            limit=limit,
+        )
     places = _places(session, m.id)
     by_number = {p.number: p for p in places}
     extent = session.execute(q.EXTENT, {"map_id": m.id, "srid": srid}).one_or_none()

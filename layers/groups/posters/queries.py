@@ -30,6 +30,8 @@ OWNER = text(
     WHERE m.id = :map_id"""
 )
 
+COUNT = text(f"{NUMBERED} SELECT count(*) FROM p")
+
 PLACES = text(
     f"""{NUMBERED}
     SELECT number, kind::text, detail::text, title, note FROM p ORDER BY number"""
