@@ -200,7 +200,8 @@ header {{ display: flex; justify-content: space-between; align-items: flex-start
 header h1 {{ font-size: {20 * s}pt; margin: 0 0 1mm; line-height: 1.15; }}
 header .meta {{ font-size: {10 * s}pt; }}
 header .meta .group {{ font-weight: bold; margin-right: 4mm; }}
-header .description {{ font-size: {8.5 * s}pt; margin: 1mm 0 0; color: #333; }}
+header .description {{ font-size: {8.5 * s}pt; margin: 1mm 0 0; color: #333;
+                       max-height: {8 * s}mm; overflow: hidden; }}
 .draft {{ color: #b00020; font-weight: bold; border: 0.4mm solid #b00020; padding: 0 1.5mm; }}
 .qr {{ text-align: center; font-size: {6.5 * s}pt; margin-left: 4mm; }}
 .qr svg {{ display: block; margin: 0 auto; width: {24 * s}mm; height: {24 * s}mm; }}
@@ -243,14 +244,17 @@ h2 {{ font-size: {10 * s}pt; margin: 0 0 1mm; }}
 
 
 def _map_box(options: PosterOptions) -> tuple[float, float]:
-    """The overview map's size on page one: the width of the sheet in portrait (legend and QR
-    below), two thirds of it in landscape (legend and QR beside)."""
+    """The overview map's size on page one: the width of the sheet in portrait (legend and
+    credits below), seven tenths of it in landscape (legend and QR beside)."""
     width, height = options.sheet_mm
     inner_w, inner_h = width - 2 * MARGIN_MM, height - 2 * MARGIN_MM
     header = 24 * options.scale_up
     if options.landscape:
         return inner_w * 0.7, inner_h - header - 4
-    return inner_w, (inner_h - header) * 0.68
+    # The legend (eight kinds and the background in two columns) and the credits below it:
+    # the map takes the rest of the sheet, and the list starts on the next.
+    # The header is taller in portrait, where the QR code sits in it.
+    return inner_w, inner_h - 40 * options.scale_up - 62 * options.scale_up
 
 
 def render_poster(
