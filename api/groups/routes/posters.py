@@ -14,7 +14,7 @@ from api.caching import vary_by_caller
 from api.groups.loaders import map_row
 from api.permissions import Authorized, permit
 from layers.groups.model import SafetyMap
-from layers.groups.posters import Atlas, Orientation, Paper, PosterOptions, render_poster
+from layers.groups.posters import Atlas, Orientation, Paper, PosterOptions, pdf_of, poster_html
 from layers.policy import Action
 from layers.store.db import session_scope
 
@@ -44,7 +44,8 @@ def print_map(
     m: SafetyMap = auth.resource
     options = PosterOptions(paper, orientation, atlas)
     with session_scope() as db:
-        pdf = render_poster(db, m, options, public_base(request))
+        document = poster_html(db, m, options, public_base(request))
+    pdf = pdf_of(document)  # the connection is back in the pool while this lays out
     name = f"safety-map-{m.id}-{paper.value}-{orientation.value}.pdf"
     titled = quote(f"{m.title}.pdf", safe="")
     response = Response(

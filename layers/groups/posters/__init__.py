@@ -7,7 +7,15 @@ numbered markers come out of the database ready to place (queries.py). With a ba
 reachable, 地理院タイル go under the map; without one, the city's own layers are the
 background (basemap.py)."""
 
-from layers.groups.posters.document import render_poster
+from layers.groups.posters.document import pdf_of, poster_html, render_poster
 from layers.groups.posters.options import Atlas, Orientation, Paper, PosterOptions
 
-__all__ = ["Atlas", "Orientation", "Paper", "PosterOptions", "render_poster"]
+__all__ = [
+    "Atlas",
+    "Orientation",
+    "Paper",
+    "PosterOptions",
+    "pdf_of",
+    "poster_html",
+    "render_poster",
+]

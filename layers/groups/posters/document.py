@@ -257,11 +257,10 @@ def _map_box(options: PosterOptions) -> tuple[float, float]:
     return inner_w, inner_h - 40 * options.scale_up - 62 * options.scale_up
 
 
-def render_poster(
-    session: Session, m: SafetyMap, options: PosterOptions, public_base: str
-) -> bytes:
-    """The PDF of map ``m``. Drafts print (their members check them on paper) marked as such;
-    photos print only as released."""
+def poster_html(session: Session, m: SafetyMap, options: PosterOptions, public_base: str) -> str:
+    """The poster of map ``m`` as one self-contained HTML document: everything the database
+    and the media store give is in it, so the layout (pdf_of) needs neither. Drafts print
+    (their members check them on paper) marked as such; photos print only as released."""
     city = get_city(session)
     if city is None:
         raise Refused(
@@ -337,8 +336,19 @@ def render_poster(
     basemap = overview.basemap or any(d.basemap for _, d, _ in atlas_pages)
     credits = _credits(session, city.name, basemap)
     url = f"{public_base.rstrip('/')}/safety-maps/{m.id}"
-    body = _document(m, owner, options, overview, places, atlas_pages, credits, url)
-    return bytes(weasyprint.HTML(string=body, url_fetcher=_Fetcher(timeout=1)).write_pdf())
+    return _document(m, owner, options, overview, places, atlas_pages, credits, url)
+
+
+def pdf_of(document: str) -> bytes:
+    """The layout: seconds of CPU for a big map, so callers run it with no database
+    connection held."""
+    return bytes(weasyprint.HTML(string=document, url_fetcher=_Fetcher(timeout=1)).write_pdf())
+
+
+def render_poster(
+    session: Session, m: SafetyMap, options: PosterOptions, public_base: str
+) -> bytes:
+    return pdf_of(poster_html(session, m, options, public_base))
 
 
 def _document(
