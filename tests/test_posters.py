@@ -25,16 +25,20 @@ ARTIFACTS = ROOT / "tests" / "artifacts" / "posters"
 BASE = "https://testserver"  # the test client's address: the QR code's base
 # Nothing listens on the discard port: the basemap fails at once, as with no internet.
 UNREACHABLE = "http://127.0.0.1:9/{z}/{x}/{y}.png"
-KIND_NAMES = [
-    "入りやすい場所",
-    "見えにくい場所",
-    "入りやすく見えにくい場所",
-    "子どもを守る家",
-    "助けを求められる場所",
-    "通学路",
-    "ひとりになる区間",
-    "メモ",
-]
+DEMO_TITLE = "地域安全マップ（デモ）"  # layers/demo/safety_walk.py
+KIND_NAMES = {
+    "easy_to_enter": "入りやすい場所",
+    "hard_to_see": "見えにくい場所",
+    "easy_to_enter_hard_to_see": "入りやすく見えにくい場所",
+    "safe_haven": "子どもを守る家",
+    "help_place": "助けを求められる場所",
+    "school_route": "通学路",
+    "lone_stretch": "ひとりになる区間",
+    "note": "メモ",
+}
+WITHHELD = """SELECT count(*) FROM attachment a
+    JOIN safety_map_feature f ON f.id = a.subject_id AND a.subject_layer = 'safety_map_feature'
+    WHERE f.safety_map_id = %s AND NOT (a.is_public AND a.public_key IS NOT NULL)"""
 
 
 @dataclass
@@ -128,33 +132,42 @@ def keep_artifact(png: Path) -> None:
         page.save(ARTIFACTS / png.name)
 
 
-def test_published_poster_on_a4_and_a3(group: Group, tmp_path: Path) -> None:
-    sample = new_map(group, places=30, photos=12, withheld=3)
-    anyone = new_client()
-    url = f"{BASE}/safety-maps/{sample.map_id}"
+def test_the_demo_map_on_a4_and_a3(group: Group, demo_url: str, tmp_path: Path) -> None:
+    """The demo group's published map: 30 places, photos of which the leader released some."""
+    from tests.conftest import sql_value
 
-    a4 = fetch(anyone, sample.map_id, "paper=A4&orientation=portrait", tmp_path / "a4.pdf")
-    a3 = fetch(
-        anyone, sample.map_id, "paper=A3&orientation=landscape&atlas=area", tmp_path / "a3.pdf"
-    )
+    map_id = int(sql_value(demo_url, "SELECT id FROM safety_map WHERE title = %s", DEMO_TITLE))
+    anyone = new_client()
+    shown = anyone.get(f"/api/safety-maps/{map_id}").json()
+    places = [f["properties"] for f in shown["feature_collection"]["features"]]
+    assert len(places) == 30
+    with_photos = sum(1 for p in places if p["photos"])  # the public sees released ones only
+    withheld = sql_value(demo_url, WITHHELD, map_id)
+    assert with_photos and withheld, "the demo map has released and unreleased photos"
+    url = f"{BASE}/safety-maps/{map_id}"
+
+    a4 = fetch(anyone, map_id, "paper=A4&orientation=portrait", tmp_path / "a4.pdf")
+    a3 = fetch(anyone, map_id, "paper=A3&orientation=landscape&atlas=area", tmp_path / "a3.pdf")
     width, height = page_size(a4)
     assert (round(width), round(height)) == (595, 842)  # A4 portrait, 210 × 297 mm
     width, height = page_size(a3)
     assert (round(width), round(height)) == (1191, 842)  # A3 landscape, 420 × 297 mm
 
     for pdf in (a4, a3):
-        words = run("pdftotext", pdf, "-")
+        words = run("pdftotext", "-raw", pdf, "-")  # in the order it was laid out
         flat = re.sub(r"\s+", "", words)
-        assert "本町地区地域安全マップ" in flat
-        assert "本町小PTA" in flat and "公開" in flat and "下書き" not in flat
-        numbers = {int(n) for n in re.findall(r"(?<![\d（地点])(\d{1,2})(?!\d)", words)}
+        assert re.sub(r"\s+", "", DEMO_TITLE) in flat
+        assert shown["group"]["name"].replace(" ", "") in flat
+        assert "2026年11月15日公開" in flat and "下書き" not in flat
+        numbers = {int(n) for n in re.findall(r"(?<!\d)(\d{1,2})(?!\d)", words)}
         assert set(range(1, 31)) <= numbers, sorted(set(range(1, 31)) - numbers)
-        for n, note in sample.notes.items():
-            assert re.sub(r"\s+", "", note) in flat, n
-            assert f"地点{n}の様子" in flat
+        for p in places:
+            for value in (p["note"], p["title"]):
+                if value:
+                    assert re.sub(r"\s+", "", value) in flat, (p["number"], value)
         assert "凡例" in flat
-        for name in KIND_NAMES:
-            assert name in flat, name
+        for kind in {p["kind"] for p in places}:
+            assert KIND_NAMES[kind] in flat, kind
         assert "出典：焼津市" in flat
         assert "地理院タイル" not in flat  # no basemap could be reached
         assert "N" in words and "縮尺" in flat
@@ -165,20 +178,32 @@ def test_published_poster_on_a4_and_a3(group: Group, tmp_path: Path) -> None:
 
         # Released photos print as their public thumbnails (320 px on the long side).
         photos = [row for row in images(pdf) if row[2] == "image"]
-        assert len(photos) >= sample.released
+        assert len(photos) >= with_photos
         assert all(max(int(row[3]), int(row[4])) == 320 for row in photos), photos
-    # Once each on the A4 list, and never the three photos nobody released.
-    assert len([r for r in images(a4) if r[2] == "image"]) == sample.released
+    # One per place on the A4 list, and never a photo nobody released.
+    assert len([r for r in images(a4) if r[2] == "image"]) == with_photos
 
-    # The atlas: after the overview, a page per 自治会 the places are in, named.
-    atlas_text = run("pdftotext", "-f", "2", a3, "-")
-    assert re.search(r"焼津第\d+自治会", atlas_text)
+    # The atlas: after the overview, a page per 地区 the places are in, named.
+    assert re.search(r"焼津第\d+自治会|自治会", run("pdftotext", "-f", "2", a3, "-"))
     assert int(re.search(r"Pages:\s+(\d+)", run("pdfinfo", a3))[1]) >= 3  # type: ignore[index]
 
     assert qr_text(a4, tmp_path / "poster-a4-portrait") == [url]
     assert qr_text(a3, tmp_path / "poster-a3-landscape") == [url]
     for png in ("poster-a4-portrait.png", "poster-a3-landscape.png"):
         keep_artifact(tmp_path / png)
+
+
+def test_a_groups_own_map_lists_every_place_and_only_released_photos(
+    group: Group, tmp_path: Path
+) -> None:
+    sample = new_map(group, places=30, photos=12, withheld=3)
+    pdf = fetch(new_client(), sample.map_id, "paper=A3&orientation=portrait", tmp_path / "p.pdf")
+    flat = re.sub(r"\s+", "", run("pdftotext", "-raw", pdf, "-"))
+    for n, note in sample.notes.items():
+        assert re.sub(r"\s+", "", note) in flat, n
+        assert f"地点{n}の様子" in flat
+    assert "本町小PTA" in flat
+    assert len([r for r in images(pdf) if r[2] == "image"]) == sample.released
 
 
 def test_a_draft_prints_for_its_group_only_and_without_unreleased_photos(

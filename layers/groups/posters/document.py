@@ -227,8 +227,9 @@ h2 {{ font-size: {10 * s}pt; margin: 0 0 1mm; }}
 .places table {{ width: 100%; table-layout: fixed; border-collapse: collapse; }}
 .places tr {{ break-inside: avoid; }}
 .places td {{ vertical-align: top; border-bottom: 0.2mm solid #ccc;
-              padding: 1.2mm 2.5mm 1.5mm 0; }}
-.places .num {{ float: left; width: {5 * s}mm; height: {5 * s}mm; margin: 0.4mm 2mm 0 0.3mm;
+              padding: 1.2mm 2.5mm 1.5mm {7.5 * s}mm; }}
+.places .num {{ float: left; width: {5 * s}mm; height: {5 * s}mm;
+                margin: 0.4mm 0 0 -{7.2 * s}mm;
                text-align: center; font-weight: bold; font-size: {7.5 * s}pt;
                line-height: {5 * s}mm; border-radius: 50%; }}
 .places .num.square {{ border-radius: 1mm; }}
