@@ -181,6 +181,7 @@ EXPECTED: dict[str, Expect] = {
     "GET /api/safety-maps/{map_id}/deleted": Expect(A_READ),
     "POST /api/safety-maps/{map_id}/starting-points": Expect(A_WRITE, body={"sources": ["aed"]}),
     "POST /api/safety-maps/{map_id}/features/{feature_id}/photos": Expect(A_WRITE),
+    "GET /api/safety-maps/{map_id}/print.pdf": Expect(A_READ),
     "GET /api/safety-maps/{map_id}/photos/{photo_id}": Expect(A_READ),
     "GET /api/safety-maps/{map_id}/photos/{photo_id}/thumbnail": Expect(A_READ),
     "POST /api/safety-maps/{map_id}/photos/{photo_id}/release": Expect(A_LEAD),
