@@ -560,11 +560,14 @@ def test_every_route_is_in_the_expected_access_table(world: World) -> None:
     assert sorted(EXPECTED.keys() - served) == [], "entries for routes that do not exist"
 
 
+# Every route as every caller: minutes on a shared 2-core machine, so a timeout of its own.
+@pytest.mark.timeout(1200)
 def test_the_authorization_matrix(world: World) -> None:
     problems = run_matrix(world, new_client().app)
     assert problems == []
 
 
+@pytest.mark.timeout(1200)
 def test_every_rule_is_load_bearing(world: World) -> None:
     """Remove each rule in turn: the matrix must notice every time."""
     from api.app import create_app

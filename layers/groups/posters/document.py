@@ -36,9 +36,18 @@ from layers.store.settings import get_settings
 FONT_FILE = Path("/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf")
 JST = ZoneInfo("Asia/Tokyo")
 # Layers whose data the background and the places come from: their credits are printed.
-CREDITED_LAYERS = ["district", "school_district", "facility", "safety_map_feature"]
+CREDITED_LAYERS = [
+    "district",
+    "school_district",
+    "facility",
+    "safety_map_feature",
+    "road",
+    "green_space",
+]
 BACKGROUND_LEGEND = {
     "district": ("地区・自治会の境界", "District boundaries"),
+    "road": ("道路（緊急輸送路・都市計画道路）", "Roads (emergency routes, planned roads)"),
+    "green_space": ("公園・緑地", "Parks and green spaces"),
     "school_route": ("通学路（市）", "School routes (city)"),
     "park": ("公園", "Parks"),
 }
@@ -122,6 +131,9 @@ def _legend(kinds: set[str], background: list[str], size: float) -> str:
         "school_route": '<line x1="0" y1="3" x2="10" y2="3" stroke="#cc79a7" '
         'stroke-opacity="0.6" stroke-width="1.4" stroke-linecap="round"/>',
         "park": '<circle cx="5" cy="3" r="1.3" fill="#7fbf7b"/>',
+        "road": '<line x1="0" y1="3" x2="10" y2="3" stroke="#b9bcc0" stroke-width="2.6"/>'
+        '<line x1="0" y1="3" x2="10" y2="3" stroke="#ffffff" stroke-width="1.9"/>',
+        "green_space": '<rect x="0" y="0.5" width="10" height="5" fill="#cfe8c8"/>',
     }
     for name in background:
         ja, en = BACKGROUND_LEGEND[name]

@@ -140,6 +140,30 @@ def draw_page_map(
     def lines(statement: object, **more: object) -> list[str]:
         return [r[0] for r in q.rows(session, statement, **{**params, **more}) if r[0]]
 
+    green = lines(q.GREEN_SPACES)
+    if green:
+        drawn.background.append("green_space")
+        parts.append(_paths(green, 'fill="#cfe8c8" stroke="none"'))
+    roads = q.rows(session, q.ROADS, **params)
+    planned = [r[0] for r in roads if r[0] and r[1]]
+    main = [r[0] for r in roads if r[0] and not r[1]]
+    if roads:
+        drawn.background.append("road")
+    for width, colour in ((2.6, "#b9bcc0"), (1.9, "#ffffff")):
+        parts.append(
+            _paths(
+                main,
+                f'fill="none" stroke="{colour}" stroke-width="{width * k:.2f}" '
+                'stroke-linecap="round" stroke-linejoin="round"',
+            )
+        )
+    parts.append(
+        _paths(
+            planned,
+            f'fill="none" stroke="#ffffff" stroke-width="{1.2 * k:.2f}" '
+            'stroke-linecap="round" stroke-linejoin="round"',
+        )
+    )
     routes = lines(q.SCHOOL_ROUTES)
     parts.append(
         _paths(

@@ -114,6 +114,24 @@ SCHOOL_ROUTES = text(
       AND f.geom && env.s AND NOT ST_IsEmpty(c)"""
 )
 
+# Parks and green spaces as areas (公園・緑地), under everything else.
+GREEN_SPACES = text(
+    f"""WITH {ENVELOPE}
+    SELECT ST_AsSVG(c, 0, 1) FROM env, green_space g,
+         LATERAL (SELECT ST_Simplify(ST_ClipByBox2D(ST_Transform(g.geom, :srid), env.z), :tol)
+                  AS c) clipped
+    WHERE g.geom && env.s AND NOT ST_IsEmpty(c)"""
+)
+
+# The road skeleton the city publishes: 緊急輸送路 (main roads) and 都市計画道路.
+ROADS = text(
+    f"""WITH {ENVELOPE}
+    SELECT ST_AsSVG(c, 0, 1), r.kind = 'city_planning' FROM env, road r,
+         LATERAL (SELECT ST_Simplify(ST_ClipByBox2D(ST_Transform(r.geom, :srid), env.z), :tol)
+                  AS c) clipped
+    WHERE r.geom && env.s AND NOT ST_IsEmpty(c)"""
+)
+
 PARKS = text(
     f"""WITH {ENVELOPE}
     SELECT round(ST_X(p)::numeric, 1)::float8, round(-ST_Y(p)::numeric, 1)::float8
