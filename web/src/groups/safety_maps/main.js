@@ -107,13 +107,18 @@ function printLinks() {
       t(`sm.print_${paper}_${orientation}`),
     );
   return h(
-    "div",
-    { class: "sm-print", role: "group", "aria-labelledby": "print-label" },
-    h("span", { id: "print-label", class: "sm-print-label" }, t("sm.print")),
-    link("A4", "portrait"),
-    link("A4", "landscape"),
-    link("A3", "portrait"),
-    link("A3", "landscape"),
+    "details",
+    { class: "sm-print" },
+    h("summary", {}, t("sm.print")),
+    h(
+      "div",
+      { class: "sm-print-links" },
+      link("A4", "portrait"),
+      link("A4", "landscape"),
+      link("A3", "portrait"),
+      link("A3", "landscape"),
+    ),
+    h("p", { class: "hint" }, t("sm.print_hint")),
   );
 }
 
@@ -166,13 +171,13 @@ function renderDrawBar() {
   if (state.drawing) {
     const d = state.drawing;
     const many = d.type !== "Point";
-    bar.replaceChildren(
+    bar.replaceChildren(...[
       h("p", { class: "sm-draw-status", role: "status" }, t(`sm.drawing_${d.type}`, { count: d.coords.length })),
       h("button", { type: "button", class: "primary", onclick: () => tap(placeMap.centre()) }, t("sm.add_at_centre")),
       many ? h("button", { type: "button", onclick: undoVertex, disabled: !d.coords.length }, t("sm.undo_point")) : null,
       many ? h("button", { type: "button", onclick: finishDrawing }, t("sm.finish")) : null,
       h("button", { type: "button", onclick: cancelDrawing }, t("sm.cancel")),
-    );
+    ].filter(Boolean));
     return;
   }
   if (state.moving) {
@@ -401,9 +406,11 @@ async function savePlace(draft, values) {
       const saved = await patchPlace(id, draft.version, { properties }, { ...properties, geometry: null }, values.files);
       if (!saved) return;
     }
+    // The place is saved; a photo the server refuses is said after the list shows it.
+    let photoError = null;
     if (values.files.length) {
       say(t("sm.uploading", { count: values.files.length }));
-      await uploadPhotos(id, values.files);
+      await uploadPhotos(id, values.files).catch((error) => (photoError = error));
     }
     state.draft = null;
     state.selected = id;
@@ -411,6 +418,7 @@ async function savePlace(draft, values) {
     select(id);
     say(t("sm.saved", { n: featureById(id)?.properties.number ?? "" }));
     document.getElementById(`place-${id}`)?.querySelector("button")?.focus();
+    if (photoError) alertError(photoError);
   } catch (error) {
     say("");
     alertError(error);

@@ -168,6 +168,11 @@ export class PlaceMap {
       extra: new Map([["safety_map_feature", notThisMap]]),
       clustered: false,
     });
+    // The reference is drawn paler, so this map's own places stand out.
+    for (const layer of style.layers) {
+      if (layer.type === "symbol" && layer.source?.startsWith("machimap") && layer.layout?.["icon-image"])
+        layer.paint = { ...layer.paint, "icon-opacity": 0.55 };
+    }
     const font = style.layers.find((l) => l.layout?.["text-font"])?.layout["text-font"] ?? [];
     style.sources[PLACES] = { type: "geojson", data: empty() };
     style.sources[MARKERS] = { type: "geojson", data: empty() };
