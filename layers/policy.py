@@ -43,7 +43,10 @@ class Action(enum.StrEnum):
     membership_end = "membership.end"  # resource: the membership (a member may leave)
     safety_map_read = "safety_map.read"  # resource: the map
     safety_map_edit = "safety_map.edit"
-    safety_map_publish = "safety_map.publish"
+    safety_map_publish = "safety_map.publish"  # and release or withhold its photos
+    # resource: a place (layers.groups.map_places.PlaceAccess): members change their own places,
+    # leaders every place of their group's maps.
+    safety_map_place_edit = "safety_map.place_edit"
     layer_edit = "layer.edit"
     inspection_record = "inspection.record"
     # An inspection's findings, per-part grades and follow-up. Its date, kind and overall
@@ -190,6 +193,14 @@ RULES: dict[Action, Rule] = {
     ),
     Action.safety_map_publish: Rule(
         lambda a, r: a.leads(_group_of(r)) or _city_map(a, r), Scope.write
+    ),
+    Action.safety_map_place_edit: Rule(
+        lambda a, r: (
+            a.leads(_group_of(r))
+            or (a.in_group(_group_of(r)) and a.user_id == r.author_user_id)
+            or _city_map(a, r)
+        ),
+        Scope.write,
     ),
     Action.layer_edit: Rule(_staff, Scope.write),
     Action.inspection_record: Rule(_staff, Scope.write),

@@ -22,7 +22,7 @@ from layers.city.facilities import (
     Structure,
 )
 from layers.city.hazards import Hazard, HazardKind, HazardSource, HazardStatus
-from layers.groups.model import Patrol, SafetyFeatureKind, SafetyMapFeature
+from layers.groups.model import Patrol, SafetyFeatureDetail, SafetyFeatureKind, SafetyMapFeature
 from layers.reports.model import Report
 from layers.store.base import Base
 
@@ -409,12 +409,19 @@ LAYERS: tuple[Layer, ...] = (
         fields=(
             Field("safety_map_id", "integer", "マップ", "Map", required=True),
             Field("kind", "string", "種別", "Kind", required=True, choices=SafetyFeatureKind),
+            Field("detail", "string", "項目", "Detail", choices=SafetyFeatureDetail),
             Field("title", "string", "名称", "Title", aliases=("名称", "学区", "school")),
             Field("note", "string", "メモ", "Note", aliases=("備考",)),
             SOURCE_ID,
         ),
-        public_filter="safety_map_id IN (SELECT id FROM safety_map WHERE is_published)",
-        group_filter="safety_map_id IN (SELECT id FROM safety_map WHERE group_id IN ({groups}))",
+        # Deleted places are kept for their history and restoring, and shown to nobody.
+        public_filter=(
+            "deleted_at IS NULL AND safety_map_id IN (SELECT id FROM safety_map WHERE is_published)"
+        ),
+        group_filter=(
+            "deleted_at IS NULL AND safety_map_id IN "
+            "(SELECT id FROM safety_map WHERE group_id IN ({groups}))"
+        ),
         access="group",
         style={"color": "#009e73", "symbol": "star"},
         owner_department="市民協働課",

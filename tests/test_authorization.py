@@ -166,6 +166,26 @@ EXPECTED: dict[str, Expect] = {
         },
     ),
     "DELETE /api/safety-maps/{map_id}/features/{feature_id}": Expect(A_WRITE),
+    # Places and photos: the world's place is member_a's own, so both A_WRITE roles may
+    # change it (the member as its author, the leader as leader); saving needs If-Match.
+    "GET /api/safety-maps": Expect(ANYONE),
+    "GET /api/safety-maps/{map_id}/features/{feature_id}": Expect(A_READ),
+    "PATCH /api/safety-maps/{map_id}/features/{feature_id}": Expect(
+        A_WRITE, body={"properties": {"note": "夜は暗い"}}
+    ),
+    "POST /api/safety-maps/{map_id}/features/{feature_id}/restore": Expect(
+        A_WRITE, body={"version": 1}
+    ),
+    "GET /api/safety-maps/{map_id}/history": Expect(A_READ),
+    "GET /api/safety-maps/{map_id}/features/{feature_id}/history": Expect(A_READ),
+    "GET /api/safety-maps/{map_id}/deleted": Expect(A_READ),
+    "POST /api/safety-maps/{map_id}/starting-points": Expect(A_WRITE, body={"sources": ["aed"]}),
+    "POST /api/safety-maps/{map_id}/features/{feature_id}/photos": Expect(A_WRITE),
+    "GET /api/safety-maps/{map_id}/photos/{photo_id}": Expect(A_READ),
+    "GET /api/safety-maps/{map_id}/photos/{photo_id}/thumbnail": Expect(A_READ),
+    "POST /api/safety-maps/{map_id}/photos/{photo_id}/release": Expect(A_LEAD),
+    "POST /api/safety-maps/{map_id}/photos/{photo_id}/withhold": Expect(A_LEAD),
+    "DELETE /api/safety-maps/{map_id}/photos/{photo_id}": Expect(A_WRITE),
     "GET /api/groups/{group_id}/patrols": Expect(A_READ),
     "POST /api/groups/{group_id}/patrols": Expect(
         A_WRITE,
@@ -393,9 +413,16 @@ def _world_rows(url: str, group_a: int, people: dict[str, Person]) -> dict[str, 
             group_a,
         )
         feature = one(
-            "INSERT INTO safety_map_feature (safety_map_id, kind, title, geom) "
-            f"VALUES (%s, 'hard_to_see', '高い塀', {point}) RETURNING id",
+            "INSERT INTO safety_map_feature (safety_map_id, kind, title, geom, author_user_id) "
+            f"VALUES (%s, 'hard_to_see', '高い塀', {point}, %s) RETURNING id",
             map_id,
+            people["member_a"].id,
+        )
+        photo = one(
+            "INSERT INTO attachment (subject_layer, subject_id, storage_key, content_type, "
+            "byte_size, sha256) VALUES ('safety_map_feature', %s, 'ab/cd.jpg', 'image/jpeg', "
+            "10, 'x') RETURNING id",
+            feature,
         )
         patrol = one(
             "INSERT INTO patrol (group_id, title, started_at) "
@@ -434,6 +461,7 @@ def _world_rows(url: str, group_a: int, people: dict[str, Person]) -> dict[str, 
     return {
         "map_id": map_id,
         "feature_id": feature,
+        "photo_id": photo,
         "patrol_id": patrol,
         "hazard_id": hazard,
         "department": department,

@@ -375,7 +375,10 @@ def test_maps_are_edited_and_features_removed_only_from_their_own_map(town: Town
     assert member.delete(f"/api/safety-maps/{second}/features/{spot}").status_code == 404
     assert member.delete(f"/api/safety-maps/{first}/features/{spot}").status_code == 204
     assert member.delete(f"/api/safety-maps/{first}/features/{spot}").status_code == 404
-    assert sql_value(town.url, "SELECT count(*) FROM safety_map_feature") == 0
+    # Deleted places are kept (hidden) so the group can restore them.
+    assert (
+        sql_value(town.url, "SELECT count(*) FROM safety_map_feature WHERE deleted_at IS NULL") == 0
+    )
     assert member.get("/api/safety-maps/999999").status_code == 404
 
 
@@ -524,8 +527,10 @@ def test_every_staff_and_leader_write_is_in_the_audit_log(town: Town) -> None:
     assert audit_count(url, town.leader_a, "patrol", "insert") == 1
 
     spot = add_feature(leader, map_id, feature(point(CITY_HALL))).json()["id"]
+    before = audit_count(url, town.leader_a, "safety_map_feature", "update")
     leader.delete(f"/api/safety-maps/{map_id}/features/{spot}")
-    assert audit_count(url, town.leader_a, "safety_map_feature", "delete") == 1
+    # Deleting keeps the place, hidden, to restore: the log has the update that hid it.
+    assert audit_count(url, town.leader_a, "safety_map_feature", "update") == before + 1
 
     hanako = make_person("hanako@example.jp")
     signed_in(hanako).post(f"/api/groups/{town.group_a}/join")

@@ -4,7 +4,7 @@ Consistency: one REPEATABLE READ transaction exports its snapshot; pg_dump dumps
 snapshot (--snapshot), and the same transaction reads the row counts and the media keys. A
 report committed a moment later is in neither the dump nor the file list; one committed
 before is in both, and its files are already on disk, because a submission writes its files
-before the transaction that records them (layers/reports/intake.py put_files).
+before the transaction that records them (layers/media/stored.py put_files).
 
 Exclusion: from before the snapshot until the last file is copied the backup shares the media
 files' lock, which `machimap media gc` takes exclusively, so gc cannot delete a file the

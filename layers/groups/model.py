@@ -104,6 +104,11 @@ class SafetyMap(Entity, Base):
     department_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("department.id", ondelete="SET NULL")
     )
+    # The map's area (a 自治会, a 地区 ...): where starting points come from and what the
+    # editor opens on. None: the group's district, else the whole city.
+    district_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("district.id", ondelete="SET NULL"), index=True
+    )
     is_published: Mapped[bool] = mapped_column(
         Boolean, nullable=False, server_default=text("false")
     )
@@ -121,6 +126,53 @@ class SafetyFeatureKind(enum.StrEnum):
     note = "note"
 
 
+class SafetyFeatureDetail(enum.StrEnum):
+    """The method's common items (DOMAIN.md §4): what makes a place 入りやすい or 見えにくい,
+    and which kind of help a safe place offers. Places only: there is no item for a person
+    or a past crime, on purpose."""
+
+    high_wall = "high_wall"  # 高い塀・生け垣
+    quiet_road = "quiet_road"  # 人通りの少ない道
+    dark_road = "dark_road"  # 街灯が少ない・暗い道
+    blind_park = "blind_park"  # 見通しの悪い公園・駐車場
+    gap_between_houses = "gap_between_houses"  # 家と家のすき間
+    graffiti_litter = "graffiti_litter"  # 落書き・ポイ捨て
+    abandoned_bicycles = "abandoned_bicycles"  # 放置自転車
+    vacant_house = "vacant_house"  # 空き家
+    other = "other"  # その他 (the title says what)
+    child_safe_house = "child_safe_house"  # こども110番の家 / 子どもを守る家
+    police_box = "police_box"  # 交番
+    convenience_store = "convenience_store"  # コンビニ
+    school = "school"  # 学校・園
+    shop = "shop"  # 店
+    hospital = "hospital"  # 病院
+    aed = "aed"
+
+
+DANGER_KINDS = frozenset(
+    {
+        SafetyFeatureKind.easy_to_enter,
+        SafetyFeatureKind.hard_to_see,
+        SafetyFeatureKind.easy_to_enter_hard_to_see,
+    }
+)
+DANGER_DETAILS = frozenset(
+    {
+        SafetyFeatureDetail.high_wall,
+        SafetyFeatureDetail.quiet_road,
+        SafetyFeatureDetail.dark_road,
+        SafetyFeatureDetail.blind_park,
+        SafetyFeatureDetail.gap_between_houses,
+        SafetyFeatureDetail.graffiti_litter,
+        SafetyFeatureDetail.abandoned_bicycles,
+        SafetyFeatureDetail.vacant_house,
+        SafetyFeatureDetail.other,
+    }
+)
+SAFE_KINDS = frozenset({SafetyFeatureKind.safe_haven, SafetyFeatureKind.help_place})
+SAFE_DETAILS = frozenset(SafetyFeatureDetail) - DANGER_DETAILS
+
+
 class SafetyMapFeature(Entity, Base):
     __tablename__ = "safety_map_feature"
     __table_args__ = (
@@ -133,6 +185,7 @@ class SafetyMapFeature(Entity, Base):
         BigInteger, ForeignKey("safety_map.id", ondelete="CASCADE"), nullable=False, index=True
     )
     kind: Mapped[SafetyFeatureKind] = choice(SafetyFeatureKind)
+    detail: Mapped[SafetyFeatureDetail | None] = choice(SafetyFeatureDetail, nullable=True)
     title: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     extra: Mapped[dict[str, Any]] = mapped_column(
@@ -141,6 +194,50 @@ class SafetyMapFeature(Entity, Base):
     source_id: Mapped[str | None] = mapped_column(String(100))
     district_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("district.id", ondelete="SET NULL"), index=True
+    )
+    author_user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    # The ETag of the place: a trigger adds one on every update, so two editors can never
+    # both save over the same version (migration 0013).
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
+    # Deleted places stay (hidden everywhere but their history) so deleting is undoable.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    geom = geometry("GEOMETRY")
+
+
+class PlaceChange(enum.StrEnum):
+    added = "added"
+    edited = "edited"
+    deleted = "deleted"
+    restored = "restored"
+
+
+class SafetyMapFeatureVersion(Entity, Base):
+    """A place as it was after each change (created_at: when), written by a trigger
+    (migration 0013) so no write path can skip it: its history, and what restoring brings
+    back."""
+
+    __tablename__ = "safety_map_feature_version"
+    __table_args__ = (
+        valid_geometry(),
+        UniqueConstraint("feature_id", "version", name="uq_safety_map_feature_version"),
+    )
+
+    feature_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("safety_map_feature.id", ondelete="CASCADE"), nullable=False
+    )
+    safety_map_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("safety_map.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    change: Mapped[PlaceChange] = choice(PlaceChange)
+    kind: Mapped[SafetyFeatureKind] = choice(SafetyFeatureKind)
+    detail: Mapped[SafetyFeatureDetail | None] = choice(SafetyFeatureDetail, nullable=True)
+    title: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    changed_by_user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("user_account.id", ondelete="SET NULL")
     )
     geom = geometry("GEOMETRY")
 

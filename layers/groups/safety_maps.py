@@ -1,20 +1,17 @@
-"""A group's safety maps (防犯マップ / 地域安全マップ) and their places: private to the group
-until a leader publishes them. Features are places, never people; the database assigns each
-its district and refuses places outside the city. GeoJSON is assembled by PostGIS."""
+"""A group's safety maps (防犯マップ / 地域安全マップ): private to the group until a leader
+publishes them, then one public layer and a public page each. Their places are
+layers/groups/map_places.py."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-import shapely
-from geoalchemy2.shape import from_shape
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from geo.crs import STORAGE_SRID
-from layers.groups.model import SafetyFeatureKind, SafetyMap, SafetyMapFeature
-from layers.store.refusals import Refused
+from layers.groups.map_places import Audience, collection
+from layers.groups.model import Group, SafetyMap, SafetyMapFeature
 from layers.store.sql import Page, counted_page, find_row
 
 
@@ -29,6 +26,7 @@ def map_json(m: SafetyMap, feature_count: int | None = None) -> dict[str, Any]:
         "description": m.description,
         "group_id": m.group_id,
         "department_id": m.department_id,
+        "district_id": m.district_id,
         "is_published": m.is_published,
         "published_at": _iso(m.published_at),
         "created_at": _iso(m.created_at),
@@ -39,21 +37,34 @@ def map_json(m: SafetyMap, feature_count: int | None = None) -> dict[str, Any]:
     return body
 
 
-# One query whatever the number of features.
-FEATURE_SQL = """json_build_object(
-    'type', 'Feature',
-    'id', f.id,
-    'geometry', ST_AsGeoJSON(f.geom, 7)::json,
-    'properties', json_build_object(
-        'kind', f.kind, 'title', f.title, 'note', f.note, 'district_id', f.district_id,
-        'created_at', f.created_at, 'updated_at', f.updated_at))"""
+LIVE = SafetyMapFeature.deleted_at.is_(None)
 
-COLLECTION = text(
-    "SELECT json_build_object('type', 'FeatureCollection', 'features', "
-    f"coalesce(json_agg({FEATURE_SQL} ORDER BY f.id), '[]'::json)) "
-    "FROM safety_map_feature f WHERE f.safety_map_id = :map_id"
+# The group, the number of places and their extent, for a map's heading.
+SUMMARY = text(
+    """SELECT jsonb_build_object(
+        'group', (SELECT jsonb_build_object('id', g.id, 'name', g.name, 'kind', g.kind)
+            FROM community_group g WHERE g.id = m.group_id),
+        'feature_count', (SELECT count(*) FROM safety_map_feature f
+            WHERE f.safety_map_id = m.id AND f.deleted_at IS NULL),
+        'bbox', (SELECT CASE WHEN e IS NOT NULL THEN jsonb_build_array(
+                round(ST_XMin(e)::numeric, 6), round(ST_YMin(e)::numeric, 6),
+                round(ST_XMax(e)::numeric, 6), round(ST_YMax(e)::numeric, 6)) END
+            FROM (SELECT ST_Extent(f.geom)::geometry AS e FROM safety_map_feature f
+                WHERE f.safety_map_id = m.id AND f.deleted_at IS NULL) x))
+    FROM safety_map m WHERE m.id = :map_id"""
 )
-ONE_FEATURE = text(f"SELECT {FEATURE_SQL} FROM safety_map_feature f WHERE f.id = :feature_id")
+
+PUBLISHED = text(
+    """SELECT jsonb_build_object('id', m.id, 'title', m.title, 'description', m.description,
+        'published_at', m.published_at,
+        'group', jsonb_build_object('id', g.id, 'name', g.name, 'kind', g.kind),
+        'feature_count', (SELECT count(*) FROM safety_map_feature f
+            WHERE f.safety_map_id = m.id AND f.deleted_at IS NULL))
+    FROM safety_map m LEFT JOIN community_group g ON g.id = m.group_id
+    WHERE m.is_published
+    ORDER BY m.published_at DESC, m.id DESC LIMIT :limit OFFSET :offset"""
+)
+PUBLISHED_COUNT = text("SELECT count(*) FROM safety_map WHERE is_published")
 
 
 def group_maps(
@@ -63,6 +74,7 @@ def group_maps(
     members (``with_drafts``); everyone else sees what it has published."""
     counts = (
         select(SafetyMapFeature.safety_map_id, func.count().label("n"))
+        .where(LIVE)
         .group_by(SafetyMapFeature.safety_map_id)
         .subquery()
     )
@@ -78,19 +90,33 @@ def group_maps(
     return Page([map_json(m, n) for m, n in found.items], found.matched)
 
 
+def published_maps(session: Session, limit: int, offset: int) -> Page[dict[str, Any]]:
+    """Every published map, newest first: what the public map and its list offer."""
+    items = session.execute(PUBLISHED, {"limit": limit, "offset": offset}).scalars()
+    return Page(list(items), int(session.execute(PUBLISHED_COUNT).scalar_one()))
+
+
 def create_map(
-    session: Session, group_id: int, title: str, description: str | None
+    session: Session,
+    group_id: int,
+    title: str,
+    description: str | None,
+    district_id: int | None = None,
 ) -> dict[str, Any]:
-    m = SafetyMap(title=title, description=description, group_id=group_id)
+    if district_id is None:  # the group's own area, unless the map says otherwise
+        group = session.get(Group, group_id)
+        district_id = group.district_id if group is not None else None
+    m = SafetyMap(title=title, description=description, group_id=group_id, district_id=district_id)
     session.add(m)
     session.flush()
     session.refresh(m)
     return map_json(m, 0)
 
 
-def map_with_features(session: Session, m: SafetyMap) -> dict[str, Any]:
-    collection = session.execute(COLLECTION, {"map_id": m.id}).scalar_one()
-    return {**map_json(m, len(collection["features"])), "feature_collection": collection}
+def map_view(session: Session, m: SafetyMap, who: Audience) -> dict[str, Any]:
+    """The map with its group, extent and places, as ``who`` may see them."""
+    summary = session.execute(SUMMARY, {"map_id": m.id}).scalar_one()
+    return {**map_json(m), **summary, "feature_collection": collection(session, m, who)}
 
 
 def lock_map(session: Session, map_id: int) -> SafetyMap:
@@ -118,39 +144,3 @@ def unpublish(session: Session, m: SafetyMap) -> dict[str, Any]:
     session.flush()
     session.refresh(m)
     return map_json(m)
-
-
-def add_feature(
-    session: Session,
-    m: SafetyMap,
-    kind: SafetyFeatureKind,
-    title: str | None,
-    note: str | None,
-    geom: shapely.Geometry,
-) -> dict[str, Any]:
-    feature = SafetyMapFeature(
-        safety_map_id=m.id,
-        kind=kind,
-        title=title,
-        note=note,
-        geom=from_shape(geom, srid=STORAGE_SRID),
-    )
-    session.add(feature)
-    session.flush()  # the district trigger refuses a place outside the city here (MM001)
-    added: dict[str, Any] = session.execute(ONE_FEATURE, {"feature_id": feature.id}).scalar_one()
-    return added
-
-
-def delete_feature(session: Session, m: SafetyMap, feature_id: int) -> None:
-    feature = session.scalar(
-        select(SafetyMapFeature).where(
-            SafetyMapFeature.id == feature_id, SafetyMapFeature.safety_map_id == m.id
-        )
-    )
-    if feature is None:
-        raise Refused(
-            f"この安全マップに地点 {feature_id} はありません。",
-            f"no feature {feature_id} on safety map {m.id}",
-            status=404,
-        )
-    session.delete(feature)

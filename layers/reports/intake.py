@@ -22,6 +22,7 @@ from layers.city.geometry_input import geometry_input, geometry_refused
 from layers.media.attachments import Attachment
 from layers.media.photos import CleanPhoto, clean_photo, photo_gps
 from layers.media.storage import MediaStore, media_store
+from layers.media.stored import StoredPhoto, attach, put_files
 from layers.reports import notifications as report_notifications
 from layers.reports.model import (
     LocationSource,
@@ -169,49 +170,10 @@ def _fingerprint(new: NewReport, contact: Contact, photos: Sequence[CleanPhoto])
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class StoredPhoto:
-    """A cleaned photo whose files are already written (content-addressed)."""
-
-    photo: CleanPhoto
-    storage_key: str
-    thumbnail_key: str
-
-
-def put_files(store: MediaStore, photos: Sequence[CleanPhoto]) -> tuple[StoredPhoto, ...]:
-    """Before any transaction: a failure after this leaves only unreferenced files (the same
-    bytes give the same name), never a row without its file, and no row lock waits on disk."""
-    return tuple(
-        StoredPhoto(
-            p,
-            store.put(p.data, p.content_type),
-            store.put(p.thumbnail, p.thumbnail_type),
-        )
-        for p in photos
-    )
-
-
 def attach_photos(
     session: Session, report_id: int, photos: Sequence[StoredPhoto], uploaded_by: int | None
 ) -> tuple[int, ...]:
-    rows = [
-        Attachment(
-            subject_layer="report",
-            subject_id=report_id,
-            storage_key=s.storage_key,
-            thumbnail_key=s.thumbnail_key,
-            content_type=s.photo.content_type,
-            byte_size=len(s.photo.data),
-            width=s.photo.width,
-            height=s.photo.height,
-            sha256=s.photo.sha256,
-            uploaded_by_user_id=uploaded_by,
-        )
-        for s in photos
-    ]
-    session.add_all(rows)
-    session.flush()
-    return tuple(row.id for row in rows)
+    return tuple(a.id for a in attach(session, "report", report_id, photos, uploaded_by))
 
 
 def _photo_ids(session: Session, report_id: int) -> tuple[int, ...]:

@@ -16,8 +16,8 @@ from layers.accounts.lifecycle import department_by_code
 from layers.accounts.users import Department
 from layers.city.hazards import Hazard, HazardKind, HazardSource
 from layers.media.attachments import Attachment
-from layers.media.photos import blur_regions, clean_photo
 from layers.media.storage import MediaStore
+from layers.media.stored import Region, release, withhold
 from layers.reports.model import (
     STATUS_LABELS,
     Report,
@@ -28,8 +28,6 @@ from layers.reports.model import (
 from layers.reports.notifications import status_changed
 from layers.store.base import TEXT_MAX
 from layers.store.refusals import Refused
-
-Region = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -79,24 +77,10 @@ def publish(
         )
     for decision in decisions:
         photo = photos[decision.photo_id]
-        photo.is_public = decision.publish
-        if decision.publish and (decision.blur or decision.blur_all):
-            for region in decision.blur:
-                if not (0 <= region[0] < region[2] <= 1 and 0 <= region[1] < region[3] <= 1):
-                    raise Refused(
-                        "ぼかす範囲は 0〜1 の割合（左, 上, 右, 下）で指定してください。",
-                        "blur regions are fractions (x0, y0, x1, y1) with 0 <= x0 < x1 <= 1",
-                    )
-            blurred = blur_regions(
-                store.read(photo.storage_key),
-                photo.content_type,
-                None if decision.blur_all else list(decision.blur),
-            )
-            small = clean_photo(blurred)
-            photo.public_key = store.put(blurred, photo.content_type)
-            photo.public_thumbnail_key = store.put(small.thumbnail, small.thumbnail_type)
-        elif decision.publish:  # released as it is: the public copy is the photo itself
-            photo.public_key, photo.public_thumbnail_key = photo.storage_key, photo.thumbnail_key
+        if decision.publish:
+            release(photo, store, decision.blur, decision.blur_all)
+        else:
+            withhold(photo)
     session.flush()
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from layers.media.stored import PhotoFile
 from layers.reports.model import REOPENABLE_STATUSES, STATUS_LABELS, Report, ReportCategory
 from layers.reports.tracking import photo_total
 from layers.serving.records import label_map
@@ -131,19 +132,12 @@ def report_json(
     return found
 
 
-MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 PHOTO = text(
     """SELECT a.storage_key, a.thumbnail_key, a.public_key, a.public_thumbnail_key,
         a.content_type, a.is_public AND r.consent_publish AS released
     FROM attachment a JOIN report r ON r.id = a.subject_id
     WHERE a.subject_layer = 'report' AND a.subject_id = :report_id AND a.id = :photo_id"""
 )
-
-
-@dataclass(frozen=True)
-class PhotoFile:
-    key: str  # in the media store
-    media_type: str
 
 
 def photo_file(
@@ -161,7 +155,7 @@ def photo_file(
         key = row.thumbnail_key if thumbnail else row.storage_key
     if key is None:
         return None
-    return PhotoFile(key, MEDIA_TYPES.get(key.rsplit(".", 1)[-1], row.content_type))
+    return PhotoFile.of(key, row.content_type)
 
 
 def my_reports(session: Session, user_id: int, limit: int, offset: int) -> Page[dict[str, Any]]:

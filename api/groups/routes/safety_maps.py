@@ -1,10 +1,10 @@
-"""Groups' safety maps (防犯マップ / 地域安全マップ) and their places
-(layers/groups/safety_maps.py). A map is private to its group until a leader publishes it."""
+"""Groups' safety maps (防犯マップ / 地域安全マップ) (layers/groups/safety_maps.py). A map is
+private to its group until a leader publishes it; its places are api/groups/routes/map_places.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -12,16 +12,17 @@ from sqlalchemy.orm import Session
 
 from api.caching import vary_by_caller
 from api.forms import LongText
+from api.groups.audiences import audience
 from api.groups.loaders import group_row, map_row
 from api.pagination import Page, page_body, page_params
-from api.params import PathId
+from api.params import BodyId
 from api.permissions import Authorized, acting, permit
-from layers.city.geometry_input import geometry_input
 from layers.groups import safety_maps as maps
 from layers.groups.membership import lock_group
-from layers.groups.model import Group, SafetyFeatureKind, SafetyMap
+from layers.groups.model import Group, SafetyMap
+from layers.groups.starting_points import StartingPoint
+from layers.groups.starting_points import add_starting_points as add_points
 from layers.policy import Action, can
-from layers.store.base import POINT_LINE_AREA
 from layers.store.db import session_scope
 
 router = APIRouter(tags=["safety maps"])
@@ -43,11 +44,14 @@ class NewMap(BaseModel):
 
     title: Title
     description: LongText | None = None
+    # The map's area; the group's district when not given.
+    district_id: BodyId | None = None
 
 
 class MapChange(BaseModel):
     title: Title | None = None
     description: LongText | None = None
+    district_id: BodyId | None = None
 
     @model_validator(mode="after")
     def _title_not_cleared(self) -> Self:
@@ -56,30 +60,24 @@ class MapChange(BaseModel):
         return self
 
 
-class FeatureProperties(BaseModel):
-    kind: SafetyFeatureKind
-    title: str | None = Field(default=None, max_length=200)
-    note: LongText | None = None
-
-
-class NewFeature(BaseModel):
-    """A GeoJSON Feature."""
-
+class StartingPoints(BaseModel):
     model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [138.3187, 34.8669]},
-                    "properties": {"kind": "hard_to_see", "title": "見通しの悪い曲がり角"},
-                }
-            ]
-        }
+        json_schema_extra={"examples": [{"sources": ["child_safe_house", "police_box", "aed"]}]}
     )
 
-    type: Literal["Feature"]
-    geometry: dict[str, Any]
-    properties: FeatureProperties
+    sources: list[StartingPoint] = Field(min_length=1, max_length=len(StartingPoint))
+    district_id: BodyId | None = None
+
+
+@router.get("/api/safety-maps", summary="公開中の安全マップ / Published safety maps")
+def list_published(
+    request: Request,
+    page: Page = Depends(page_params),
+    _: Authorized = permit(Action.public_read),
+) -> dict[str, Any]:
+    with session_scope() as db:
+        found = maps.published_maps(db, page.limit, page.offset)
+    return page_body(request, page, found.items, found.matched, key="safety_maps")
 
 
 @router.get("/api/groups/{group_id}/safety-maps", summary="グループの安全マップ / Group maps")
@@ -106,13 +104,23 @@ def create_map(
 ) -> dict[str, Any]:
     group_id = auth.resource.id
     with acting(auth, lambda db: lock_group(db, group_id)) as (db, group):
-        return maps.create_map(db, group.id, body.title, body.description)
+        return maps.create_map(db, group.id, body.title, body.description, body.district_id)
 
 
-@router.get("/api/safety-maps/{map_id}", summary="安全マップ / A safety map with its features")
-def get_map(auth: Authorized = permit(Action.safety_map_read, map_row)) -> dict[str, Any]:
+@router.get("/api/safety-maps/{map_id}", summary="安全マップ / A safety map with its places")
+def get_map(
+    response: Response, auth: Authorized = permit(Action.safety_map_read, map_row)
+) -> dict[str, Any]:
+    vary_by_caller(response, auth.actor)
+    m: SafetyMap = auth.resource
+    who = audience(auth.actor, m)
     with session_scope() as db:
-        return maps.map_with_features(db, auth.resource)
+        found = maps.map_view(db, m, who)
+    found["can"] = {
+        "edit": who.member and can(auth.actor, Action.safety_map_edit, m),
+        "publish": who.leader,
+    }
+    return found
 
 
 def _locked(auth: Authorized) -> Callable[[Session], SafetyMap]:
@@ -144,24 +152,11 @@ def unpublish_map(
 
 
 @router.post(
-    "/api/safety-maps/{map_id}/features", status_code=201, summary="地点の追加 / Add a place"
+    "/api/safety-maps/{map_id}/starting-points",
+    summary="市のデータから追加 / Add the city's 子どもを守る家, 交番 and AEDs in the area",
 )
-def add_feature(
-    body: NewFeature, auth: Authorized = permit(Action.safety_map_edit, map_row)
+def add_starting_points(
+    body: StartingPoints, auth: Authorized = permit(Action.safety_map_edit, map_row)
 ) -> dict[str, Any]:
-    geom = geometry_input(body.geometry, POINT_LINE_AREA)
-    props = body.properties
     with acting(auth, _locked(auth)) as (db, m):
-        return maps.add_feature(db, m, props.kind, props.title, props.note, geom)
-
-
-@router.delete(
-    "/api/safety-maps/{map_id}/features/{feature_id}",
-    status_code=204,
-    summary="地点の削除 / Remove a place",
-)
-def delete_feature(
-    feature_id: PathId, auth: Authorized = permit(Action.safety_map_edit, map_row)
-) -> None:
-    with acting(auth, _locked(auth)) as (db, m):
-        maps.delete_feature(db, m, feature_id)
+        return add_points(db, m, body.sources, body.district_id, auth.actor.user_id)

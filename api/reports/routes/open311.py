@@ -42,7 +42,7 @@ from api.reports.open311.formats import (
 from api.reports.open311.formats import (
     service_definition as definition_document,
 )
-from api.reports.uploads import run_intake
+from api.uploads import run_intake
 from layers.city.identity import get_city
 from layers.policy import Action, Actor, can
 from layers.reports import open311

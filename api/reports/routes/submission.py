@@ -16,7 +16,7 @@ from api.addresses import public_base
 from api.forms import LongText, json_or_form, validated
 from api.openapi import body, upload
 from api.permissions import Authorized, permit
-from api.reports.uploads import read_photo_form, run_intake
+from api.uploads import read_photo_form, run_intake
 from layers.media.photos import photo_gps
 from layers.policy import Action
 from layers.reports import support

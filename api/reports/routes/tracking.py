@@ -23,7 +23,7 @@ from api.reports.access import (
     report_access,
     view_response,
 )
-from api.reports.uploads import read_photo_form, run_intake
+from api.uploads import read_photo_form, run_intake
 from api.web.assets import built_page
 from layers.media.storage import media_store
 from layers.policy import Action

@@ -1,5 +1,5 @@
-"""Reports arriving with photos: reading a multipart form within the photo limits, and
-running the intake off the event loop a few at a time (layers/reports/intake.py)."""
+"""Photos arriving (with a report, or on a safety-map place): reading a multipart form within
+the photo limits, and running the intake off the event loop a few at a time."""
 
 from __future__ import annotations
 
