@@ -709,7 +709,7 @@ onLanguageChange(() => {
 });
 
 async function start() {
-  document.body.classList.add(`sm-${state.mode}`);
+  document.body.classList.add(`sm-mode-${state.mode}`);
   if (!Number.isFinite(state.mapId)) {
     state.loadError = { status: 404 };
     renderLoadError();

@@ -3,8 +3,6 @@
 const editorPath = location.pathname.match(/^\/groups\/(\d+)\/maps\/(\d+)\/?$/);
 const publicPath = location.pathname.match(/^\/safety-maps\/(\d+)\/?$/);
 
-const TEMP_FALLBACK = true; // REMOVE after merging main
-
 export const state = {
   mode: editorPath ? "editor" : "public",
   groupId: editorPath ? Number(editorPath[1]) : null,
@@ -32,15 +30,15 @@ export function featureById(id) {
 }
 
 export function canEdit(feature) {
-  return state.mode === "editor" && Boolean(feature?.properties?.can_edit ?? TEMP_FALLBACK);
+  return state.mode === "editor" && Boolean(feature?.properties?.can_edit);
 }
 
 export function canEditMap() {
-  return state.mode === "editor" && Boolean(state.map?.can?.edit ?? TEMP_FALLBACK);
+  return state.mode === "editor" && Boolean(state.map?.can?.edit);
 }
 
 export function canPublish() {
-  return state.mode === "editor" && Boolean(state.map?.can?.publish ?? TEMP_FALLBACK);
+  return state.mode === "editor" && Boolean(state.map?.can?.publish);
 }
 
 /** The If-Match value for a place (its version as the server's ETag). */
