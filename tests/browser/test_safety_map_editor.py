@@ -135,6 +135,13 @@ def tap_map(page: Any, dx: float = 0, dy: float = 0) -> None:
     canvas.click(position={"x": box["width"] / 2 + dx, "y": box["height"] / 2 + dy})
 
 
+def expect_refusal(browse: Browse, page: Any, status: int, path: str) -> None:
+    """The browser logs each refused request; this one is what the test provokes."""
+    browse.watched(page).allowed_errors.append(
+        re.compile(rf"status of {status} .*{re.escape(path)}\)")
+    )
+
+
 def place_item(page: Any, number: int) -> Any:
     return page.locator(".sm-place").filter(
         has=page.get_by_role("heading", name=re.compile(rf"地点 {number}\b|Place {number}\b"))
@@ -199,3 +206,207 @@ def test_a_member_adds_a_place_with_a_photo_on_a_phone(
     assert live_server.sql(
         "SELECT author_user_id FROM safety_map_feature WHERE id = %s", saved["id"]
     ) == w.first.id
+
+
+def test_a_second_member_edits_their_own_place_and_not_the_first_members(
+    browse: Browse, live_server: LiveServer
+) -> None:
+    w = walk(live_server)
+    first_note = f"空き家の庭木がのびて、道から見えません。{uuid.uuid4().hex[:6]}"
+    theirs = w.place(w.first, first_note)
+    mine = w.place(w.second, "夜は街灯が1本だけ", [138.3192, 34.8672])
+    page = open_editor(browse, w, w.second)
+
+    # The first member's place offers no change; the second member's own place does.
+    first_item, own_item = place_item(page, 1), place_item(page, 2)
+    expect(first_item).to_contain_text(first_note)
+    expect(first_item.get_by_role("button", name="編集")).to_have_count(0)
+    expect(first_item.get_by_role("button", name="削除")).to_have_count(0)
+    expect(own_item.get_by_role("button", name="編集")).to_be_visible()
+    # Refused by the server too, whatever a page offers.
+    direct = w.api(w.second).call(
+        "PATCH",
+        f"/api/safety-maps/{w.map_id}/features/{theirs['id']}",
+        json={"properties": {"note": "上書き"}},
+        headers={"If-Match": '"1"'},
+    )
+    assert direct.status_code == 403, direct.text
+
+    # English mid-flow: what was typed stays when the language changes.
+    own_item.get_by_role("button", name="編集").click()
+    expect(page.get_by_role("heading", name="地点 2 を編集")).to_be_focused()
+    page.get_by_label("メモ（任意）").fill("夜は街灯が1本だけ。角のミラーが割れている。")
+    page.get_by_label("言語 Language").select_option("en")
+    expect(page.get_by_role("heading", name="Edit place 2")).to_be_visible()
+    expect(page.get_by_label("Note (optional)")).to_have_value("夜は街灯が1本だけ。角のミラーが割れている。")
+    expect(page.get_by_text(re.compile("never people or past crimes"))).to_be_visible()
+    assert_accessible(page)
+    browse.shot(page, "1-english-form")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#map-status")).to_contain_text("Place 2 is saved.")
+    expect(place_item(page, 2)).to_contain_text("角のミラーが割れている")
+    assert_accessible(page)
+    browse.shot(page, "2-english-saved")
+
+    # A leader role taken away while a form is open: the save is refused and says why, and
+    # the place no longer offers editing.
+    w.api(w.leader).ok(
+        "PUT", f"/api/groups/{w.group_id}/members/{w.second.id}", json={"role": "leader"}
+    )
+    page.reload()
+    expect(place_item(page, 1).get_by_role("button", name="Edit")).to_be_visible()
+    place_item(page, 1).get_by_role("button", name="Edit").click()
+    page.get_by_label("Note (optional)").fill("上書きしようとした内容")
+    expect_refusal(browse, page, 403, f"/features/{theirs['id']}")
+    w.api(w.leader).ok(
+        "PUT", f"/api/groups/{w.group_id}/members/{w.second.id}", json={"role": "member"}
+    )
+    page.get_by_role("button", name="Save", exact=True).click()
+    refusal = page.locator("#map-alert .notice")
+    expect(refusal).to_contain_text("only the person who added it and the group's leaders")
+    expect(refusal).to_be_focused()
+    expect(place_item(page, 1).get_by_role("button", name="Edit")).to_have_count(0)
+    assert_accessible(page)
+    browse.shot(page, "3-refused")
+    after = {f["id"]: f["properties"]["note"] for f in w.features(w.leader)}
+    assert after[theirs["id"]] == first_note
+    assert after[mine["id"]] == "夜は街灯が1本だけ。角のミラーが割れている。"
+
+
+def test_two_people_saving_one_place_meet_the_conflict_and_lose_nothing(
+    browse: Browse, live_server: LiveServer
+) -> None:
+    w = walk(live_server)
+    place = w.place(w.first, "見通しの悪い駐車場")
+    path = f"/api/safety-maps/{w.map_id}/features/{place['id']}"
+    page = open_editor(browse, w, w.first)
+    expect_refusal(browse, page, 412, path)
+
+    place_item(page, 1).get_by_role("button", name="編集").click()
+    page.get_by_label("メモ（任意）").fill("駐車場の奥は道から見えない（わたしのメモ）")
+    # Meanwhile the leader saves the same place.
+    w.api(w.leader).ok(
+        "PATCH", path, json={"properties": {"note": "リーダーのメモ"}}, headers={"If-Match": '"1"'}
+    )
+    page.get_by_role("button", name="保存する").click()
+    panel = page.locator(".sm-conflict")
+    expect(panel.get_by_role("heading", name="ほかの人が同じ地点を変更しました")).to_be_focused()
+    expect(panel.locator(".sm-version").first).to_contain_text("リーダーのメモ")
+    expect(panel.locator(".sm-version").last).to_contain_text("駐車場の奥は道から見えない（わたしのメモ）")
+    assert_accessible(page)
+    browse.shot(page, "1-conflict")
+    panel.get_by_role("button", name="自分の変更で保存する").click()
+    expect(page.locator("#map-status")).to_contain_text("あなたの変更で保存しました。")
+    expect(place_item(page, 1)).to_contain_text("（わたしのメモ）")
+    now = w.api(w.first).call("GET", path)
+    assert now.json()["properties"]["note"] == "駐車場の奥は道から見えない（わたしのメモ）"
+    assert now.headers["ETag"] == '"3"'
+    # The leader's version was not lost: it is in the place's history.
+    history = w.api(w.first).ok("GET", f"{path}/history")["versions"]
+    assert [v["note"] for v in history][:2] == ["駐車場の奥は道から見えない（わたしのメモ）", "リーダーのメモ"]
+
+    # The other way: taking theirs keeps theirs, and mine stays on screen until then.
+    place_item(page, 1).get_by_role("button", name="編集").click()
+    page.get_by_label("メモ（任意）").fill("2回目のわたしのメモ")
+    w.api(w.leader).ok(
+        "PATCH", path, json={"properties": {"note": "リーダーの2回目"}}, headers={"If-Match": '"3"'}
+    )
+    page.get_by_role("button", name="保存する").click()
+    expect(panel.locator(".sm-version").last).to_contain_text("2回目のわたしのメモ")
+    panel.get_by_role("button", name="ほかの人の変更を使う").click()
+    expect(place_item(page, 1)).to_contain_text("リーダーの2回目")
+    assert w.api(w.first).ok("GET", path)["properties"]["note"] == "リーダーの2回目"
+
+
+def test_a_deleted_place_and_an_earlier_version_come_back(
+    browse: Browse, live_server: LiveServer
+) -> None:
+    w = walk(live_server)
+    place = w.place(w.first, "最初のメモ")
+    path = f"/api/safety-maps/{w.map_id}/features/{place['id']}"
+    w.api(w.first).ok(
+        "PATCH", path, json={"properties": {"note": "2番目のメモ"}}, headers={"If-Match": '"1"'}
+    )
+    page = open_editor(browse, w, w.first)
+    expect(place_item(page, 1)).to_contain_text("2番目のメモ")
+
+    # A place's history: who and when, and the earlier version restored in one step.
+    place_item(page, 1).get_by_role("button", name="記録").click()
+    history = page.locator("#history")
+    expect(history.get_by_role("heading", name="地点 1 の記録")).to_be_focused()
+    expect(history.locator(".sm-version-item")).to_have_count(2)
+    expect(history.locator(".sm-version-item").last).to_contain_text("最初のメモ")
+    expect(history.locator(".sm-version-item").last).to_contain_text(w.first.email.split("@")[0])
+    assert_accessible(page)
+    browse.shot(page, "1-history")
+    history.get_by_role("button", name="この版（1）に戻す").click()
+    expect(place_item(page, 1)).to_contain_text("最初のメモ")
+    assert w.api(w.first).ok("GET", path)["properties"]["note"] == "最初のメモ"
+
+    # Deleted, then back from the map's list of deleted places.
+    page.once("dialog", lambda dialog: dialog.accept())
+    place_item(page, 1).get_by_role("button", name="削除").click()
+    expect(page.get_by_text("まだ地点はありません。")).to_be_visible()
+    assert w.features(w.first) == []
+    page.get_by_role("button", name="変更の記録・削除した地点").click()
+    deleted = page.locator(".sm-deleted .sm-version-item")
+    expect(deleted).to_have_count(1)
+    expect(deleted).to_contain_text("最初のメモ")
+    assert_accessible(page)
+    browse.shot(page, "2-deleted")
+    deleted.get_by_role("button", name="元に戻す").click()
+    expect(place_item(page, 1)).to_contain_text("最初のメモ")
+    assert [f["properties"]["note"] for f in w.features(w.first)] == ["最初のメモ"]
+
+
+def test_the_leader_blurs_a_photo_and_publishes(
+    browse: Browse, live_server: LiveServer
+) -> None:
+    w = walk(live_server)
+    place = w.place(w.first, "表札の見える家の前の細い道")
+    [photo] = w.api(w.first).ok(
+        "POST",
+        f"/api/safety-maps/{w.map_id}/features/{place['id']}/photos",
+        files={"photo": ("IMG_0002.jpg", photo_bytes(), "image/jpeg")},
+    )
+    page = open_editor(browse, w, w.leader, viewport={"width": 1280, "height": 860})
+    expect(page.locator(".sm-review")).to_contain_text("まだ公開していない写真が1枚")
+    expect(place_item(page, 1).get_by_text("未公開")).to_be_visible()
+
+    place_item(page, 1).get_by_role("button", name="ぼかして公開…").click()
+    expect(page.get_by_role("heading", name="写真をぼかして公開")).to_be_focused()
+    canvas = page.locator(".sm-blur-canvas")
+    expect(page.locator(".sm-blur").get_by_role("status")).to_contain_text("0か所")
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.25)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5, steps=5)
+    page.mouse.up()
+    expect(page.locator(".sm-blur").get_by_role("status")).to_contain_text("1か所")
+    page.get_by_role("button", name="ぼかしを確認").click()
+    assert_accessible(page)
+    browse.shot(page, "1-blur-preview")
+    with page.expect_request(lambda r: r.url.endswith(f"/photos/{photo['id']}/release")) as sent:
+        page.get_by_role("button", name="この内容で公開").click()
+    [[x0, y0, x1, y1]] = sent.value.post_data_json["blur"]
+    assert abs(x0 - 0.25) < 0.02 and abs(y0 - 0.25) < 0.02
+    assert abs(x1 - 0.5) < 0.02 and abs(y1 - 0.5) < 0.02
+    expect(place_item(page, 1).get_by_text("ぼかし済み")).to_be_visible()
+    expect(page.locator(".sm-review")).to_contain_text("写真はすべて確認済みです")
+    assert live_server.sql(
+        "SELECT public_key IS NOT NULL AND is_public FROM attachment WHERE id = %s", photo["id"]
+    )
+
+    page.get_by_role("button", name="公開する").click()
+    expect(page.locator("#map-status")).to_contain_text("マップを公開しました。")
+    expect(page.get_by_role("link", name="公開ページを見る")).to_have_attribute(
+        "href", f"/safety-maps/{w.map_id}"
+    )
+    expect(page.get_by_role("button", name="非公開に戻す")).to_be_visible()
+    assert live_server.sql("SELECT is_published FROM safety_map WHERE id = %s", w.map_id)
+    page.get_by_text("印刷する（PDF）").click()
+    expect(page.get_by_role("link", name="A3 横")).to_have_attribute(
+        "href", f"/api/safety-maps/{w.map_id}/print.pdf?paper=A3&orientation=landscape"
+    )
+    assert_accessible(page)
+    browse.shot(page, "2-published")

@@ -56,9 +56,15 @@ function say(text) {
   els.status.textContent = text;
 }
 
+/** A problem said where it is seen: at the top of the page, scrolled to and focused. */
+function showAlert(...texts) {
+  const notice = h("p", { class: "notice error", tabindex: -1 }, texts.filter(Boolean).join(" "));
+  els.alert.replaceChildren(notice);
+  notice.focus();
+}
+
 function alertError(error) {
-  const text = error?.problem ? problemMessage(error.problem) : error?.message || t("sm.error");
-  els.alert.replaceChildren(h("p", { class: "notice error" }, text));
+  showAlert(error?.problem ? problemMessage(error.problem) : error?.message || t("sm.error"));
 }
 
 function clearAlert() {
@@ -384,11 +390,9 @@ function existingPhotos(id) {
 }
 
 async function uploadPhotos(id, files) {
-  for (const file of files) {
-    const form = new FormData();
-    form.append("photo", file);
-    await api.post(`${featurePath(id)}/photos`, { form });
-  }
+  const form = new FormData();
+  for (const file of files) form.append("photo", file);
+  await api.post(`${featurePath(id)}/photos`, { form });
 }
 
 async function savePlace(draft, values) {
@@ -433,12 +437,18 @@ async function patchPlace(id, version, body, mine, files = []) {
     return true;
   } catch (error) {
     if (error.status === 412 && error.problem?.current) {
+      say("");
       showConflict(id, body, mine, error.problem.current, files);
       return false;
     }
     if (error.status === 403) {
+      // The answer changed under the person (their role, say): what they may do now is shown.
+      state.draft = null;
+      state.moving = null;
+      placeMap.setMoving(false);
+      await reload();
       say("");
-      els.alert.replaceChildren(h("p", { class: "notice error" }, t("sm.not_yours"), " ", problemMessage(error.problem ?? {})));
+      showAlert(t("sm.not_yours"));
       return false;
     }
     throw error;
@@ -550,7 +560,7 @@ async function removePlace(id) {
   } catch (error) {
     if (error.status === 412) {
       await reload();
-      els.alert.replaceChildren(h("p", { class: "notice error" }, t("sm.delete_conflict")));
+      showAlert(t("sm.delete_conflict"));
     } else alertError(error);
   }
 }
