@@ -272,14 +272,18 @@ async function load() {
 
 function renderLoadError() {
   const error = state.loadError;
-  const notPublished = state.mode === "public" && (error?.status === 404 || error?.status === 403);
+  // Whoever may not read it (anonymous 401, others 403/404) hears the same: not published.
+  const notPublished = state.mode === "public" && [401, 403, 404].includes(error?.status);
   els.title.textContent = notPublished ? t("sm.not_published_heading") : t("sm.heading");
   const text = notPublished
     ? t("sm.not_published")
     : error?.status === 401 || (state.mode === "editor" && !me)
       ? t("sm.sign_in_needed")
       : problemMessage(error?.problem ?? {}) || error?.message || t("sm.error");
-  els.alert.replaceChildren(h("p", { class: "notice error" }, text));
+  els.alert.replaceChildren(
+    h("p", { class: "notice error" }, text),
+    h("p", {}, h("a", { class: "button", href: "/" }, t("sm.to_public_map"))),
+  );
   els.listStatus.textContent = "";
   els.drawBar.hidden = true;
   document.querySelector(".sm-body-grid").hidden = true;
