@@ -124,7 +124,7 @@ def open_editor(browse: Browse, w: Walk, who: Person, viewport: dict[str, int] =
     expect(page.get_by_role("heading", level=1, name=w.title)).to_be_visible()
     # The map has drawn (its canvas is there and the places are on it).
     expect(page.locator(".sm-map canvas")).to_be_visible()
-    page.wait_for_function("() => !document.getElementById('map-status').textContent")
+    page.wait_for_function("() => window.machimap?.map.loaded()")
     return page
 
 
@@ -410,3 +410,46 @@ def test_the_leader_blurs_a_photo_and_publishes(
     )
     assert_accessible(page)
     browse.shot(page, "2-published")
+
+
+def test_a_line_drawn_and_a_place_moved_with_the_keyboard_alone(
+    browse: Browse, live_server: LiveServer
+) -> None:
+    w = walk(live_server)
+    page = open_editor(browse, w, w.first, viewport={"width": 1280, "height": 860})
+    page.get_by_role("button", name="線（道など）").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#crosshair")).to_be_visible()
+    # The map takes the arrow keys (it moves under the crosshair); Enter puts a point there.
+    page.locator(".sm-map canvas").focus()
+    page.keyboard.press("Enter")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    # MapLibre eases each arrow-key pan: the point goes where the map comes to rest.
+    page.wait_for_function("() => !window.machimap.map.isMoving()")
+    page.keyboard.press("Enter")
+    expect(page.locator(".sm-draw-status")).to_have_text("線：2点")
+    page.get_by_role("button", name="描き終える").click()
+    expect(page.get_by_role("heading", name="新しい地点")).to_be_focused()
+    page.get_by_role("radio", name="危険（入りやすい・見えにくい）").check()
+    page.get_by_role("radio", name="入りやすく見えにくい").check()
+    page.get_by_label("くわしく").select_option("dark_road")
+    page.get_by_label("メモ（任意）").fill("街灯が少なく、夜は暗い")
+    page.get_by_role("button", name="保存する").press("Enter")
+    expect(place_item(page, 1)).to_contain_text("入りやすく見えにくい（街灯が少ない・暗い道）")
+    [line] = w.features(w.first)
+    assert line["geometry"]["type"] == "LineString"
+    (x0, y0), (x1, y1) = line["geometry"]["coordinates"]
+    assert x1 > x0 and abs(y1 - y0) < 1e-4  # the second point is east of the first
+    browse.shot(page, "1-line")
+
+    # Moved a little north with the nudge buttons, then saved with its version.
+    place_item(page, 1).get_by_role("button", name="移動").press("Enter")
+    page.get_by_role("button", name="北へ少し動かす").press("Enter")
+    page.get_by_role("button", name="この位置で保存").press("Enter")
+    expect(page.locator("#map-status")).to_contain_text("地点 1 を移動しました。")
+    [moved] = w.features(w.first)
+    assert moved["properties"]["version"] == 2
+    assert moved["geometry"]["coordinates"][0][1] > y0
+    assert moved["geometry"]["coordinates"][0][0] == x0
+    assert_accessible(page)

@@ -752,6 +752,8 @@ async function start() {
   }
   render();
   say("");
+  // For scripts and tests, as on the public map.
+  window.machimap = { map: placeMap.map };
 }
 
 start();
