@@ -110,14 +110,12 @@ def walk(server: LiveServer) -> Walk:
             "PUT", f"/api/groups/{group['id']}/members/{member.id}", json={"role": "member"}
         )
     title = f"大井川小学校区 地域安全マップ {tag}"
-    created = as_leader.ok(
-        "POST", f"/api/groups/{group['id']}/safety-maps", json={"title": title}
-    )
+    created = as_leader.ok("POST", f"/api/groups/{group['id']}/safety-maps", json={"title": title})
     return Walk(server, leader, first, second, int(group["id"]), int(created["id"]), title)
 
 
 def open_editor(browse: Browse, w: Walk, who: Person, viewport: dict[str, int] = PHONE) -> Any:
-    page = browse.open(None, viewport=viewport)
+    page = browse.open("", viewport=viewport)
     sign_in(page, who)
     expect(page.get_by_role("button", name="ログアウトする")).to_be_visible()
     page.goto(w.editor)
@@ -162,7 +160,9 @@ def test_a_member_adds_a_place_with_a_photo_on_a_phone(
     tap_map(page, 30, 0)
     expect(page.get_by_role("heading", name="新しい地点")).to_be_focused()
     # Where someone would look for "a person" or "a crime", the reason there is none.
-    expect(page.get_by_text(re.compile("人や過去の事件ではなく、場所の特徴を書きます"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile("人や過去の事件ではなく、場所の特徴を書きます"))
+    ).to_be_visible()
     kinds = page.get_by_role("group", name="どちらにあてはまりますか").get_by_role("radio")
     assert [k.get_attribute("value") for k in kinds.all()] == [
         "easy_to_enter",
@@ -193,7 +193,9 @@ def test_a_member_adds_a_place_with_a_photo_on_a_phone(
     expect(item).to_contain_text("見えにくい（高い塀・生け垣）")
     expect(item).to_contain_text(note)
     expect(page.locator("#map-status")).to_contain_text("地点 1 を保存しました。")
-    expect(item.get_by_role("img", name=re.compile("地点 1（見えにくい（高い塀・生け垣））の写真 1"))).to_be_visible()
+    expect(
+        item.get_by_role("img", name=re.compile("地点 1（見えにくい（高い塀・生け垣））の写真 1"))
+    ).to_be_visible()
     expect(item.get_by_text("未公開")).to_be_visible()
     assert_accessible(page)
     browse.shot(page, "3-saved")
@@ -203,9 +205,10 @@ def test_a_member_adds_a_place_with_a_photo_on_a_phone(
     assert saved["properties"]["detail"] == "high_wall"
     assert saved["properties"]["mine"] is True
     assert len(saved["properties"]["photos"]) == 1
-    assert live_server.sql(
-        "SELECT author_user_id FROM safety_map_feature WHERE id = %s", saved["id"]
-    ) == w.first.id
+    assert (
+        live_server.sql("SELECT author_user_id FROM safety_map_feature WHERE id = %s", saved["id"])
+        == w.first.id
+    )
 
 
 def test_a_second_member_edits_their_own_place_and_not_the_first_members(
@@ -238,7 +241,9 @@ def test_a_second_member_edits_their_own_place_and_not_the_first_members(
     page.get_by_label("メモ（任意）").fill("夜は街灯が1本だけ。角のミラーが割れている。")
     page.get_by_label("言語 Language").select_option("en")
     expect(page.get_by_role("heading", name="Edit place 2")).to_be_visible()
-    expect(page.get_by_label("Note (optional)")).to_have_value("夜は街灯が1本だけ。角のミラーが割れている。")
+    expect(page.get_by_label("Note (optional)")).to_have_value(
+        "夜は街灯が1本だけ。角のミラーが割れている。"
+    )
     expect(page.get_by_text(re.compile("never people or past crimes"))).to_be_visible()
     assert_accessible(page)
     browse.shot(page, "1-english-form")
@@ -292,7 +297,9 @@ def test_two_people_saving_one_place_meet_the_conflict_and_lose_nothing(
     panel = page.locator(".sm-conflict")
     expect(panel.get_by_role("heading", name="ほかの人が同じ地点を変更しました")).to_be_focused()
     expect(panel.locator(".sm-version").first).to_contain_text("リーダーのメモ")
-    expect(panel.locator(".sm-version").last).to_contain_text("駐車場の奥は道から見えない（わたしのメモ）")
+    expect(panel.locator(".sm-version").last).to_contain_text(
+        "駐車場の奥は道から見えない（わたしのメモ）"
+    )
     assert_accessible(page)
     browse.shot(page, "1-conflict")
     panel.get_by_role("button", name="自分の変更で保存する").click()
@@ -303,7 +310,10 @@ def test_two_people_saving_one_place_meet_the_conflict_and_lose_nothing(
     assert now.headers["ETag"] == '"3"'
     # The leader's version was not lost: it is in the place's history.
     history = w.api(w.first).ok("GET", f"{path}/history")["versions"]
-    assert [v["note"] for v in history][:2] == ["駐車場の奥は道から見えない（わたしのメモ）", "リーダーのメモ"]
+    assert [v["note"] for v in history][:2] == [
+        "駐車場の奥は道から見えない（わたしのメモ）",
+        "リーダーのメモ",
+    ]
 
     # The other way: taking theirs keeps theirs, and mine stays on screen until then.
     place_item(page, 1).get_by_role("button", name="編集").click()
@@ -359,9 +369,7 @@ def test_a_deleted_place_and_an_earlier_version_come_back(
     assert [f["properties"]["note"] for f in w.features(w.first)] == ["最初のメモ"]
 
 
-def test_the_leader_blurs_a_photo_and_publishes(
-    browse: Browse, live_server: LiveServer
-) -> None:
+def test_the_leader_blurs_a_photo_and_publishes(browse: Browse, live_server: LiveServer) -> None:
     w = walk(live_server)
     place = w.place(w.first, "表札の見える家の前の細い道")
     [photo] = w.api(w.first).ok(

@@ -37,7 +37,7 @@ def published(server: LiveServer) -> tuple[Walk, dict[str, Any], int, int]:
 
 
 def test_anyone_reads_a_published_map_on_its_page(browse: Browse, live_server: LiveServer) -> None:
-    w, place, released, kept = published(live_server)
+    w, _, released, kept = published(live_server)
     page = browse.open(f"/safety-maps/{w.map_id}", viewport=PHONE)
     expect(page.get_by_role("heading", level=1, name=w.title)).to_be_visible()
     expect(page.locator("#map-meta")).to_contain_text("本町一丁目自治会")
@@ -91,7 +91,7 @@ def test_an_unpublished_map_says_it_is_not_published(
 ) -> None:
     w, _, _, _ = published(live_server)
     w.api(w.leader).ok("POST", f"/api/safety-maps/{w.map_id}/unpublish")
-    page = browse.open(None, viewport=PHONE)
+    page = browse.open("", viewport=PHONE)
     browse.watched(page).allowed_errors.append(
         re.compile(rf"status of 40[14] .*/api/safety-maps/{w.map_id}\)")
     )
