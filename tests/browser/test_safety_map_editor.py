@@ -141,9 +141,8 @@ def expect_refusal(browse: Browse, page: Any, status: int, path: str) -> None:
 
 
 def place_item(page: Any, number: int) -> Any:
-    return page.locator(".sm-place").filter(
-        has=page.get_by_role("heading", name=re.compile(rf"地点 {number}\b|Place {number}\b"))
-    )
+    """The list's item of the place numbered so (its heading says the number in words)."""
+    return page.locator(f'.sm-place[data-number="{number}"]')
 
 
 def test_a_member_adds_a_place_with_a_photo_on_a_phone(

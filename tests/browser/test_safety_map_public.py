@@ -82,6 +82,8 @@ def test_the_place_is_on_the_public_map(browse: Browse, live_server: LiveServer)
     listed = w.api(w.second).ok("GET", "/api/safety-maps?limit=100")["safety_maps"]
     assert w.map_id in [m["id"] for m in listed]
     page = browse.open(f"/?layers=safety_map_feature&feature=safety_map_feature/{place['id']}")
+    # The public map's own sign that it has drawn (tests/browser/test_public_map.py waits so).
+    page.wait_for_function("() => document.body.dataset.mapLoaded === 'true'", timeout=30_000)
     expect(page.locator("#details")).to_contain_text("生け垣が高く、道路から公園の中が見えません。")
     browse.shot(page, "public-map")
 
@@ -102,3 +104,29 @@ def test_an_unpublished_map_says_it_is_not_published(
     assert w.title not in page.content()
     assert_accessible(page)
     browse.shot(page, "not-published")
+
+
+LANGUAGES = {  # the list's heading and a place's number, in each resident language
+    "ja-easy": ("場所ばしょの リスト", "場所ばしょ 1"),
+    "pt": ("Lugares deste mapa", "Lugar 1"),
+    "tl": ("Mga lugar sa mapang ito", "Lugar 1"),
+    "zh": ("本地图的地点", "地点 1"),
+    "vi": ("Các địa điểm trên bản đồ này", "Địa điểm 1"),
+}
+
+
+def test_the_public_page_in_every_resident_language(
+    browse: Browse, live_server: LiveServer
+) -> None:
+    w, _, _, _ = published(live_server)
+    page = browse.open("", viewport=PHONE)
+    for code, (heading, number) in LANGUAGES.items():
+        page.goto(f"/safety-maps/{w.map_id}?lang={code}")
+        expect(page.get_by_role("heading", level=1, name=w.title)).to_be_visible()
+        expect(page.locator("#list-heading")).to_have_text(heading)
+        # A draft translation says so; the place's own words stay as written.
+        expect(page.locator("#lang-notice")).to_be_visible()
+        expect(place_item(page, 1)).to_contain_text("生け垣が高く")
+        expect(place_item(page, 1).locator(".sm-number")).to_have_text(number)
+        assert_accessible(page)
+        browse.shot(page, f"lang-{code}")

@@ -3,7 +3,7 @@
 // server blurs its own copy with the rectangles as fractions of the photo) or withhold it.
 // "Blur the whole photo" is the way for a person who cannot drag.
 import { h } from "../../common/dom.js";
-import { t } from "../../common/i18n.js";
+import { t, tx } from "../../common/i18n.js";
 
 const MIN_FRACTION = 0.01;
 
@@ -74,7 +74,7 @@ export function blurTool(photo, { onRelease, onWithhold, onClose }) {
     draw();
   });
 
-  const previewButton = h("button", { type: "button", "aria-pressed": "false" }, t("sm.blur_preview"));
+  const previewButton = h("button", { type: "button", "aria-pressed": "false" }, tx("sm.blur_preview"));
   previewButton.addEventListener("click", () => {
     preview = !preview;
     previewButton.setAttribute("aria-pressed", String(preview));
@@ -84,15 +84,15 @@ export function blurTool(photo, { onRelease, onWithhold, onClose }) {
   return h(
     "div",
     { class: "sm-blur" },
-    h("h2", { id: "blur-heading", tabindex: -1 }, t("sm.blur_heading")),
-    h("p", {}, t("sm.blur_intro")),
+    h("h2", { id: "blur-heading", tabindex: -1 }, tx("sm.blur_heading")),
+    h("p", {}, tx("sm.blur_intro")),
     h("div", { class: "sm-blur-frame" }, canvas),
     status,
     h(
       "div",
       { class: "sm-form-buttons" },
       previewButton,
-      h("button", { type: "button", onclick: () => { rects.pop(); draw(); } }, t("sm.blur_undo")),
+      h("button", { type: "button", onclick: () => { rects.pop(); draw(); } }, tx("sm.blur_undo")),
     ),
     h(
       "div",
@@ -102,9 +102,9 @@ export function blurTool(photo, { onRelease, onWithhold, onClose }) {
         { type: "button", class: "primary", onclick: () => onRelease({ blur: rects.map((r) => r.map(round)), blur_all: false }) },
         t("sm.blur_release"),
       ),
-      h("button", { type: "button", onclick: () => onRelease({ blur: [], blur_all: true }) }, t("sm.blur_all")),
-      h("button", { type: "button", onclick: onWithhold }, t("sm.blur_withhold")),
-      h("button", { type: "button", onclick: onClose }, t("sm.close")),
+      h("button", { type: "button", onclick: () => onRelease({ blur: [], blur_all: true }) }, tx("sm.blur_all")),
+      h("button", { type: "button", onclick: onWithhold }, tx("sm.blur_withhold")),
+      h("button", { type: "button", onclick: onClose }, tx("sm.close")),
     ),
   );
 }

@@ -2,7 +2,7 @@
 // place as it is now. Both versions stay on screen until the person chooses; keeping theirs
 // or mine is one button, and nothing typed is lost on the way.
 import { h } from "../../common/dom.js";
-import { formatDateTime, t } from "../../common/i18n.js";
+import { formatDateTime, t, tx } from "../../common/i18n.js";
 import { kindText } from "./kinds.js";
 
 function version(heading, props, moved) {
@@ -27,7 +27,7 @@ export function conflictPanel(mine, current, { onKeepMine, onTakeTheirs }) {
   return h(
     "div",
     { class: "sm-conflict", role: "alert" },
-    h("h2", { id: "conflict-heading", tabindex: -1 }, t("sm.conflict_heading")),
+    h("h2", { id: "conflict-heading", tabindex: -1 }, tx("sm.conflict_heading")),
     h(
       "p",
       {},
@@ -42,9 +42,9 @@ export function conflictPanel(mine, current, { onKeepMine, onTakeTheirs }) {
     h(
       "div",
       { class: "sm-form-buttons" },
-      h("button", { type: "button", class: "primary", onclick: onKeepMine }, t("sm.conflict_keep_mine")),
-      h("button", { type: "button", onclick: onTakeTheirs }, t("sm.conflict_take_theirs")),
+      h("button", { type: "button", class: "primary", onclick: onKeepMine }, tx("sm.conflict_keep_mine")),
+      h("button", { type: "button", onclick: onTakeTheirs }, tx("sm.conflict_take_theirs")),
     ),
-    h("p", { class: "hint" }, t("sm.conflict_hint")),
+    h("p", { class: "hint" }, tx("sm.conflict_hint")),
   );
 }

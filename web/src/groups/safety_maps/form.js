@@ -2,7 +2,7 @@
 // note, photos. Only places can be chosen; the sentence beside the choice says why there is
 // no way to mark a person or a past crime.
 import { field, h, uid } from "../../common/dom.js";
-import { t } from "../../common/i18n.js";
+import { t, tx } from "../../common/i18n.js";
 import { DANGER_DETAILS, DANGER_KINDS, SAFE_DETAILS, WALK_KINDS, detailLabel, kindLabel, sideOf, symbolNode } from "./kinds.js";
 
 const TITLE_MAX = 200;
@@ -51,7 +51,7 @@ export function placeForm(draft, { onSave, onCancel, existingPhotos = null }) {
         h(
           "fieldset",
           { class: "sm-fieldset" },
-          h("legend", {}, t("sm.form_danger_kind")),
+          h("legend", {}, tx("sm.form_danger_kind")),
           radios("kind", DANGER_KINDS.map((k) => [k, kindLabel(k), k]), values.kind, (v) => (values.kind = v)),
         ),
       );
@@ -69,7 +69,7 @@ export function placeForm(draft, { onSave, onCancel, existingPhotos = null }) {
         h(
           "fieldset",
           { class: "sm-fieldset" },
-          h("legend", {}, t("sm.form_safe_kind")),
+          h("legend", {}, tx("sm.form_safe_kind")),
           radios(
             "detail",
             Object.entries(SAFE_DETAILS).map(([d, k]) => [d, detailLabel(d), k]),
@@ -88,7 +88,7 @@ export function placeForm(draft, { onSave, onCancel, existingPhotos = null }) {
         h(
           "fieldset",
           { class: "sm-fieldset" },
-          h("legend", {}, t("sm.form_walk_kind")),
+          h("legend", {}, tx("sm.form_walk_kind")),
           radios("kind", WALK_KINDS.map((k) => [k, kindLabel(k), k]), values.kind, (v) => (values.kind = v)),
         ),
       );
@@ -99,7 +99,7 @@ export function placeForm(draft, { onSave, onCancel, existingPhotos = null }) {
   const sides = h(
     "fieldset",
     { class: "sm-fieldset sm-sides" },
-    h("legend", {}, t("sm.form_side")),
+    h("legend", {}, tx("sm.form_side")),
     radios(
       "side",
       [
@@ -157,7 +157,7 @@ export function placeForm(draft, { onSave, onCancel, existingPhotos = null }) {
     },
     h("h2", { id: "form-heading", tabindex: -1 }, draft.id ? t("sm.form_edit_heading", { n: draft.number }) : t("sm.form_new_heading")),
     // Where someone would look for "a person" or "a crime": the method's reason, once.
-    h("p", { class: "notice sm-places-not-people" }, t("sm.places_not_people")),
+    h("p", { class: "notice sm-places-not-people" }, tx("sm.places_not_people")),
     sides,
     kindArea,
     field(t("sm.form_title"), title, { hint: t("sm.form_title_hint") }),
@@ -168,8 +168,8 @@ export function placeForm(draft, { onSave, onCancel, existingPhotos = null }) {
     h(
       "div",
       { class: "sm-form-buttons" },
-      h("button", { type: "submit", class: "primary" }, t("sm.save")),
-      h("button", { type: "button", onclick: onCancel }, t("sm.cancel")),
+      h("button", { type: "submit", class: "primary" }, tx("sm.save")),
+      h("button", { type: "button", onclick: onCancel }, tx("sm.cancel")),
     ),
   );
   return form;

@@ -2,7 +2,7 @@
 // when, "restore this version", and the deleted places with "restore".
 import { api } from "../../common/api.js";
 import { h } from "../../common/dom.js";
-import { formatDateTime, t } from "../../common/i18n.js";
+import { formatDateTime, t, tx } from "../../common/i18n.js";
 import { kindText } from "./kinds.js";
 import { featurePath, mapPath } from "./state.js";
 
@@ -26,7 +26,7 @@ function entry(v, { restorable, onRestore, numberOf }) {
     h(
       "p",
       { class: "sm-version-line" },
-      h("strong", {}, t(`sm.change_${v.change}`)),
+      h("strong", {}, tx(`sm.change_${v.change}`)),
       " ",
       numberOf ? (n ? t("sm.number", { n }) : t("sm.history_deleted_place")) + " " : "",
       t("sm.history_by", { name: who(v), when: formatDateTime(v.changed_at), version: v.version }),
@@ -59,8 +59,8 @@ export function placeHistory(versions, { title, canRestore, onRestore, onClose }
             }),
           ),
         )
-      : h("p", {}, t("sm.history_empty")),
-    h("button", { type: "button", onclick: onClose }, t("sm.close")),
+      : h("p", {}, tx("sm.history_empty")),
+    h("button", { type: "button", onclick: onClose }, tx("sm.close")),
   ];
 }
 
@@ -72,8 +72,8 @@ export function mapHistory(versions, { canRestore, onRestore, onClose, numberOf 
     deleted.set(v.feature_id, v); // newest first: the content it had before it was deleted
   }
   return [
-    h("h2", { id: "history-heading", tabindex: -1 }, t("sm.map_history")),
-    h("h3", { id: "deleted-heading" }, t("sm.deleted_places")),
+    h("h2", { id: "history-heading", tabindex: -1 }, tx("sm.map_history")),
+    h("h3", { id: "deleted-heading" }, tx("sm.deleted_places")),
     deleted.size
       ? h(
           "ul",
@@ -85,16 +85,16 @@ export function mapHistory(versions, { canRestore, onRestore, onClose, numberOf 
               h("p", {}, kindText(v), v.title ? h("span", { lang: "ja" }, `　${v.title}`) : ""),
               v.note ? h("p", { class: "sm-place-note", lang: "ja" }, v.note) : null,
               canRestore(v)
-                ? h("button", { type: "button", onclick: () => onRestore(v) }, t("sm.restore_place"))
+                ? h("button", { type: "button", onclick: () => onRestore(v) }, tx("sm.restore_place"))
                 : null,
             ),
           ),
         )
-      : h("p", {}, t("sm.deleted_none")),
-    h("h3", {}, t("sm.changes")),
+      : h("p", {}, tx("sm.deleted_none")),
+    h("h3", {}, tx("sm.changes")),
     versions.length
       ? h("ol", { class: "sm-version-list" }, versions.map((v) => entry(v, { restorable: false, numberOf })))
-      : h("p", {}, t("sm.history_empty")),
-    h("button", { type: "button", onclick: onClose }, t("sm.close")),
+      : h("p", {}, tx("sm.history_empty")),
+    h("button", { type: "button", onclick: onClose }, tx("sm.close")),
   ];
 }

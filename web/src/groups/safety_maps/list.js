@@ -2,7 +2,7 @@
 // and the editor's handles on each place. Buttons appear only where the answer says the
 // caller may use them (properties.can_edit), so nobody is offered what the server refuses.
 import { h } from "../../common/dom.js";
-import { formatDateTime, t } from "../../common/i18n.js";
+import { formatDateTime, t, tx } from "../../common/i18n.js";
 import { canEdit, canPublish, features, state } from "./state.js";
 import { kindText, symbolNode } from "./kinds.js";
 
@@ -29,10 +29,10 @@ function photoList(feature, actions) {
           }),
         ),
         state.mode === "editor" && !photo.released
-          ? h("span", { class: "sm-badge warn" }, t("sm.photo_unreleased"))
+          ? h("span", { class: "sm-badge warn" }, tx("sm.photo_unreleased"))
           : null,
         state.mode === "editor" && photo.released && photo.blurred
-          ? h("span", { class: "sm-badge" }, t("sm.photo_blurred"))
+          ? h("span", { class: "sm-badge" }, tx("sm.photo_blurred"))
           : null,
         canPublish()
           ? h(
@@ -53,7 +53,7 @@ function item(feature, actions) {
     "h3",
     { class: "sm-place-heading" },
     symbolNode(p.kind),
-    h("span", { class: "sm-number" }, t("sm.number", { n: p.number })),
+    h("span", { class: "sm-number" }, tx("sm.number", { n: p.number })),
     " ",
     h("span", {}, kindText(p)),
   );
@@ -62,21 +62,21 @@ function item(feature, actions) {
   if (state.mode === "editor" && p.updated_at) meta.push(t("sm.updated", { when: formatDateTime(p.updated_at) }));
   const buttons = [];
   if (state.mode === "editor") {
-    buttons.push(h("button", { type: "button", onclick: () => actions.select(feature.id) }, t("sm.show_on_map")));
+    buttons.push(h("button", { type: "button", onclick: () => actions.select(feature.id) }, tx("sm.show_on_map")));
     if (canEdit(feature)) {
       buttons.push(
-        h("button", { type: "button", onclick: () => actions.edit(feature.id) }, t("sm.edit")),
-        h("button", { type: "button", onclick: () => actions.move(feature.id) }, t("sm.move")),
-        h("button", { type: "button", class: "danger", onclick: () => actions.remove(feature.id) }, t("sm.delete")),
+        h("button", { type: "button", onclick: () => actions.edit(feature.id) }, tx("sm.edit")),
+        h("button", { type: "button", onclick: () => actions.move(feature.id) }, tx("sm.move")),
+        h("button", { type: "button", class: "danger", onclick: () => actions.remove(feature.id) }, tx("sm.delete")),
       );
     }
-    buttons.push(h("button", { type: "button", onclick: () => actions.history(feature.id) }, t("sm.history")));
+    buttons.push(h("button", { type: "button", onclick: () => actions.history(feature.id) }, tx("sm.history")));
   } else {
-    buttons.push(h("button", { type: "button", onclick: () => actions.select(feature.id) }, t("sm.show_on_map")));
+    buttons.push(h("button", { type: "button", onclick: () => actions.select(feature.id) }, tx("sm.show_on_map")));
   }
   return h(
     "li",
-    { class: `sm-place${selected ? " is-selected" : ""}`, id: `place-${feature.id}`, dataset: { id: feature.id } },
+    { class: `sm-place${selected ? " is-selected" : ""}`, id: `place-${feature.id}`, dataset: { id: feature.id, number: p.number } },
     heading,
     p.title ? h("p", { class: "sm-place-title", lang: "ja" }, p.title) : null,
     p.note ? h("p", { class: "sm-place-note", lang: "ja" }, p.note) : null,

@@ -6,7 +6,7 @@ import "../../common/base.css";
 import "./safety-map.css";
 import { api, problemMessage, whoAmI } from "../../common/api.js";
 import { h } from "../../common/dom.js";
-import { addMessages, formatDate, initLanguage, onLanguageChange, t } from "../../common/i18n.js";
+import { addMessages, formatDate, initLanguage, onLanguageChange, t, tx } from "../../common/i18n.js";
 import messages from "../../messages/safety-map.js";
 import { blurTool } from "./blur.js";
 import { conflictPanel } from "./conflict.js";
@@ -91,11 +91,13 @@ function renderHead() {
   const m = state.map;
   if (!m) return;
   els.title.textContent = m.title;
+  els.title.lang = "ja"; // the group's own words, read as Japanese on every page
+  els.title.removeAttribute("data-i18n");
   document.title = `${m.title} — ${t("sm.title")}`;
   const parts = [];
   if (m.group?.name) parts.push(h("span", { lang: "ja" }, m.group.name));
   if (m.is_published && m.published_at) parts.push(t("sm.published_on", { date: formatDate(m.published_at) }));
-  else if (state.mode === "editor") parts.push(h("span", { class: "sm-badge warn" }, t("sm.draft_map")));
+  else if (state.mode === "editor") parts.push(h("span", { class: "sm-badge warn" }, tx("sm.draft_map")));
   els.meta.replaceChildren(...parts.flatMap((p, i) => (i ? ["　", p] : [p])));
   if (m.description) els.meta.append(h("span", { class: "sm-description", lang: "ja" }, m.description));
 }
@@ -115,7 +117,7 @@ function printLinks() {
   return h(
     "details",
     { class: "sm-print" },
-    h("summary", {}, t("sm.print")),
+    h("summary", {}, tx("sm.print")),
     h(
       "div",
       { class: "sm-print-links" },
@@ -124,7 +126,7 @@ function printLinks() {
       link("A3", "portrait"),
       link("A3", "landscape"),
     ),
-    h("p", { class: "hint" }, t("sm.print_hint")),
+    h("p", { class: "hint" }, tx("sm.print_hint")),
   );
 }
 
@@ -136,17 +138,17 @@ function renderActions() {
   const parts = [];
   if (state.mode === "editor" && state.map) {
     const row = [];
-    if (canEditMap()) row.push(h("button", { type: "button", onclick: openMapHistory }, t("sm.map_history")));
+    if (canEditMap()) row.push(h("button", { type: "button", onclick: openMapHistory }, tx("sm.map_history")));
     if (canPublish()) {
-      row.push(h("button", { type: "button", onclick: addStartingPoints }, t("sm.starting_points")));
+      row.push(h("button", { type: "button", onclick: addStartingPoints }, tx("sm.starting_points")));
       row.push(
         state.map.is_published
-          ? h("button", { type: "button", onclick: unpublish }, t("sm.unpublish"))
-          : h("button", { type: "button", class: "primary", onclick: publish }, t("sm.publish")),
+          ? h("button", { type: "button", onclick: unpublish }, tx("sm.unpublish"))
+          : h("button", { type: "button", class: "primary", onclick: publish }, tx("sm.publish")),
       );
     }
-    if (state.map.is_published) row.push(h("a", { class: "button", href: `/safety-maps/${state.mapId}` }, t("sm.public_page")));
-    if (state.groupId) row.push(h("a", { class: "button", href: `/groups/${state.groupId}` }, t("sm.back_to_group")));
+    if (state.map.is_published) row.push(h("a", { class: "button", href: `/safety-maps/${state.mapId}` }, tx("sm.public_page")));
+    if (state.groupId) row.push(h("a", { class: "button", href: `/groups/${state.groupId}` }, tx("sm.back_to_group")));
     parts.push(h("div", { class: "sm-action-row" }, row));
     if (canPublish()) {
       const waiting = unreleasedPhotos().length;
@@ -178,30 +180,30 @@ function renderDrawBar() {
     const d = state.drawing;
     const many = d.type !== "Point";
     bar.replaceChildren(...[
-      h("p", { class: "sm-draw-status", role: "status" }, t(`sm.drawing_${d.type}`, { count: d.coords.length })),
-      h("button", { type: "button", class: "primary", onclick: () => tap(placeMap.centre()) }, t("sm.add_at_centre")),
-      many ? h("button", { type: "button", onclick: undoVertex, disabled: !d.coords.length }, t("sm.undo_point")) : null,
-      many ? h("button", { type: "button", onclick: finishDrawing }, t("sm.finish")) : null,
-      h("button", { type: "button", onclick: cancelDrawing }, t("sm.cancel")),
+      h("p", { class: "sm-draw-status", role: "status" }, tx(`sm.drawing_${d.type}`, { count: d.coords.length })),
+      h("button", { type: "button", class: "primary", onclick: () => tap(placeMap.centre()) }, tx("sm.add_at_centre")),
+      many ? h("button", { type: "button", onclick: undoVertex, disabled: !d.coords.length }, tx("sm.undo_point")) : null,
+      many ? h("button", { type: "button", onclick: finishDrawing }, tx("sm.finish")) : null,
+      h("button", { type: "button", onclick: cancelDrawing }, tx("sm.cancel")),
     ].filter(Boolean));
     return;
   }
   if (state.moving) {
     const nudge = (dx, dy, key) =>
-      h("button", { type: "button", "aria-label": t(`sm.nudge_${key}`), onclick: () => moveBy(placeMap.nudge(dx, dy)) }, t(`sm.arrow_${key}`));
+      h("button", { type: "button", "aria-label": t(`sm.nudge_${key}`), onclick: () => moveBy(placeMap.nudge(dx, dy)) }, tx(`sm.arrow_${key}`));
     bar.replaceChildren(
-      h("p", { class: "sm-draw-status", role: "status" }, t("sm.moving", { n: featureById(state.moving.id)?.properties.number ?? "" })),
+      h("p", { class: "sm-draw-status", role: "status" }, tx("sm.moving", { n: featureById(state.moving.id)?.properties.number ?? "" })),
       h("div", { class: "sm-nudge" }, nudge(0, -10, "up"), nudge(0, 10, "down"), nudge(-10, 0, "left"), nudge(10, 0, "right")),
-      h("button", { type: "button", class: "primary", onclick: saveMove }, t("sm.save_position")),
-      h("button", { type: "button", onclick: cancelMove }, t("sm.cancel")),
+      h("button", { type: "button", class: "primary", onclick: saveMove }, tx("sm.save_position")),
+      h("button", { type: "button", onclick: cancelMove }, tx("sm.cancel")),
     );
     return;
   }
   bar.replaceChildren(
-    h("p", { class: "sm-draw-status", id: "add-label" }, t("sm.add_label")),
-    h("button", { type: "button", class: "primary", onclick: () => startDrawing("Point") }, t("sm.add_point")),
-    h("button", { type: "button", onclick: () => startDrawing("LineString") }, t("sm.add_line")),
-    h("button", { type: "button", onclick: () => startDrawing("Polygon") }, t("sm.add_area")),
+    h("p", { class: "sm-draw-status", id: "add-label" }, tx("sm.add_label")),
+    h("button", { type: "button", class: "primary", onclick: () => startDrawing("Point") }, tx("sm.add_point")),
+    h("button", { type: "button", onclick: () => startDrawing("LineString") }, tx("sm.add_line")),
+    h("button", { type: "button", onclick: () => startDrawing("Polygon") }, tx("sm.add_area")),
   );
 }
 
@@ -274,7 +276,8 @@ function renderLoadError() {
   const error = state.loadError;
   // Whoever may not read it (anonymous 401, others 403/404) hears the same: not published.
   const notPublished = state.mode === "public" && [401, 403, 404].includes(error?.status);
-  els.title.textContent = notPublished ? t("sm.not_published_heading") : t("sm.heading");
+  els.title.dataset.i18n = notPublished ? "sm.not_published_heading" : "sm.heading";
+  els.title.replaceChildren(tx(els.title.dataset.i18n));
   const text = notPublished
     ? t("sm.not_published")
     : error?.status === 401 || (state.mode === "editor" && !me)
@@ -282,7 +285,7 @@ function renderLoadError() {
       : problemMessage(error?.problem ?? {}) || error?.message || t("sm.error");
   els.alert.replaceChildren(
     h("p", { class: "notice error" }, text),
-    h("p", {}, h("a", { class: "button", href: "/" }, t("sm.to_public_map"))),
+    h("p", {}, h("a", { class: "button", href: "/" }, tx("sm.to_public_map"))),
   );
   els.listStatus.textContent = "";
   els.drawBar.hidden = true;
@@ -372,7 +375,7 @@ function existingPhotos(id) {
   return h(
     "div",
     { class: "sm-existing-photos" },
-    h("p", { class: "sm-label" }, t("sm.form_current_photos")),
+    h("p", { class: "sm-label" }, tx("sm.form_current_photos")),
     h(
       "ul",
       { class: "sm-photos" },
@@ -386,7 +389,7 @@ function existingPhotos(id) {
             width: 96,
             height: 72,
           }),
-          h("button", { type: "button", onclick: () => removePhoto(photo.id) }, t("sm.photo_delete", { index: index + 1 })),
+          h("button", { type: "button", onclick: () => removePhoto(photo.id) }, tx("sm.photo_delete", { index: index + 1 })),
         ),
       ),
     ),
