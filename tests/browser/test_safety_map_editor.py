@@ -460,3 +460,40 @@ def test_a_line_drawn_and_a_place_moved_with_the_keyboard_alone(
     assert moved["geometry"]["coordinates"][0][1] > y0
     assert moved["geometry"]["coordinates"][0][0] == x0
     assert_accessible(page)
+
+
+def test_the_leader_sets_the_area_and_adds_the_citys_starting_points(
+    browse: Browse, live_server: LiveServer
+) -> None:
+    w = walk(live_server)
+    area = live_server.sql(
+        "SELECT id FROM district WHERE level = 'neighbourhood' AND ST_Covers(geom, "
+        "ST_SetSRID(ST_MakePoint(%s, %s), 4326))",
+        *STREET,
+    )
+    assert area is not None
+    page = open_editor(browse, w, w.leader, viewport={"width": 1280, "height": 860})
+    page.get_by_text("マップの範囲（地区・自治会）").click()
+    expect(
+        page.get_by_label("範囲", exact=True).locator(f'option[value="{area}"]')
+    ).to_be_attached()
+    page.get_by_label("範囲", exact=True).select_option(str(area))
+    page.get_by_role("button", name="この範囲にする").click()
+    expect(page.locator("#map-status")).to_contain_text("マップの範囲を設定しました。")
+    assert live_server.sql("SELECT district_id FROM safety_map WHERE id = %s", w.map_id) == area
+
+    page.get_by_role("button", name=re.compile("市のデータから起点を追加")).click()
+    expect(page.locator("#map-status")).to_contain_text(re.compile(r"\d+か所を追加しました"))
+    added = len(w.features(w.leader))
+    assert added > 0
+    expect(page.locator(".sm-place")).to_have_count(added)
+    kinds = {f["properties"]["detail"] for f in w.features(w.leader)}
+    assert kinds <= {"child_safe_house", "police_box", "aed"}
+    browse.shot(page, "starting-points")
+    # Once only: a second time adds nothing.
+    page.get_by_role("button", name=re.compile("市のデータから起点を追加")).click()
+    expect(page.locator("#map-status")).to_contain_text(
+        f"0か所を追加しました（{added}か所は追加済み）"
+    )
+    assert len(w.features(w.leader)) == added
+    assert_accessible(page)

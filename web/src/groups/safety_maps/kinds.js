@@ -46,8 +46,10 @@ export function detailLabel(detail) {
 
 /** The kind and its detail as one phrase: 見えにくい（高い塀・生け垣）. */
 export function kindText(props) {
+  const kind = kindLabel(props.kind);
   const detail = props.detail ? detailLabel(props.detail) : "";
-  return detail ? t("sm.kind_with_detail", { kind: kindLabel(props.kind), detail }) : kindLabel(props.kind);
+  // こども110番の家 is both a kind and a detail: said once.
+  return detail && detail !== kind ? t("sm.kind_with_detail", { kind, detail }) : kind;
 }
 
 export function symbolFor(kind) {

@@ -8,6 +8,7 @@ import { api, problemMessage, whoAmI } from "../../common/api.js";
 import { h } from "../../common/dom.js";
 import { addMessages, formatDate, initLanguage, onLanguageChange, t, tx } from "../../common/i18n.js";
 import messages from "../../messages/safety-map.js";
+import { areaChooser } from "./area.js";
 import { blurTool } from "./blur.js";
 import { conflictPanel } from "./conflict.js";
 import { placeForm } from "./form.js";
@@ -150,6 +151,7 @@ function renderActions() {
     if (state.map.is_published) row.push(h("a", { class: "button", href: `/safety-maps/${state.mapId}` }, tx("sm.public_page")));
     if (state.groupId) row.push(h("a", { class: "button", href: `/groups/${state.groupId}` }, tx("sm.back_to_group")));
     parts.push(h("div", { class: "sm-action-row" }, row));
+    if (canPublish()) parts.push(areaChooser(state.map.district_id, { onChoose: setArea }));
     if (canPublish()) {
       const waiting = unreleasedPhotos().length;
       parts.push(
@@ -676,6 +678,17 @@ function reviewPhoto(featureId, photoId) {
   );
 }
 
+async function setArea(districtId) {
+  clearAlert();
+  try {
+    await api.patch(mapPath(), { json: { district_id: districtId } });
+    await reload();
+    say(t("sm.area_saved"));
+  } catch (error) {
+    alertError(error);
+  }
+}
+
 async function addStartingPoints() {
   clearAlert();
   say(t("sm.starting_points_adding"));
@@ -684,6 +697,7 @@ async function addStartingPoints() {
       json: { sources: ["child_safe_house", "police_box", "aed"] },
     });
     await reload();
+    if (result.added) placeMap.showBox(state.map.bbox);
     say(t("sm.starting_points_done", { added: result.added, skipped: result.skipped }));
   } catch (error) {
     say("");

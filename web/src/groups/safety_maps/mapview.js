@@ -308,6 +308,12 @@ export class PlaceMap {
     else this.map.fitBounds([[box[0], box[1]], [box[2], box[3]]], { padding: 60, maxZoom: 17 });
   }
 
+  /** The whole map's places in view ([w, s, e, n]). */
+  showBox(bbox) {
+    if (!this.map || !bbox || !bbox.every(Number.isFinite)) return;
+    this.map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: 40, maxZoom: 17 });
+  }
+
   focus() {
     this.map?.getCanvas().focus();
   }
