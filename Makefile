@@ -29,7 +29,7 @@ GLYPH_FONT     := /usr/share/fonts/truetype/bizud-gothic/BIZUDPGothic-Regular.tt
 GLYPH_LICENCE  := /usr/share/doc/fonts-morisawa-bizud-gothic/copyright
 GLYPHS_BUILT   := web/glyphs/.built
 
-.PHONY: run test system test-system bench-system install web glyphs lint typecheck pytest demo bench-import bench-serve bench-reports bench-phone clean
+.PHONY: run test system test-system bench-system install web glyphs lint typecheck pytest demo bench-import bench-serve bench-reports bench-phone bench-print clean
 
 run: install
 	$(BIN)/machimap demo
@@ -129,6 +129,10 @@ bench-reports: install
 # The public map on a throttled phone (Debian chromium), compression on beside off; `--quick` for one run.
 bench-phone: install test-system
 	$(BIN)/python -m bench.phone.run
+
+# The A3 poster of a 300-place map with 60 photos, cold and warm; `--quick` for a smoke run.
+bench-print: install test-system
+	$(BIN)/python -m bench.print.run
 
 clean:
 	-$(BIN)/machimap db stop

@@ -22,6 +22,7 @@ from layers.city.facilities import (
     Structure,
 )
 from layers.city.hazards import Hazard, HazardKind, HazardSource, HazardStatus
+from layers.city.roads import GreenSpace, Road, RoadKind
 from layers.groups.model import Patrol, SafetyFeatureDetail, SafetyFeatureKind, SafetyMapFeature
 from layers.reports.model import Report
 from layers.store.base import Base
@@ -451,6 +452,79 @@ LAYERS: tuple[Layer, ...] = (
         located=False,
         tile_order="started_at DESC, id",
         temporal_field="started_at",
+    ),
+    Layer(
+        id="road",
+        title_ja="道路（緊急輸送路・都市計画道路）",
+        title_en="Roads (emergency transport, city planning)",
+        description=(
+            "一次・二次・三次緊急輸送路と都市計画道路。基図が使えないときの地図や印刷する"
+            "地域安全マップの背景になります。"
+        ),
+        model=Road,
+        geometry_type="MultiLineString",
+        fields=(
+            Field("kind", "string", "種別", "Kind", required=True, choices=RoadKind),
+            Field(
+                "name",
+                "string",
+                "緊急輸送路名",
+                "Route",
+                aliases=("緊急輸送路名", "路線名", "名称"),
+            ),
+            Field("roads", "string", "構成道路", "Roads along the route", aliases=("構成道路",)),
+            Field(
+                "designation",
+                "string",
+                "指定",
+                "Designated as",
+                aliases=("緊急輸送路種別",),
+                resident=False,
+            ),
+            SOURCE_ID,
+        ),
+        # Emergency routes bold, thinner in their order of priority, in the city's blue: the
+        # hazards' vermillion and orange would hide them on a flood area. Planned roads thin
+        # grey, the street grid a reader finds their way by.
+        style={
+            "line": "#0072b2",
+            "width": 2,
+            "by": {
+                "field": "kind",
+                "values": {
+                    "emergency_primary": {"line": "#0072b2", "width": 4},
+                    "emergency_secondary": {"line": "#0072b2", "width": 3},
+                    "emergency_tertiary": {"line": "#56b4e9", "width": 2},
+                    "city_planning": {"line": "#8c969e", "width": 1},
+                },
+            },
+        },
+        owner_department="道路課",
+        located=False,  # a road crosses districts and runs on past the city's edge
+        upsert_key=("source_dataset", "source_id"),
+        source_column="source_dataset",
+        # The emergency routes first, so a capped tile keeps them.
+        tile_order=(
+            "array_position(ARRAY['emergency_primary', 'emergency_secondary',"
+            " 'emergency_tertiary', 'city_planning']::text[], kind::text) NULLS LAST, id"
+        ),
+    ),
+    Layer(
+        id="green_space",
+        title_ja="公園・緑地",
+        title_en="Parks and green spaces",
+        description="都市公園と緑地の区域。地図の背景になります。",
+        model=GreenSpace,
+        geometry_type="MultiPolygon",
+        fields=(
+            Field("name", "string", "名称", "Name", aliases=("名称", "公園名")),
+            SOURCE_ID,
+        ),
+        style={"fill": "#009e7333", "line": "#009e7366", "width": 0.5},
+        owner_department="都市計画課",
+        located=False,
+        upsert_key=("source_dataset", "source_id"),
+        source_column="source_dataset",
     ),
 )
 

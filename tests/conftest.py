@@ -5,6 +5,7 @@ never see each other's rows and commits are real."""
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -56,12 +57,23 @@ def template_url(cluster: EmbeddedCluster) -> str:
 
 
 @pytest.fixture(scope="session")
-def demo_template_url(cluster: EmbeddedCluster, template_url: str) -> str:
+def demo_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The photo files the demo city's rows refer to (its safety map's photos)."""
+    return tmp_path_factory.mktemp("demo-media")
+
+
+@pytest.fixture(scope="session")
+def demo_template_url(cluster: EmbeddedCluster, template_url: str, demo_media: Path) -> str:
     from layers.demo.load import load_demo
+    from layers.store.settings import get_settings
 
     url = _recreate(cluster, DEMO_TEMPLATE, TEMPLATE)
-    for _ in load_demo(url):
-        pass
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MACHIMAP_MEDIA_DIR", str(demo_media))
+        get_settings.cache_clear()
+        for _ in load_demo(url):
+            pass
+    get_settings.cache_clear()
     return url
 
 
@@ -94,9 +106,15 @@ def db_url(
 
 @pytest.fixture
 def demo_url(
-    cluster: EmbeddedCluster, demo_template_url: str, monkeypatch: pytest.MonkeyPatch
+    cluster: EmbeddedCluster,
+    demo_template_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    demo_media: Path,
+    media_dir: Path,
 ) -> Iterator[str]:
-    """A database of this test's own holding the whole demo city."""
+    """A database of this test's own holding the whole demo city, and its photo files in
+    the test's media directory."""
+    shutil.copytree(demo_media, media_dir, dirs_exist_ok=True)
     url = _clone(cluster, DEMO_TEMPLATE, monkeypatch)
     yield url
     _drop(cluster, url)

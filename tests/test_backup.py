@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -89,11 +90,15 @@ class Source:
 
 @pytest.fixture(scope="module")
 def source(
-    cluster: EmbeddedCluster, demo_template_url: str, tmp_path_factory: pytest.TempPathFactory
+    cluster: EmbeddedCluster,
+    demo_template_url: str,
+    demo_media: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Source]:
     with pytest.MonkeyPatch.context() as mp:
         url = _clone(cluster, DEMO_TEMPLATE, mp)
         media = tmp_path_factory.mktemp("source-media")
+        shutil.copytree(demo_media, media, dirs_exist_ok=True)  # the demo map's photos
         mp.setenv("MACHIMAP_MEDIA_DIR", str(media))
         mp.setenv("MACHIMAP_RATE_LIMIT_ENABLED", "false")
         reset_caches()
@@ -574,7 +579,8 @@ def test_a_database_holding_data_is_only_replaced_with_force(
     refused = cli.invoke(app, ["restore", str(quiet.path)])
     assert refused.exit_code == 1
     assert "already holds data" in refused.output and "既にデータがあります" in refused.output
-    assert "report 160" in refused.output and "--force" in refused.output
+    # The biggest tables with their rows: the 675 traffic accidents and more are hazards.
+    assert re.search(r"hazard [\d,]{3,}", refused.output) and "--force" in refused.output
     assert sql_value(demo_url, "SELECT count(*) FROM report") == 160  # untouched
     forced = cli.invoke(app, ["restore", "--force", str(quiet.path)])
     assert forced.exit_code == 0, forced.output
@@ -594,7 +600,9 @@ def test_a_referenced_file_missing_from_the_store_fails_the_backup_unless_allowe
 ) -> None:
     answer = new_client().post("/api/reports", data=form(), files=[photo_file(_jpeg(42))])
     assert answer.status_code == 201, answer.text
-    lost = str(sql_value(demo_url, "SELECT thumbnail_key FROM attachment"))
+    lost = str(
+        sql_value(demo_url, "SELECT thumbnail_key FROM attachment WHERE subject_layer = 'report'")
+    )
     (media_dir / lost).unlink()
     backup = tmp_path / "backup.tar"
     refused = cli.invoke(app, ["backup", str(backup)])
@@ -604,7 +612,9 @@ def test_a_referenced_file_missing_from_the_store_fails_the_backup_unless_allowe
     allowed = cli.invoke(app, ["backup", "--allow-missing-media", str(backup)])
     assert allowed.exit_code == 0, allowed.output
     manifest = read_manifest(backup)
-    assert manifest.media.missing == (lost,) and len(manifest.media.files) == 1
+    kept = {f.key for f in manifest.media.files}
+    assert manifest.media.missing == (lost,) and lost not in kept
+    assert answer.json()["photos"] and len(kept) == len(_stored(media_dir))
     url = _recreate(cluster, f"t_{uuid.uuid4().hex[:12]}")
     try:
         _as(monkeypatch, {"DATABASE_URL": url, "MACHIMAP_MEDIA_DIR": str(tmp_path / "m")})
@@ -613,6 +623,10 @@ def test_a_referenced_file_missing_from_the_store_fails_the_backup_unless_allowe
         assert "missing when the backup was taken: 1" in restored.output and lost in restored.output
     finally:
         _drop(cluster, url)
+
+
+def _stored(media_dir: Path) -> list[Path]:
+    return [p for p in media_dir.rglob("*") if p.is_file()]
 
 
 def test_client_programs_older_than_the_server_are_refused() -> None:

@@ -50,7 +50,14 @@ def hazard_state(url: str) -> str:
 
 
 def test_the_editable_layers_are_the_citys_own() -> None:
-    assert [layer.id for layer in EDITABLE] == ["district", "school_district", "facility", "hazard"]
+    assert [layer.id for layer in EDITABLE] == [
+        "district",
+        "school_district",
+        "facility",
+        "hazard",
+        "road",
+        "green_space",
+    ]
     # The hazard geometry check must accept exactly what the table's CHECK allows.
     assert GEOMETRY_FAMILIES["Geometry"] == set(POINT_LINE_AREA)
 
@@ -311,7 +318,7 @@ def test_unknown_layers_and_features_are_404(demo_url: str) -> None:
         problem = response.json()
         assert problem["detail"] == (
             f"no editable layer '{layer}' (editable layers: "
-            "district, school_district, facility, hazard)"
+            "district, school_district, facility, hazard, road, green_space)"
         )
         assert "district, school_district, facility, hazard" in problem["detail_ja"]
     patch = client.patch(f"{HAZARDS}/999999999", json={"properties": {"severity": 1}})

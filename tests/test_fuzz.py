@@ -142,6 +142,9 @@ def _dictionaries(owner_url: str, tracking: list[str]) -> dict[str, list[Any]]:
             "(SELECT id FROM hazard ORDER BY id LIMIT 5)"
             " UNION ALL (SELECT id FROM facility ORDER BY id LIMIT 5)"
             " UNION ALL (SELECT id FROM safety_map_feature ORDER BY id LIMIT 5)"
+            # The demo group's map: its places, their photos and history (issue 16).
+            " UNION ALL (SELECT f.id FROM safety_map_feature f JOIN safety_map m"
+            " ON m.id = f.safety_map_id WHERE m.group_id IS NOT NULL ORDER BY f.id LIMIT 5)"
         ),
         "layer_ids": column("SELECT layer_id FROM layer_metadata ORDER BY layer_id"),
         # The OGC API's collections: a mixed layer's geometry parts (hazard_points ...).

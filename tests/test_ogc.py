@@ -120,6 +120,8 @@ def test_collections_and_queryables(demo_url: str) -> None:
         "district",
         "school_district",
         "facility",
+        "road",
+        "green_space",
         *(
             f"{layer}_{part}"
             for layer in ("hazard", "report", "safety_map_feature")
@@ -131,6 +133,8 @@ def test_collections_and_queryables(demo_url: str) -> None:
         "district": "MultiPolygon",
         "school_district": "MultiPolygon",
         "facility": "Point",
+        "road": "MultiLineString",
+        "green_space": "MultiPolygon",
         **{
             f"{layer}_{part}": kind
             for layer in ("hazard", "report", "safety_map_feature")

@@ -31,6 +31,8 @@ COLLECTIONS: dict[str, tuple[str, GeometryPart | None]] = {
     "district": ("district", None),
     "school_district": ("school_district", None),
     "facility": ("facility", None),
+    "road": ("road", None),
+    "green_space": ("green_space", None),
     **{
         f"{layer}_{part.suffix}": (layer, part)
         for layer in ("hazard", "report", "safety_map_feature")

@@ -92,6 +92,8 @@ def test_the_dataset_tileset_points_at_tiles_that_hold_the_data(demo_url: str) -
         "hazard",
         "report",
         "safety_map_feature",
+        "road",
+        "green_space",
     }
     assert tileset["attribution"].startswith("出典：焼津市")
     # The limits cover the city: the tile holding a facility is inside them, and has data.

@@ -18,6 +18,7 @@ CANARY_EMAIL = "canary.7f3a@example.jp"
 CONTACT_EMAIL = "canary.contact.7f3a@example.jp"
 CONTACT_PHONE = "090-7777-3141"
 ORIGINAL_TEXT = "CANARY-ORIGINAL-7f3a 隣の山田さんの家の前"
+DRAFT_NOTE = "DRAFT-NOTE-7f3a 4年2組の下書き"
 CANARIES = (CANARY_NAME, CANARY_EMAIL, CONTACT_EMAIL, CONTACT_PHONE, "7f3a", "7777-3141")
 
 
@@ -62,7 +63,55 @@ def planted(db_url: str, no_rate_limits: None) -> World:
                 f" id, 'SENSITIVE-7f3a', 'SENSITIVE-PUBLIC-7f3a', true, now(), {point} FROM c"
             ).encode()
         )
+        # A pupil (the canary, a member of group A) writes a note on the class's draft map,
+        # and adds a place to its published map: neither their name nor the draft leaks.
+        conn.execute(
+            b"INSERT INTO safety_map_feature (safety_map_id, kind, note, geom, author_user_id)"
+            b" VALUES (%s, 'hard_to_see', %s, ST_SetSRID(ST_MakePoint(138.3190, 34.8670), 4326),"
+            b" %s)",
+            (world.params["map_id"], DRAFT_NOTE, person.id),
+        )
+        published = conn.execute(
+            b"INSERT INTO safety_map (title, group_id, is_published, published_at)"
+            b" VALUES (%s, %s, true, now()) RETURNING id",
+            ("4年2組の地域安全マップ", world.params["group_id"]),
+        ).fetchone()
+        assert published is not None
+        place = conn.execute(
+            b"INSERT INTO safety_map_feature (safety_map_id, kind, note, geom, author_user_id)"
+            b" VALUES (%s, 'easy_to_enter', %s, ST_SetSRID(ST_MakePoint(138.3191,"
+            b" 34.8671), 4326), %s) RETURNING id",
+            (published[0], "公園の裏", person.id),
+        ).fetchone()
+        assert place is not None
+        conn.execute(
+            b"INSERT INTO attachment (subject_layer, subject_id, storage_key, content_type,"
+            b" byte_size, sha256) VALUES ('safety_map_feature', %s, 'canary/7f3a.jpg',"
+            b" 'image/jpeg', 10, 'x')",
+            (place[0],),
+        )
+        world.params["published_map_id"] = str(published[0])
+        world.params["published_place_id"] = str(place[0])
     return world
+
+
+def _published_map_answers(world: World, role: str) -> list[tuple[str, str]]:
+    """The published map as outsiders read it: no author's name, no unreleased photo."""
+    m, place = world.params["published_map_id"], world.params["published_place_id"]
+    client = client_for(world, role)
+    answers = []
+    for path in (
+        f"/api/safety-maps/{m}",
+        f"/api/safety-maps/{m}/features/{place}",
+        f"/api/safety-maps/{m}/history",
+        f"/api/safety-maps/{m}/deleted",
+        "/api/safety-maps",
+        f"/api/groups/{world.params['group_id']}/safety-maps",
+    ):
+        response = client.get(path)
+        answers.append((f"GET {path} as {role} → {response.status_code}", response.text))
+    assert client.get(f"/api/safety-maps/{m}").json()["feature_count"] == 1
+    return answers
 
 
 def _public_answers(world: World, role: str) -> list[tuple[str, str]]:
@@ -85,7 +134,7 @@ def _public_answers(world: World, role: str) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("role", ["anonymous", "resident", "member_b"])
 def test_no_public_answer_contains_the_canary(planted: World, role: str) -> None:
-    answers = _public_answers(planted, role)
+    answers = _public_answers(planted, role) + _published_map_answers(planted, role)
     assert len(answers) >= 10
     leaks = [where for where, text in answers if any(c in text for c in CANARIES)]
     assert leaks == []
@@ -96,6 +145,16 @@ def test_the_canary_is_findable_where_it_belongs(planted: World) -> None:
     admin = client_for(planted, "admin")
     text = admin.get("/api/admin/users", params={"q": "canary"}).text
     assert CANARY_EMAIL in text
+
+
+def test_the_draft_and_the_pupils_name_are_findable_by_the_group(planted: World) -> None:
+    """The search can fail for maps too: the group's own members read both."""
+    member = client_for(planted, "member_a")
+    draft = member.get(f"/api/safety-maps/{planted.params['map_id']}").text
+    assert DRAFT_NOTE in draft and CANARY_NAME in draft
+    published = member.get(f"/api/safety-maps/{planted.params['published_map_id']}").text
+    assert CANARY_NAME in published
+    assert "/photos/" in published  # the unreleased photo is listed for members
 
 
 def test_hidden_and_sensitive_reports_are_findable_by_staff(planted: World) -> None:

@@ -40,12 +40,17 @@ def submit(client: TestClient, files: list[Any] | None = None, **fields: Any) ->
 def counts(url: str) -> tuple[int, int, int]:
     return (
         int(sql_value(url, "SELECT count(*) FROM report")),
-        int(sql_value(url, "SELECT count(*) FROM attachment")),
+        int(sql_value(url, "SELECT count(*) FROM attachment WHERE subject_layer = 'report'")),
         int(sql_value(url, "SELECT count(*) FROM report_contact")),
     )
 
 
+def _files(media_dir: Path) -> set[Path]:
+    return {p for p in media_dir.rglob("*") if p.is_file()}
+
+
 def test_a_photo_with_gps_is_stored_without_any_metadata(demo_url: str, media_dir: Path) -> None:
+    demo_photos = _files(media_dir)  # the demo safety map's
     client = new_client()
     raw = camera_jpeg()
     suggestion = client.post("/api/reports/photo-location", files={"photo": ("a.jpg", raw)})
@@ -80,7 +85,7 @@ def test_a_photo_with_gps_is_stored_without_any_metadata(demo_url: str, media_di
         == f"photo:{round(YAIZU_LON, 4)}"
     )
     # The stored bytes themselves: no EXIF, no camera, no GPS, no XMP, no comment.
-    stored = [p for p in media_dir.rglob("*") if p.is_file()]
+    stored = _files(media_dir) - demo_photos
     assert len(stored) == 2  # the photo and its thumbnail
     for path in stored:
         data = path.read_bytes()
@@ -145,7 +150,9 @@ def test_a_retry_with_the_same_key_returns_the_first_result(demo_url: str) -> No
     assert again.json()["tracking_token"] == first.json()["tracking_token"]
     assert again.json()["photos"] == first.json()["photos"]
     assert sql_value(demo_url, "SELECT count(*) FROM report WHERE NOT synthetic") == 1
-    assert sql_value(demo_url, "SELECT count(*) FROM attachment") == 1
+    assert (
+        sql_value(demo_url, "SELECT count(*) FROM attachment WHERE subject_layer = 'report'") == 1
+    )
     changed = client.post("/api/reports", data=form(description="別の内容"), headers=headers)
     assert changed.status_code == 422
     assert "Idempotency-Key" in changed.json()["detail"]
@@ -316,6 +323,8 @@ def test_media_gc_removes_only_old_unreferenced_files(
     from api.cli import app
     from layers.media.storage import media_store
 
+    demo_photos = len(_files(media_dir))  # the demo safety map's, referenced and kept
+
     submit(new_client(), files=[photo_file(camera_jpeg())])
     store = media_store()
     orphan = store.put(b"\xff\xd8 an orphan left by a failed submission", "image/jpeg")
@@ -324,12 +333,13 @@ def test_media_gc_removes_only_old_unreferenced_files(
     os.utime(store.path(orphan), (old, old))
     dry = cli.invoke(app, ["media", "gc", "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "kept 2, would remove 1" in dry.output and store.path(orphan).is_file()
+    kept = 2 + demo_photos
+    assert f"kept {kept}, would remove 1" in dry.output and store.path(orphan).is_file()
     done = cli.invoke(app, ["media", "gc"])
-    assert "kept 2, removed 1" in done.output and "younger than 24 h: 1" in done.output
+    assert f"kept {kept}, removed 1" in done.output and "younger than 24 h: 1" in done.output
     assert not (media_dir / orphan).exists() and (media_dir / fresh).is_file()
     # The report's own photo and thumbnail are untouched and still served.
-    assert len([p for p in media_dir.rglob("*") if p.is_file()]) == 3
+    assert len(_files(media_dir)) == 3 + demo_photos
 
 
 def test_a_photo_stored_again_is_not_collected_as_an_old_orphan(demo_url: str) -> None:

@@ -259,3 +259,43 @@ def test_starting_points_come_from_the_citys_data_in_the_area_once(
     places = client.get(f"/api/safety-maps/{map_id}").json()["feature_collection"]["features"]
     assert {f["properties"]["detail"] for f in places} >= {"child_safe_house", "aed"}
     assert all(f["properties"]["mine"] for f in places)
+
+
+def _tile_places(client: TestClient, lon: float, lat: float) -> list[str]:
+    import math
+
+    import mapbox_vector_tile
+
+    z = 16
+    x = int((lon + 180) / 360 * 2**z)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z)
+    tile = client.get(f"/tiles/safety_map_feature/{z}/{x}/{y}.mvt")
+    if tile.status_code == 204 or not tile.content:
+        return []
+    assert tile.status_code == 200, tile.text
+    layers = mapbox_vector_tile.decode(tile.content)
+    features = layers.get("safety_map_feature", {}).get("features", [])
+    return [str(f["properties"].get("note")) for f in features]
+
+
+def test_unpublishing_takes_the_map_off_tiles_lists_and_pages_at_once(town: Town) -> None:
+    leader, member = signed_in(town.leader_a), signed_in(town.member_a)
+    map_id = new_map(member, town.group_a)
+    _place(member, map_id, note="公開テストの地点")
+    deleted = _place(member, map_id, note="削除した地点")
+    member.delete(_url(map_id, deleted))
+    anonymous = new_client()
+    assert _tile_places(anonymous, *CITY_HALL) == []
+    leader.post(f"/api/safety-maps/{map_id}/publish")
+    # A deleted place stays hidden from the public even on a published map.
+    assert _tile_places(new_client(), *CITY_HALL) == ["公開テストの地点"]
+    items = new_client().get("/api/layers/safety_map_feature/features").text
+    assert "公開テストの地点" in items and "削除した地点" not in items
+    leader.post(f"/api/safety-maps/{map_id}/unpublish")
+    assert _tile_places(new_client(), *CITY_HALL) == []
+    assert new_client().get("/api/safety-maps").json()["safety_maps"] == []
+    assert (
+        "公開テストの地点" not in new_client().get("/api/layers/safety_map_feature/features").text
+    )
+    # The group still has it.
+    assert _tile_places(member, *CITY_HALL) == ["公開テストの地点"]

@@ -90,7 +90,9 @@ def test_pages_that_were_never_built_say_how_to_build_them(
     assert "make install" in response.json()["detail_ja"]
 
 
-@pytest.mark.parametrize("page", ["index.html", "report.html", "staff.html", "track.html"])
+@pytest.mark.parametrize(
+    "page", ["index.html", "report.html", "staff.html", "track.html", "groups.html"]
+)
 def test_the_real_build_loads_only_fingerprinted_assets_of_its_own(page: str) -> None:
     assert (BUILT / page).exists(), "web/ is not built: `make install` builds it"
     html = (BUILT / page).read_text()

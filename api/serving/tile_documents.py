@@ -130,6 +130,21 @@ def _point_colour(layer: Layer, colour: str) -> Any:
     return ["match", ["get", field], *pairs, default.color]
 
 
+def _by_value(layer: Layer, key: str, default: Any) -> Any:
+    """A paint value chosen by a field's value where the registry's style has a "by" table
+    (roads: emergency routes bold, planned roads thin), else the layer's one value."""
+    by = layer.style.get("by")
+    if not by or not any(f.name == by["field"] for f in layer.public_fields):
+        return default
+    pairs = [
+        x
+        for value, paint in by["values"].items()
+        if key in paint
+        for x in (value, _colour(paint[key]) if isinstance(paint[key], str) else paint[key])
+    ]
+    return ["match", ["get", by["field"]], *pairs, default] if pairs else default
+
+
 def _style_layers(layer: Layer) -> list[dict[str, Any]]:
     """Fill, line and circle layers drawn from the registry's style (Okabe-Ito colours)."""
     s = layer.style
@@ -159,8 +174,8 @@ def _style_layers(layer: Layer) -> list[dict[str, Any]]:
                 **base,
                 **({"filter": ["!", _kind_filter("Point")]} if mixed else {}),
                 "paint": {
-                    "line-color": _colour(str(s.get("line", colour))),
-                    "line-width": float(s.get("width", 2)),
+                    "line-color": _by_value(layer, "line", _colour(str(s.get("line", colour)))),
+                    "line-width": _by_value(layer, "width", float(s.get("width", 2))),
                 },
             }
         )

@@ -82,6 +82,11 @@ def town_readings(here: Path) -> list[tuple[str, str, str]]:
 ZIPPED_SHAPEFILES = {
     "中学校区/中学校区": "junior_high_school_districts.zip",
     "浸水履歴_統合/浸水履歴_統合": "flood_history.zip",
+    "緊急輸送路_一次緊急輸送路/一次緊急輸送路": "emergency_roads_primary.zip",
+    "緊急輸送路_二次緊急輸送路/二次緊急輸送路": "emergency_roads_secondary.zip",
+    "緊急輸送路_三次輸送路/三次輸送路": "emergency_roads_tertiary.zip",
+    "都市計画道路/都市計画道路": "city_planning_roads.zip",
+    "公園_緑地/公園・緑地": "green_spaces.zip",
 }
 
 

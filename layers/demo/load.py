@@ -108,6 +108,36 @@ STEPS: tuple[Step, ...] = (
         {},
         _source_done("hazard", "source_dataset", "flood_history"),
     ),
+    # The background of a map drawn without a basemap (a printed 地域安全マップ): the
+    # emergency routes, the city-planning roads and the parks, as the city publishes them.
+    *(
+        Step(
+            "road",
+            f"{dataset}.zip",
+            {"kind": kind},
+            {"item1": "source_id", "item2": "designation", "item3": "name", "item4": "roads"},
+            _source_done("road", "source_dataset", dataset),
+        )
+        for dataset, kind in (
+            ("emergency_roads_primary", "emergency_primary"),
+            ("emergency_roads_secondary", "emergency_secondary"),
+            ("emergency_roads_tertiary", "emergency_tertiary"),
+        )
+    ),
+    Step(
+        "road",
+        "city_planning_roads.zip",
+        {"kind": "city_planning"},
+        {"FID": "source_id"},
+        _source_done("road", "source_dataset", "city_planning_roads"),
+    ),
+    Step(
+        "green_space",
+        "green_spaces.zip",
+        {},
+        {"FID": "source_id"},
+        _source_done("green_space", "source_dataset", "green_spaces"),
+    ),
 )
 
 
@@ -148,6 +178,7 @@ def load_demo(url: str) -> Iterator[str]:
             yield f"{step.file}: {result.loaded} → {step.layer}"
         yield _load_towns(engine)
         with psycopg_connect(url) as conn:
+            yield _name_green_spaces(conn)
             yield from synthetic.generate(conn, DATA, url)
             yield from _credit(conn)
             conn.commit()
@@ -165,6 +196,20 @@ def _load_towns(engine: Engine) -> str:
             conn, entries, source="towns_geolonia", attribution=gazetteer.GEOLONIA
         )
     return f"towns_geolonia.json: {count} → place"
+
+
+# The 公園・緑地 file has no names; the parks list (公園一覧) places each named park by a
+# point. A green space holding exactly one such point is that park; others stay unnamed.
+NAME_GREEN_SPACES = """UPDATE green_space g SET name = p.name
+FROM (SELECT g.id, min(f.name) AS name FROM green_space g
+      JOIN facility f ON f.kind = 'park' AND ST_Intersects(g.geom, f.geom)
+      WHERE g.name IS NULL GROUP BY g.id HAVING count(DISTINCT f.name) = 1) p
+WHERE g.id = p.id"""
+
+
+def _name_green_spaces(conn: psycopg.Connection[Any]) -> str:
+    named = conn.execute(NAME_GREEN_SPACES).rowcount
+    return f"green_spaces.zip: {named} named from parks.csv"
 
 
 CREDIT = """UPDATE layer_metadata SET attribution = %(attribution)s

@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 
+from layers.demo import safety_walk
 from layers.importing.load import ImportOptions, import_file
 
 SEED = 20261123
@@ -77,11 +78,13 @@ def generate(conn: psycopg.Connection[Any], data: Path, url: str) -> Iterator[st
     yield from _safety_map(conn, data, url)
     if conn.execute("SELECT EXISTS (SELECT 1 FROM report WHERE synthetic)").fetchone() == (True,):
         yield "synthetic records: already generated"
-        return
-    rng = random.Random(SEED)
-    yield from _reports(conn, rng)
-    yield from _patrols(conn, rng)
-    yield from _inspections(conn, rng)
+    else:
+        rng = random.Random(SEED)
+        yield from _reports(conn, rng)
+        yield from _patrols(conn, rng)
+        yield from _inspections(conn, rng)
+    # Checks for itself, so an install from before it gets it too.
+    yield from safety_walk.group_map(conn)
 
 
 def _departments_and_categories(conn: psycopg.Connection[Any]) -> Iterator[str]:
@@ -129,31 +132,50 @@ def _building_attributes(conn: psycopg.Connection[Any]) -> Iterator[str]:
 
 
 def _safety_map(conn: psycopg.Connection[Any], data: Path, url: str) -> Iterator[str]:
-    """The city's own published map of 子どもを守る家 and school routes (real data)."""
+    """The city's own published map of 子どもを守る家, 交番 and school routes (real data): the
+    starting points groups add to their maps (layers/groups/starting_points.py)."""
     title = "子どもを守る家と通学路"
     found = conn.execute("SELECT id FROM safety_map WHERE title = %s", (title,)).fetchone()
-    if found is not None:
-        yield "safety map: already loaded"
-        return
-    map_id = conn.execute(
-        "INSERT INTO safety_map (title, description, department_id, is_published, published_at) "
-        "SELECT %s, %s, id, true, now() FROM department WHERE code = 'school_education' "
-        "RETURNING id",
-        (title, "焼津市の子どもを守る家（こども110番の家）と小学校の通学路。"),
-    ).fetchone()
-    assert map_id is not None
-    conn.commit()
-    for file, kind in (
-        ("kodomo_mamoru_ie.csv", "safe_haven"),
-        ("school_routes.geojson", "school_route"),
-    ):
+    if found is None:
+        found = conn.execute(
+            "INSERT INTO safety_map (title, description, department_id, is_published, "
+            "published_at) SELECT %s, %s, id, true, now() FROM department "
+            "WHERE code = 'school_education' RETURNING id",
+            (title, "焼津市の子どもを守る家（こども110番の家）、交番と小学校の通学路。"),
+        ).fetchone()
+        assert found is not None
+        conn.commit()
+    map_id = str(found[0])
+    # Installs from before places had details: their 子どもを守る家 say what they are.
+    conn.execute(
+        "UPDATE safety_map_feature SET detail = 'child_safe_house' WHERE safety_map_id = %s "
+        "AND kind = 'safe_haven' AND detail IS NULL",
+        (map_id,),
+    )
+    conn.commit()  # the importer writes through a connection of its own
+    steps = (
+        ("kodomo_mamoru_ie.csv", {"kind": "safe_haven", "detail": "child_safe_house"}),
+        ("school_routes.geojson", {"kind": "school_route"}),
+        ("police.geojson", {"kind": "help_place", "detail": "police_box"}),
+    )
+    for file, constants in steps:
+        loaded = conn.execute(
+            "SELECT count(*) FROM safety_map_feature WHERE safety_map_id = %s AND kind = %s "
+            "AND detail IS NOT DISTINCT FROM %s",
+            (map_id, constants["kind"], constants.get("detail")),
+        ).fetchone()
+        conn.commit()
+        if loaded is not None and loaded[0] > 0:
+            yield f"{file}: already loaded"
+            continue
         result = import_file(
             "safety_map_feature",
             data / file,
-            ImportOptions(constants={"safety_map_id": str(map_id[0]), "kind": kind}),
+            ImportOptions(constants={"safety_map_id": map_id, **constants}),
             url,
         )
         yield f"{file}: {result.loaded} → safety_map_feature"
+    conn.commit()
 
 
 def _near(rng: random.Random, lon: float, lat: float, metres: float) -> tuple[float, float]:

@@ -45,6 +45,9 @@ class GroupKind(enum.StrEnum):
     crime_prevention_volunteer = "crime_prevention_volunteer"  # 防犯ボランティア
     community_council = "community_council"  # 地域コミュニティ協議会
     disaster_prevention = "disaster_prevention"  # 自主防災会
+    # A school class making its map: the teacher leads, pupils are members, and nothing a
+    # pupil writes is public until the teacher publishes it.
+    school_class = "school_class"
     other = "other"
 
 

@@ -11,6 +11,7 @@ from layers.city.districts import District, DistrictPart, SchoolDistrict
 from layers.city.facilities import Facility
 from layers.city.hazards import Hazard
 from layers.city.identity import City
+from layers.city.roads import GreenSpace, Road
 from layers.groups.model import (
     Group,
     Membership,
@@ -44,6 +45,7 @@ __all__ = [
     "DistrictPart",
     "EmailToken",
     "Facility",
+    "GreenSpace",
     "Group",
     "Hazard",
     "Inspection",
@@ -59,6 +61,7 @@ __all__ = [
     "ReportContact",
     "ReportStatusChange",
     "ReportSupporter",
+    "Road",
     "SafetyMap",
     "SafetyMapFeature",
     "SchoolDistrict",

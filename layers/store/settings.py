@@ -76,6 +76,15 @@ class Settings(BaseSettings):
     # Where the basemap tiles come from (allowed by the Content-Security-Policy).
     basemap_origin: str = "https://cyberjapandata.gsi.go.jp"
 
+    # The printed safety map's basemap (layers/groups/posters/basemap.py): a tile URL template
+    # with {z}/{x}/{y}, "" for none. Fetched within the budget, all of it or nothing: without
+    # it the poster is drawn from the city's own layers alone.
+    print_basemap_url: str = "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png"
+    print_basemap_budget_s: float = Field(default=3.0, ge=0)
+    # A poster lists every place with its note and photo: beyond this many the sheet is no
+    # longer readable, and laying it out would hold a worker for a minute.
+    print_max_places: int = Field(default=400, ge=1)
+
     # The languages the resident pages offer (MACHIMAP_LANGUAGES=ja,ja-easy,en): a city
     # chooses those its residents read. Japanese is always offered, being every page's
     # fallback; staff pages stay Japanese and English whatever this says.

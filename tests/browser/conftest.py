@@ -12,6 +12,7 @@ import io
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -86,25 +87,36 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(
-    cluster: EmbeddedCluster, demo_template_url: str, tmp_path_factory: pytest.TempPathFactory
+    cluster: EmbeddedCluster,
+    demo_template_url: str,
+    demo_media: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveServer]:
-    with _running_server(cluster, tmp_path_factory, {}) as server:
+    with _running_server(cluster, tmp_path_factory, {}, demo_media) as server:
         yield server
 
 
 @pytest.fixture
 def start_server(
-    cluster: EmbeddedCluster, demo_template_url: str, tmp_path_factory: pytest.TempPathFactory
+    cluster: EmbeddedCluster,
+    demo_template_url: str,
+    demo_media: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[[dict[str, str]], LiveServer]]:
     """Starts another server with settings of its own (MACHIMAP_* variables), stopped after
     the test: for what a city configures."""
     with ExitStack() as stack:
-        yield lambda env: stack.enter_context(_running_server(cluster, tmp_path_factory, env))
+        yield lambda env: stack.enter_context(
+            _running_server(cluster, tmp_path_factory, env, demo_media)
+        )
 
 
 @contextmanager
 def _running_server(
-    cluster: EmbeddedCluster, tmp_path_factory: pytest.TempPathFactory, settings: dict[str, str]
+    cluster: EmbeddedCluster,
+    tmp_path_factory: pytest.TempPathFactory,
+    settings: dict[str, str],
+    demo_media: Path,
 ) -> Iterator[LiveServer]:
     if not CHROMIUM.exists():
         pytest.fail("Debian chromium is missing: run `make test` (apt-get install chromium)")
@@ -113,6 +125,7 @@ def _running_server(
     port = _free_port()
     url = f"http://localhost:{port}"
     media = tmp_path_factory.mktemp("browser-media")
+    shutil.copytree(demo_media, media, dirs_exist_ok=True)  # the demo map's photos
     env = {
         **os.environ,
         "DATABASE_URL": cluster.app_url(name),

@@ -90,7 +90,8 @@ def _photo(auth: Authorized, photo_id: int, thumbnail: bool) -> Response:
         found = place_photos.photo_file(db, m, photo_id, who.member, thumbnail)
     if found is None:
         raise Refused(f"写真 {photo_id} はありません。", f"no photo {photo_id} to show", status=404)
-    cache = "private, no-store" if who.member else "public, max-age=300"
+    # Unpublishing or withholding must reach every cache at once: revalidate each time.
+    cache = "private, no-store" if who.member else "public, no-cache"
     return Response(
         media_store().read(found.key),
         media_type=found.media_type,

@@ -1,5 +1,6 @@
-"""The web pages: the public map at `/`, the report flow at `/report` and the staff pages at
-`/staff`, built by Vite into web/dist (see web/README.md).
+"""The web pages: the public map at `/`, the report flow at `/report`, the staff pages at
+`/staff` and the community groups' pages at `/groups` and `/groups/{id}`, built by Vite into
+web/dist (see web/README.md).
 
 Assets carry a content hash in their names, so they are cached for a year as immutable; the
 pages themselves are revalidated on every visit so a new build reaches people at once. Both
@@ -20,7 +21,12 @@ from layers.store.refusals import Refused
 
 router = APIRouter(tags=["web"], include_in_schema=False)
 
-PAGES = {"/": "index.html", "/report": "report.html", "/staff": "staff.html"}
+PAGES = {
+    "/": "index.html",
+    "/report": "report.html",
+    "/staff": "staff.html",
+    "/groups": "groups.html",
+}
 ASSET_NAME_MAX = 200
 
 
@@ -59,6 +65,17 @@ def safety_map_editor(request: Request, group_id: PathId, map_id: PathId) -> Res
 )
 def safety_map_public(request: Request, map_id: PathId) -> Response:
     return built_page(request, SAFETY_MAP_PAGE, "no-cache")
+
+
+@router.get(
+    "/groups/{group_id}",
+    summary="グループのページ / A group's page",
+    dependencies=[permit(Action.public_read)],
+)
+def group_page(request: Request, group_id: PathId) -> Response:
+    # The page holds nothing of the group: its script asks the API as the caller, so an
+    # unknown group still gets the page, which then says the API's "not found".
+    return built_page(request, "groups.html", "no-cache")
 
 
 @router.get(

@@ -2,8 +2,8 @@
 // attached to it (inspections, patrol observations, reports). Also the chooser shown when a
 // click lands on several features. Lives beside the map (a card, or a sheet on a phone)
 // rather than in a popup, so it can be read, scrolled and reached by keyboard.
-import { api } from "../common/api.js";
-import { formatDate, formatNumber, lang, t } from "../common/i18n.js";
+import { api, once } from "../common/api.js";
+import { formatDate, formatNumber, lang, nameElement, t, tx } from "../common/i18n.js";
 import { symbolSvg } from "../common/symbols.js";
 import { mergedSite, rolesText, siteRecords } from "./site.js";
 import {
@@ -20,6 +20,16 @@ import {
 import { SELECTION, empty, geometryBounds } from "./style.js";
 
 const RECORDS_PAGE = 20;
+
+/** A published safety map's title, date and group name, asked once per map and visit. */
+function safetyMap(id) {
+  return once(`safety-map:${id}`, async () => {
+    const found = await api.get(`/api/safety-maps/${id}`);
+    // A map the city keeps (no group) is named by its title instead.
+    const groupName = found.group?.name ?? null;
+    return { id: found.id, title: found.title, published_at: found.published_at, groupName };
+  });
+}
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -202,6 +212,9 @@ export class Details {
       this.body.append(el("p", { class: "notice error" }, t("details.error")));
       return;
     }
+    if (layer.id === "safety_map_feature" && props.safety_map_id) {
+      this.body.append(this.renderSafetyMap(props.safety_map_id));
+    }
     this.body.append(this.renderProperties(layer, props, { roles: Boolean(site) }));
     if (layer.id === "report" && props.public_id) {
       this.body.append(
@@ -243,6 +256,8 @@ export class Details {
       if (property.resident === false) continue;
       // A place of several roles has them all above, not one of them as "the" kind.
       if (roles && property.name === "kind") continue;
+      // A safety map's place says which map it is in words (renderSafetyMap), not by id.
+      if (layer.id === "safety_map_feature" && property.name === "safety_map_id") continue;
       const value = formatValue(layer.id, property, props[property.name]);
       if (!value) continue;
       list.append(el("div", {}, el("dt", {}, fieldTitle(property)), el("dd", {}, value)));
@@ -253,6 +268,28 @@ export class Details {
       el("h3", { id: "details-properties" }, t("details.properties")),
       list,
     );
+  }
+
+  /** "<group>の地域安全マップ (<date>)" and a link to the map's public page, filled in
+   * when the map (fetched once per map) arrives; nothing when it cannot be read. */
+  renderSafetyMap(mapId) {
+    const line = el("p", { class: "details-map" });
+    const current = this.current;
+    safetyMap(mapId)
+      .then((found) => {
+        if (this.current !== current || !found) return;
+        const date = formatDate(found.published_at);
+        const words = found.groupName
+          ? tx("details.safety_map_of", { group: nameElement(found.groupName), date })
+          : tx("details.safety_map_titled", { title: nameElement(found.title), date });
+        line.append(
+          words,
+          " ",
+          el("a", { href: `/safety-maps/${found.id}` }, t("details.safety_map_page")),
+        );
+      })
+      .catch(() => {});
+    return line;
   }
 
   renderRecords(current) {

@@ -51,7 +51,9 @@ initLanguage();
 
 // Shown unless a link says otherwise: the many small safety-map points and the school
 // districts over the districts would bury what most people come for.
-const OFF_BY_DEFAULT = new Set(["school_district", "safety_map_feature"]);
+// The city's roads and parks are a background: the basemap already draws them, and their
+// hundreds of unnamed lines and areas would crowd the list of what is on the map.
+const OFF_BY_DEFAULT = new Set(["school_district", "safety_map_feature", "road", "green_space"]);
 const LEVEL_ORDER = { block: 0, neighbourhood: 1, area: 2, city: 3 };
 // What a disaster's map shows: its sites and hazards over the districts.
 const DISASTER_LAYERS = new Set(["district", "facility", "hazard"]);

@@ -1,49 +1,17 @@
 // Sign-in for city staff, and a plain "staff only" page for a resident's account.
-import { ApiError, api } from "../common/api.js";
 import { t } from "../common/i18n.js";
-import { field, h } from "../common/dom.js";
+import { h } from "../common/dom.js";
+import { signInForm } from "../common/signin.js";
 
 export function renderSignIn(main, { onSignedIn }) {
-  const email = h("input", {
-    type: "email",
-    name: "email",
-    autocomplete: "username",
-    required: true,
-    spellcheck: "false",
-  });
-  const password = h("input", {
-    type: "password",
-    name: "password",
-    autocomplete: "current-password",
-    required: true,
-  });
-  const alert = h("div", { class: "form-alert", role: "alert" });
-  const button = h("button", { type: "submit", class: "primary" }, t("signin.submit"));
-  const form = h(
-    "form",
-    { class: "signin-form", novalidate: false },
-    field(t("signin.email"), email),
-    field(t("signin.password"), password),
-    alert,
-    h("div", { class: "actions" }, button),
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    alert.textContent = "";
-    alert.classList.remove("notice", "error");
-    button.disabled = true;
-    try {
-      await api.post("/auth/login", {
-        json: { email: email.value.trim(), password: password.value },
-      });
-      await onSignedIn();
-    } catch (error) {
-      alert.textContent =
-        error instanceof ApiError && error.status === 401 ? t("signin.failed") : error.message;
-      alert.classList.add("notice", "error");
-      button.disabled = false;
-      password.focus();
-    }
+  const form = signInForm({
+    keys: {
+      email: "signin.email",
+      password: "signin.password",
+      submit: "signin.submit",
+      failed: "signin.failed",
+    },
+    onSignedIn,
   });
   const heading = h("h1", { tabindex: "-1" }, t("signin.title"));
   main.append(

@@ -6,8 +6,9 @@ one to on every update (the ETag two editors are checked against), and a soft de
 deleting is undoable. Another trigger keeps every state of a place in
 ``safety_map_feature_version`` with who made it (the transaction's audit actor), so no write
 path, the generic layer editor and imports included, can change a place without a trace.
-Places get the method's sub-item (``detail``: 高い塀, 街灯が少ない道 ... 交番, コンビニ) and
-maps an area (``safety_map.district_id``).
+Groups may be a school class (the teacher leads, pupils are members). Places get the
+method's sub-item (``detail``: 高い塀, 街灯が少ない道 ... 交番, コンビニ) and maps an area
+(``safety_map.district_id``).
 
 Revision ID: 0013
 Revises: 0012
@@ -55,6 +56,14 @@ KINDS = (
     "note",
 )
 CHANGES = ("added", "edited", "deleted", "restored")
+GROUP_KINDS = (
+    "neighbourhood_association",
+    "pta",
+    "crime_prevention_volunteer",
+    "community_council",
+    "disaster_prevention",
+    "other",
+)
 
 
 def _in(column: str, values: Sequence[str]) -> str:
@@ -93,7 +102,15 @@ END $$;
 """
 
 
+def _group_kinds(kinds: Sequence[str]) -> None:
+    op.drop_constraint(op.f("ck_community_group_groupkind"), "community_group", type_="check")
+    op.create_check_constraint(
+        op.f("ck_community_group_groupkind"), "community_group", _in("kind", kinds)
+    )
+
+
 def upgrade() -> None:
+    _group_kinds((*GROUP_KINDS, "school_class"))
     op.add_column("safety_map", sa.Column("district_id", sa.BigInteger(), nullable=True))
     op.create_foreign_key(
         op.f("fk_safety_map_district_id_district"),
@@ -222,6 +239,13 @@ def upgrade() -> None:
 
 
 LOSES: list[Loss] = [
+    Loss(
+        "community_group.kind",
+        "SELECT count(*) FROM community_group WHERE kind = 'school_class'",
+        ("community_group",),
+        ("行", "row", "rows"),
+        ("学級のグループは「その他」になります", "school classes become 'other' groups"),
+    ),
     table_rows("safety_map_feature_version", where="version > 1"),
     column_values("safety_map", "district_id"),
     column_values("safety_map_feature", "detail"),
@@ -260,3 +284,5 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_safety_map_district_id"), "safety_map")
     op.drop_constraint(op.f("fk_safety_map_district_id_district"), "safety_map", type_="foreignkey")
     op.drop_column("safety_map", "district_id")
+    op.execute("UPDATE community_group SET kind = 'other' WHERE kind = 'school_class'")
+    _group_kinds(GROUP_KINDS)
