@@ -497,3 +497,23 @@ def test_the_leader_sets_the_area_and_adds_the_citys_starting_points(
     )
     assert len(w.features(w.leader)) == added
     assert_accessible(page)
+
+
+def test_a_member_signed_out_signs_in_on_the_editor(
+    browse: Browse, live_server: LiveServer
+) -> None:
+    w = walk(live_server)
+    page = browse.open("", viewport=PHONE)
+    expect_refusal(browse, page, 401, f"/api/safety-maps/{w.map_id}")
+    page.goto(w.editor)
+    expect(page.locator("#map-alert")).to_contain_text(
+        "グループのメンバーとしてログインしてください"
+    )
+    assert w.title not in page.content()
+    assert_accessible(page)
+    browse.shot(page, "signed-out")
+    page.get_by_label("メールアドレス").fill(w.first.email)
+    page.get_by_label("パスワード").fill(w.first.password)
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("heading", level=1, name=w.title)).to_be_visible()
+    expect(page.get_by_role("button", name="点", exact=True)).to_be_visible()

@@ -6,6 +6,7 @@ import "../../common/base.css";
 import "./safety-map.css";
 import { api, problemMessage, whoAmI } from "../../common/api.js";
 import { h } from "../../common/dom.js";
+import { signInForm } from "../../common/signin.js";
 import { addMessages, formatDate, initLanguage, onLanguageChange, t, tx } from "../../common/i18n.js";
 import messages from "../../messages/safety-map.js";
 import { areaChooser } from "./area.js";
@@ -48,6 +49,12 @@ const els = {
   history: $("history"),
 };
 let me = null;
+const SIGN_IN_KEYS = {
+  email: "sm.signin_email",
+  password: "sm.signin_password",
+  submit: "sm.signin_submit",
+  failed: "sm.signin_failed",
+};
 let placeMap = null;
 // What the editor section shows, rebuilt on a language switch: () => [nodes].
 let editorView = null;
@@ -285,9 +292,21 @@ function renderLoadError() {
     : error?.status === 401 || (state.mode === "editor" && !me)
       ? t("sm.sign_in_needed")
       : problemMessage(error?.problem ?? {}) || error?.message || t("sm.error");
-  els.alert.replaceChildren(
-    h("p", { class: "notice error" }, text),
-    h("p", {}, h("a", { class: "button", href: "/" }, tx("sm.to_public_map"))),
+  // A member following the editor's link signed out signs in here and comes back to it.
+  const signIn =
+    state.mode === "editor" && !me
+      ? signInForm({ keys: SIGN_IN_KEYS, onSignedIn: () => location.reload() })
+      : null;
+  els.alert.replaceChildren(h("p", { class: "notice error" }, text));
+  // Beside the alert, not in it: the form has an alert of its own.
+  document.getElementById("map-next")?.remove();
+  els.alert.after(
+    h(
+      "div",
+      { id: "map-next" },
+      signIn,
+      h("p", {}, h("a", { class: "button", href: "/" }, tx("sm.to_public_map"))),
+    ),
   );
   els.listStatus.textContent = "";
   els.drawBar.hidden = true;
