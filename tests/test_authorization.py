@@ -67,6 +67,8 @@ EXPECTED: dict[str, Expect] = {
     "GET /staff": Expect(ANYONE),
     "GET /groups": Expect(ANYONE),
     "GET /groups/{group_id}": Expect(ANYONE),
+    "GET /groups/{group_id}/maps/{map_id}": Expect(ANYONE),
+    "GET /safety-maps/{map_id}": Expect(ANYONE),
     "GET /assets/{name:path}": Expect(ANYONE, params={"name": "missing.js"}),
     "GET /api/layers": Expect(ANYONE),
     "GET /api/places": Expect(ANYONE, query="q=焼津"),

@@ -25,6 +25,7 @@ export default defineConfig({
         staff: resolve(here, "staff.html"),
         track: resolve(here, "track.html"),
         groups: resolve(here, "groups.html"),
+        "safety-map": resolve(here, "safety-map.html"),
         // Scripts (no HTML of their own) of the pages the server renders: the /ogc pages
         // and the API reference. The server finds their built names in the manifest
         // (api/web/assets.py).

@@ -44,6 +44,29 @@ for _route, _name in PAGES.items():
     )
 
 
+# A safety map's editor and its public page are one built page; the API decides what the
+# caller may read of the map, so the page itself is anyone's.
+SAFETY_MAP_PAGE = "safety-map.html"
+
+
+@router.get(
+    "/groups/{group_id}/maps/{map_id}",
+    summary="安全マップの編集 / Safety map editor",
+    dependencies=[permit(Action.public_read)],
+)
+def safety_map_editor(request: Request, group_id: PathId, map_id: PathId) -> Response:
+    return built_page(request, SAFETY_MAP_PAGE, "no-cache")
+
+
+@router.get(
+    "/safety-maps/{map_id}",
+    summary="公開された安全マップ / A published safety map",
+    dependencies=[permit(Action.public_read)],
+)
+def safety_map_public(request: Request, map_id: PathId) -> Response:
+    return built_page(request, SAFETY_MAP_PAGE, "no-cache")
+
+
 @router.get(
     "/groups/{group_id}",
     summary="グループのページ / A group's page",
