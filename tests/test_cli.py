@@ -154,6 +154,9 @@ def test_db_downgrade_base_drops_everything_only_when_confirmed(
 def test_db_downgrade_refuses_to_lose_data_and_says_what_force_lost(
     demo_url: str, cli: CliRunner
 ) -> None:
+    # The demo safety map's photos (issue 16) would be lost too; this counts a report's alone.
+    with psycopg.connect(libpq_url(demo_url)) as conn:
+        conn.execute("DELETE FROM attachment WHERE subject_layer = 'safety_map_feature'")
     reported_and_published_blurred()
     result = cli.invoke(app, ["db", "downgrade", "0005"])
     assert result.exit_code == 1
