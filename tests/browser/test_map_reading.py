@@ -89,7 +89,7 @@ def test_the_first_view_shows_shelters_aeds_and_hazards_the_rest_one_toggle_away
     page.evaluate(SETTLED)
     assert len(page.evaluate("() => [...window.machimap.kinds.get('facility')]")) == 20
     assert "kinds=facility:" in page.url
-    expect(page.get_by_role("checkbox", name="公園")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="公園", exact=True)).to_be_checked()
     browse.shot(page, "every-kind")
     assert_accessible(page)
 

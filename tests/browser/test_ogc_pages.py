@@ -134,19 +134,35 @@ def test_the_map_works_without_the_basemap(browse: Browse, live_server: LiveServ
     browse.shot(page, "no-basemap")
 
 
-def _operations(page: Any) -> set[str]:
+def _operations(page: Any, expected: int = 1) -> set[str]:
+    """The operations the page lists. Swagger UI draws a long definition's operations only
+    while they are near the window, so the reader (and this test) scrolls through them."""
     page.locator(".opblock").first.wait_for(timeout=30_000)
-    shown = page.locator(".opblock-summary-path").all_inner_texts()
-    return {p.replace("\u200b", "") for p in shown}  # Swagger UI's break opportunities
+    seen: set[str] = set()
+    for _ in range(400):
+        shown = page.locator(".opblock-summary-path").all_inner_texts()
+        seen |= {p.replace("\u200b", "") for p in shown}  # Swagger UI's break opportunities
+        if len(seen) >= expected:
+            break
+        page.evaluate("() => window.scrollBy(0, Math.floor(window.innerHeight / 2))")
+        page.wait_for_timeout(100)
+    return seen
 
 
 def test_the_api_reference_lists_the_ogc_operations(browse: Browse) -> None:
     page, failed = _open(browse, "/ogc/docs")
     definition = page.request.get("/ogc/api").json()
-    shown = _operations(page)
+    shown = _operations(page, len(definition["paths"]))
     assert set(definition["paths"]) == shown and "/collections/hazard_points/items" in shown
     # An operation opened: its parameters and responses (highlighted JSON examples).
-    page.locator(".opblock-summary", has_text="/collections/hazard_points/items").first.click()
+    page.evaluate("() => window.scrollTo(0, 0)")
+    wanted = page.locator(".opblock-summary", has_text="/collections/hazard_points/items")
+    for _ in range(400):
+        if wanted.count():
+            break
+        page.evaluate("() => window.scrollBy(0, Math.floor(window.innerHeight / 2))")
+        page.wait_for_timeout(100)
+    wanted.first.click()
     page.locator(".opblock-body .parameters").first.wait_for(timeout=15_000)
     assert page.get_by_text("bbox", exact=True).count() > 0
     _clean(page, failed)
