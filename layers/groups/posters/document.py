@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import segno
 import weasyprint
+from PIL import ImageFile
 from sqlalchemy.orm import Session
 
 from geo.crs import plane_zone_epsg
@@ -52,6 +53,11 @@ BACKGROUND_LEGEND = {
     "park": ("公園", "Parks"),
 }
 MIME = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+# Importing WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process, which would
+# let the photo pipeline (layers/media/photos.py) store a half-uploaded photo as if whole.
+# Our posters only embed photos that pipeline already checked, so the strict default is back.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
 class _Fetcher(weasyprint.urls.URLFetcher):  # type: ignore[misc]
