@@ -409,6 +409,15 @@ def test_truncated_photo_is_refused_as_damaged(fmt: str) -> None:
         assert refused.status == 422 and "damaged" in refused.message_en
 
 
+def test_a_truncated_photo_is_refused_even_once_the_poster_renderer_is_loaded() -> None:
+    """WeasyPrint's import makes Pillow accept truncated images process-wide; the poster
+    module puts the strict default back (layers/groups/posters/document.py)."""
+    import layers.groups.posters.document  # noqa: F401  (imports WeasyPrint)
+
+    raw = encode(noise((256, 256)), "JPEG")
+    assert refusal(raw[: len(raw) // 2]).status == 422
+
+
 # --- sizes ------------------------------------------------------------------------------------
 
 
