@@ -7,7 +7,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEBIAN_PACKAGES := postgresql-15 postgresql-15-postgis-3 gdal-bin
+# The posters (layers/groups/posters) embed IPA P Gothic, so the running service needs it too.
+DEBIAN_PACKAGES := postgresql-15 postgresql-15-postgis-3 gdal-bin fonts-ipafont-gothic
 # HTTP load generator for bench/serve (pgbench comes with postgresql-15).
 BENCH_PACKAGES  := wrk
 # The browser tests drive Debian's Chromium (never a downloaded browser); a Japanese font
