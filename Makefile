@@ -6,6 +6,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# Two workers, one per core; each starts its own embedded cluster.
+PYTEST_WORKERS ?= 2
 STAMP  := $(VENV)/.installed
 # The posters (layers/groups/posters) embed IPA P Gothic, so the running service needs it too.
 DEBIAN_PACKAGES := postgresql-15 postgresql-15-postgis-3 gdal-bin fonts-ipafont-gothic
@@ -102,7 +104,7 @@ typecheck:
 	$(BIN)/mypy .
 
 pytest:
-	$(BIN)/pytest -p no:cacheprovider
+	$(BIN)/pytest -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile
 
 demo: install
 	$(BIN)/machimap demo

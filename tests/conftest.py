@@ -23,7 +23,11 @@ from layers.store.db import libpq_url, make_engine, reset_caches
 from layers.store.embedded import EmbeddedCluster
 
 ROOT = Path(__file__).resolve().parents[1]
-TEST_DATA_DIR = Path(os.environ.get("MACHIMAP_TEST_DATA_DIR", ROOT / ".machimap-test"))
+# Under pytest-xdist each worker runs its own cluster: one cluster's templates and
+# databases are not built for two sessions at once.
+TEST_DATA_DIR = Path(
+    os.environ.get("MACHIMAP_TEST_DATA_DIR", ROOT / ".machimap-test")
+) / os.environ.get("PYTEST_XDIST_WORKER", "")
 DEMO_DATA = ROOT / "layers" / "demo" / "data" / "yaizu"
 TEMPLATE = "mm_template"
 DEMO_TEMPLATE = "mm_demo_template"

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -59,6 +60,11 @@ class Group(Entity, Base):
     description: Mapped[str | None] = mapped_column(Text)
     district_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("district.id", ondelete="SET NULL"), index=True
+    )
+    # Patrols are the group's own; the city sees its coverage (per school-route stretch and
+    # time band, never a track) only when the group chose to share it.
+    share_coverage: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("false")
     )
 
 
@@ -254,6 +260,12 @@ class PatrolKind(enum.StrEnum):
     school_watch = "school_watch"  # 登下校の見守り
 
 
+class PatrolSource(enum.StrEnum):
+    phone = "phone"  # recorded by the walk page (fixes filtered, gaps kept as gaps)
+    gpx = "gpx"  # a GPX file's track, every point as the file has it
+    api = "api"  # a route drawn or sent without times
+
+
 class Patrol(Entity, Base):
     __tablename__ = "patrol"
     __table_args__ = (
@@ -276,7 +288,40 @@ class Patrol(Entity, Base):
         BigInteger, ForeignKey("user_account.id", ondelete="SET NULL")
     )
     synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    source: Mapped[PatrolSource] = choice(PatrolSource, default="api")
+    # SHA-256 of the Idempotency-Key the walk page sends: a walk uploaded again after a lost
+    # answer gets the first patrol back (as a report does, layers/reports/intake.py).
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Fixes the walk page recorded and the server did not keep (layers/groups/tracks.py).
+    dropped_inaccurate: Mapped[int] = mapped_column(
+        Integer, nullable=False, server_default=text("0")
+    )
+    dropped_too_fast: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    # One part per stretch recorded without a gap: a gap is never drawn as a line.
     route = geometry("GEOMETRY", nullable=True)
+
+
+class PatrolPoint(Base):
+    """Every fix kept, in order, with its time: the route is drawn from these, the coverage
+    of a time band is told by them, and a GPX download gives them back as they came."""
+
+    __tablename__ = "patrol_point"
+    __table_args__ = (
+        valid_geometry(),
+        CheckConstraint("seq >= 0 AND part >= 0", name="order_positive"),
+        CheckConstraint("accuracy_m IS NULL OR accuracy_m >= 0", name="accuracy_positive"),
+    )
+
+    patrol_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("patrol.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    part: Mapped[int] = mapped_column(Integer, nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    elevation_m: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    geom = geometry("POINT")
 
 
 class PatrolObservation(Entity, Base):
@@ -298,3 +343,13 @@ class PatrolObservation(Entity, Base):
         BigInteger, ForeignKey("district.id", ondelete="SET NULL"), index=True
     )
     geom = geometry("POINT", nullable=True)
+    observed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    author_user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    # 「市に知らせる」: the resident report made from this observation (one at most).
+    report_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("report.id", ondelete="SET NULL"), unique=True
+    )
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))

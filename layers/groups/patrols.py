@@ -4,6 +4,7 @@ and observations included, in one query."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from geo.crs import STORAGE_SRID
-from layers.groups.model import Patrol, PatrolKind
+from layers.groups import tracks
+from layers.groups.model import Patrol, PatrolKind, PatrolSource
+from layers.store.idempotency import key_reused
 from layers.store.sql import Page
 
 SUMMARY_SQL = """json_build_object(
@@ -23,6 +26,11 @@ SUMMARY_SQL = """json_build_object(
     'recorded_by', CASE WHEN u.id IS NULL THEN NULL
         ELSE json_build_object('user_id', u.id, 'display_name', u.display_name) END,
     'route_length_m', round(ST_Length(p.route::geography)::numeric, 1),
+    'source', p.source,
+    'track', json_build_object(
+        'points', (SELECT count(*) FROM patrol_point t WHERE t.patrol_id = p.id),
+        'gaps', coalesce((SELECT max(part) FROM patrol_point t WHERE t.patrol_id = p.id), 0),
+        'dropped_inaccurate', p.dropped_inaccurate, 'dropped_too_fast', p.dropped_too_fast),
     'observation_count',
         (SELECT count(*) FROM patrol_observation o WHERE o.patrol_id = p.id),
     'created_at', p.created_at, 'updated_at', p.updated_at)"""
@@ -67,29 +75,55 @@ def group_patrols(session: Session, group_id: int, limit: int, offset: int) -> P
     return Page(items, matched)
 
 
-def record_patrol(
-    session: Session,
-    group_id: int,
-    kind: PatrolKind,
-    title: str,
-    started_at: datetime,
-    ended_at: datetime | None,
-    participants: int,
-    notes: str | None,
-    recorded_by: int | None,
-    route: shapely.Geometry | None,
-) -> int:
+@dataclass(frozen=True)
+class NewPatrol:
+    group_id: int
+    kind: PatrolKind
+    title: str
+    started_at: datetime
+    ended_at: datetime | None
+    participants: int
+    notes: str | None
+    recorded_by: int | None
+    route: shapely.Geometry | None = None  # drawn, without times
+    track: tracks.Kept | None = None  # fixes with times: the route is drawn from them
+    source: PatrolSource = PatrolSource.api
+    key: str | None = None  # SHA-256 of the Idempotency-Key
+    fingerprint: str | None = None
+
+
+def record_patrol(session: Session, new: NewPatrol) -> tuple[int, bool]:
+    """The patrol's id, and whether it was there already: a walk sent again with the same
+    Idempotency-Key (the answer was lost) gets the first patrol, and nothing is written.
+    The caller holds the group's lock, so two uploads of one walk cannot both insert."""
+    if new.key is not None:
+        earlier = session.scalar(select(Patrol).where(Patrol.idempotency_key == new.key))
+        if earlier is not None:
+            if (
+                earlier.group_id != new.group_id
+                or earlier.idempotency_fingerprint != new.fingerprint
+            ):
+                raise key_reused("パトロール記録", "patrol")
+            return earlier.id, True
+    track = new.track
     patrol = Patrol(
-        group_id=group_id,
-        kind=kind,
-        title=title,
-        started_at=started_at,
-        ended_at=ended_at,
-        participants=participants,
-        notes=notes,
-        recorded_by_user_id=recorded_by,
-        route=from_shape(route, srid=STORAGE_SRID) if route is not None else None,
+        group_id=new.group_id,
+        kind=new.kind,
+        title=new.title,
+        started_at=new.started_at,
+        ended_at=new.ended_at,
+        participants=new.participants,
+        notes=new.notes,
+        recorded_by_user_id=new.recorded_by,
+        route=from_shape(new.route, srid=STORAGE_SRID) if new.route is not None else None,
+        source=new.source,
+        idempotency_key=new.key,
+        idempotency_fingerprint=new.fingerprint,
+        dropped_inaccurate=track.dropped_inaccurate if track else 0,
+        dropped_too_fast=track.dropped_too_fast if track else 0,
     )
     session.add(patrol)
     session.flush()
-    return patrol.id
+    if track is not None and track.fixes:
+        tracks.store(session, patrol.id, track)
+    return patrol.id, False

@@ -37,6 +37,7 @@ from layers.reports.tracking import check_photo_room, token_hash, tracking_token
 from layers.store.audited import AuditActor
 from layers.store.base import POINT_LINE_AREA, TEXT_MAX
 from layers.store.db import session_scope
+from layers.store.idempotency import key_hash, key_reused
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
 
@@ -220,7 +221,7 @@ def prepare(new: NewReport, store: MediaStore) -> Prepared:
     if new.accuracy_m is not None and not 0 <= new.accuracy_m <= 100_000:
         raise Refused("位置の精度の値が正しくありません。", "accuracy_m must be 0–100000 metres")
     photos = checked_photos(new.photos, get_settings().photo_max_count)
-    key = hashlib.sha256(new.idempotency_key.encode()).hexdigest() if new.idempotency_key else None
+    key = key_hash(new.idempotency_key)
     return Prepared(
         new,
         description,
@@ -294,11 +295,7 @@ def submit(session: Session, ready: Prepared) -> Submitted:
 
 def _replay(session: Session, first: Report, fingerprint: str) -> Submitted:
     if first.idempotency_fingerprint != fingerprint:
-        raise Refused(
-            "この Idempotency-Key は別の内容の通報に使われています。新しいキーで送信してください。",
-            "this Idempotency-Key was used for a different report; send with a new key",
-            status=422,
-        )
+        raise key_reused("通報", "report")
     return Submitted(
         first.id,
         first.public_id,

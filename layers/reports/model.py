@@ -100,6 +100,7 @@ class ReportSource(enum.StrEnum):
     api = "api"
     open311 = "open311"
     staff = "staff"
+    patrol = "patrol"  # 「市に知らせる」 from a group's patrol observation
 
 
 class Report(Entity, Base):

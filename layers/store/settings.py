@@ -85,6 +85,21 @@ class Settings(BaseSettings):
     # longer readable, and laying it out would hold a worker for a minute.
     print_max_places: int = Field(default=400, ge=1)
 
+    # Patrols (layers/groups/tracks.py, gpx.py, coverage.py). Times of day (登校, 下校, 夜間)
+    # and a GPX file's dates are the city's local time.
+    city_time_zone: str = "Asia/Tokyo"
+    # A phone's fix with a larger accuracy radius, or one that would mean moving faster than
+    # this from the last fix kept, is dropped (and counted); a phone suspended for longer than
+    # track_gap_s leaves a gap, never a straight line through the houses between.
+    track_max_accuracy_m: float = Field(default=50.0, gt=0)
+    track_max_speed_kmh: float = Field(default=60.0, gt=0)
+    track_gap_s: float = Field(default=60.0, gt=0)
+    track_max_points: int = Field(default=100_000, ge=2)
+    # A GPX file (or a zip of them) as uploaded, and as unpacked.
+    gpx_max_bytes: int = Field(default=20_000_000, ge=1_000)
+    # A school-route stretch counts as walked when a patrol passed within this distance.
+    coverage_distance_m: float = Field(default=30.0, gt=0, le=500)
+
     # The languages the resident pages offer (MACHIMAP_LANGUAGES=ja,ja-easy,en): a city
     # chooses those its residents read. Japanese is always offered, being every page's
     # fallback; staff pages stay Japanese and English whatever this says.

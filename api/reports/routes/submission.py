@@ -30,6 +30,7 @@ from layers.reports.model import (
 )
 from layers.reports.tracking import tracking_url
 from layers.store.db import session_scope
+from layers.store.idempotency import checked_key
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
 
@@ -130,13 +131,7 @@ async def submit_report(
     the city's staff see. Send an ``Idempotency-Key`` header (or ``idempotency_key`` field):
     a retry answers with the first submission's result, never a second report."""
     body, photos = await read_submission(request)
-    key = request.headers.get("idempotency-key") or body.idempotency_key
-    if key is not None and not 8 <= len(key) <= 200:
-        raise Refused(
-            "Idempotency-Key は8〜200文字にしてください。",
-            "Idempotency-Key must be 8–200 characters",
-            status=400,
-        )
+    key = checked_key(request.headers.get("idempotency-key") or body.idempotency_key)
     geometry, source = place_of(
         body.geometry, body.lat, body.lon, body.location_source, body.use_photo_location, photos
     )
