@@ -68,6 +68,8 @@ EXPECTED: dict[str, Expect] = {
     "GET /groups": Expect(ANYONE),
     "GET /groups/{group_id}": Expect(ANYONE),
     "GET /groups/{group_id}/maps/{map_id}": Expect(ANYONE),
+    "GET /groups/{group_id}/walk": Expect(ANYONE),
+    "GET /groups/walk-sw.js": Expect(ANYONE),
     "GET /safety-maps/{map_id}": Expect(ANYONE),
     "GET /assets/{name:path}": Expect(ANYONE, params={"name": "missing.js"}),
     "GET /api/layers": Expect(ANYONE),

@@ -7,6 +7,7 @@ import { clear, h } from "../../common/dom.js";
 import { nameElement, t } from "../../common/i18n.js";
 import { accountPanel } from "../account.js";
 import { account, districtName, groupDescription, groupFacts, refreshAccount } from "../lookups.js";
+import { loadPatrols, patrolsSection } from "../walks/patrols.js";
 import { mapsSection } from "./maps.js";
 import { membersSection } from "./members.js";
 
@@ -27,6 +28,7 @@ export function groupView(root, groupId) {
     area: null,
     maps: [],
     members: [],
+    patrols: [],
     error: null,
     notFound: null,
     loaded: false,
@@ -51,6 +53,7 @@ export function groupView(root, groupId) {
       state.members = isMember()
         ? (await api.get(`/api/groups/${groupId}/members?limit=500`)).members
         : [];
+      state.patrols = isMember() ? await loadPatrols(groupId) : [];
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) state.notFound = error;
       else state.error = error;
@@ -160,6 +163,7 @@ export function groupView(root, groupId) {
       groupDescription(group),
       outcomeView(),
       membershipSection(),
+      isMember() ? patrolsSection(groupId, state.patrols) : null,
       mapsSection({ group, maps: state.maps, member: isMember(), area: state.area }),
     ];
     if (isMember()) {
