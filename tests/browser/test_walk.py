@@ -10,6 +10,7 @@ server alike; the reload is a gap, drawn as a new line part."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import uuid
@@ -23,6 +24,7 @@ from pyproj import Geod
 from tests.browser.conftest import PHONE, Browse, LiveServer, assert_accessible
 from tests.browser.test_group_pages import Caller
 from tests.conftest import Person
+from tests.test_photos import camera_jpeg
 
 GEOD = Geod(ellps="GRS80")
 STEP_M = 10.0  # under 60 km/h even when two fixes arrive within the same second
@@ -32,6 +34,7 @@ STEP_M = 10.0  # under 60 km/h even when two fixes arrive within the same second
 class Walkers:
     group_id: int
     leader: Person
+    staff: Person
 
 
 @pytest.fixture
@@ -43,9 +46,13 @@ def walkers(live_server: LiveServer) -> Walkers:
         "POST",
         "/api/groups",
         201,
-        {"name": f"港小見守り隊 {tag}", "kind": "crime_prevention_volunteer", "leader_email": leader.email},
+        {
+            "name": f"港小見守り隊 {tag}",
+            "kind": "crime_prevention_volunteer",
+            "leader_email": leader.email,
+        },
     )
-    return Walkers(group["id"], leader)
+    return Walkers(group["id"], leader, staff)
 
 
 def school_route(server: LiveServer) -> list[tuple[float, float]]:
@@ -57,9 +64,11 @@ def school_route(server: LiveServer) -> list[tuple[float, float]]:
     )
     assert geojson, "the demo city has a school route"
     geometry = json.loads(geojson)
-    line = geometry["coordinates"] if geometry["type"] == "LineString" else geometry["coordinates"][0]
+    line = (
+        geometry["coordinates"] if geometry["type"] == "LineString" else geometry["coordinates"][0]
+    )
     steps = [tuple(line[0])]
-    for (x0, y0), (x1, y1) in zip(line, line[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(line):
         azimuth, _, length = GEOD.inv(x0, y0, x1, y1)
         walked = STEP_M
         while walked < length:
@@ -113,8 +122,12 @@ def test_a_walk_survives_going_offline_and_a_reload_and_arrives_once(
     route = school_route(live_server)
     assert len(route) > 60, "a school route long enough to walk"
     gid = walkers.group_id
-    page = browse.open(None, viewport=PHONE, permissions=["geolocation"], geolocation={
-        "longitude": route[0][0], "latitude": route[0][1], "accuracy": 5})
+    page = browse.open(
+        "",
+        viewport=PHONE,
+        permissions=["geolocation"],
+        geolocation={"longitude": route[0][0], "latitude": route[0][1], "accuracy": 5},
+    )
     phone = Phone(page, route)
     page.goto(f"/groups/{gid}/walk")
 
@@ -154,9 +167,38 @@ def test_a_walk_survives_going_offline_and_a_reload_and_arrives_once(
     expect(page.get_by_text("時速 60 km を超える動きの点 1")).to_be_visible()
     kept = phone.walk(6, kept)
 
+    # On the school route a street light is out: an observation with a photo, about the
+    # nearest place offered, told to the city.
+    page.get_by_role("button", name="気づいたこと").click()
+    page.get_by_label("気づいたこと（必須）").fill("通学路の街灯が消えていて、夜は足元が見えない。")
+    page.get_by_label("写真（カメラで撮る）").set_input_files(
+        [{"name": "light.jpg", "mimeType": "image/jpeg", "buffer": camera_jpeg()}]
+    )
+    about = page.get_by_label("近くの場所について")
+    expect(about).to_be_visible()  # offered once the server has answered, nearest first
+    about.select_option(index=1)
+    chosen = about.evaluate("(select) => select.value")
+    page.get_by_label("市に知らせる").check()
+    category = page.get_by_label("通報の種類")
+    expect(category.locator("option")).not_to_have_count(1)
+    category.select_option(index=1)
+    category_code = category.evaluate("(select) => select.value")
+    assert_accessible(page)
+    browse.shot(page, "2b-observation")
+    page.get_by_role("button", name="保存する").click()
+    expect(page.get_by_text("記録と一緒に送り、市に知らせます。")).to_be_visible()
+
     # The connection drops; recording goes on, and the page is reloaded without it.
     page.context.set_offline(True)
-    kept = phone.walk(6, kept)
+    kept = phone.walk(3, kept)
+    page.get_by_role("button", name="気づいたこと").click()
+    page.get_by_label("気づいたこと（必須）").fill("公園の入口の柵が壊れている。")
+    page.get_by_label("写真（カメラで撮る）").set_input_files(
+        [{"name": "fence.jpg", "mimeType": "image/jpeg", "buffer": camera_jpeg()}]
+    )
+    page.get_by_role("button", name="保存する").click()
+    expect(page.get_by_text("記録と一緒に送ります。")).to_be_visible()
+    kept = phone.walk(3, kept)
     page.reload()
     expect(page.get_by_text("この端末に残っていた記録を続けています")).to_be_attached()
     # Watching starts again with the current place: a fix of its own, in a new stretch.
@@ -166,6 +208,7 @@ def test_a_walk_survives_going_offline_and_a_reload_and_arrives_once(
     expect(phone.figure("除いた点")).to_have_text("2")
     show_map(page)
     browse.shot(page, "3-reloaded-offline")
+    expect(page.locator(".walk-obs")).to_have_count(2)  # both kept, photos and all
     kept = phone.walk(8, kept)
     assert_accessible(page)
 
@@ -201,16 +244,55 @@ def test_a_walk_survives_going_offline_and_a_reload_and_arrives_once(
     pid = live_server.sql("SELECT id FROM patrol WHERE group_id = %s", gid)
     points = live_server.sql("SELECT count(*) FROM patrol_point WHERE patrol_id = %s", pid)
     assert points == kept == phone.sent - 2
-    assert live_server.sql(
-        "SELECT dropped_inaccurate || '/' || dropped_too_fast FROM patrol WHERE id = %s", pid
-    ) == "1/1"
+    assert (
+        live_server.sql(
+            "SELECT dropped_inaccurate || '/' || dropped_too_fast FROM patrol WHERE id = %s", pid
+        )
+        == "1/1"
+    )
     # The reload is a gap: two parts, the route a MultiLineString of two lines.
     assert live_server.sql("SELECT max(part) FROM patrol_point WHERE patrol_id = %s", pid) == 1
     assert live_server.sql("SELECT ST_NumGeometries(route) FROM patrol WHERE id = %s", pid) == 2
-    assert live_server.sql("SELECT kind || '/' || participants FROM patrol WHERE id = %s", pid) == "school_watch/3"
+    assert (
+        live_server.sql("SELECT kind || '/' || participants FROM patrol WHERE id = %s", pid)
+        == "school_watch/3"
+    )
     # The page shows the server's figures, and the walk is gone from the device.
-    expect(page.locator(".walk-result .walk-figure", has_text="記録した点").locator("dd")).to_have_text(str(points))
-    expect(page.locator(".walk-result .walk-figure", has_text="途切れ").locator("dd")).to_have_text("1")
+    result = page.locator(".walk-result .walk-figure")
+    expect(result.filter(has_text="記録した点").locator("dd")).to_have_text(str(points))
+    expect(result.filter(has_text="途切れ").locator("dd")).to_have_text("1")
+    # Both observations arrived once, with their photos; the first is a report the city's
+    # staff see as coming from this group's patrol.
+    reported = page.locator(".walk-obs", has_text="街灯")
+    expect(reported).to_contain_text("市に知らせました")
+    public_id = re.search(r"受付番号 (\S+)）", reported.inner_text())
+    assert public_id
+    expect(reported.get_by_role("link", name="対応の状況を見る")).to_have_attribute(
+        "href", re.compile(public_id.group(1))
+    )
+    assert live_server.sql("SELECT count(*) FROM patrol_observation WHERE patrol_id = %s", pid) == 2
+    assert (
+        live_server.sql(
+            "SELECT count(*) FROM attachment a JOIN patrol_observation o ON o.id = a.subject_id "
+            "WHERE a.subject_layer = 'patrol_observation' AND o.patrol_id = %s",
+            pid,
+        )
+        == 2
+    )
+    layer, subject = chosen.split(":")
+    assert (
+        live_server.sql(
+            "SELECT subject_layer || ':' || subject_id FROM patrol_observation "
+            "WHERE patrol_id = %s AND report_id IS NOT NULL",
+            pid,
+        )
+        == f"{layer}:{subject}"
+    )
+    staff = Caller(live_server, walkers.staff)
+    report = staff.send("GET", f"/api/reports/{public_id.group(1)}", 200)
+    assert report["category"]["code"] == category_code
+    assert report["patrol"]["group_id"] == gid
+    assert report["patrol"]["patrol_id"] == pid
     left = page.evaluate(
         """() => new Promise((resolve) => {
             const open = indexedDB.open("machimap-walk");

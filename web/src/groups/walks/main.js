@@ -5,28 +5,41 @@
 import "../../common/base.css";
 import "../groups.css";
 import "./walk.css";
-import { ApiError, api, problemMessage, whoAmI } from "../../common/api.js";
-import { clear, field, h, select } from "../../common/dom.js";
+import { ApiError, api, whoAmI } from "../../common/api.js";
+import { clear, h } from "../../common/dom.js";
 import {
   addMessages,
-  formatDate,
   formatDateTime,
   formatNumber,
   initLanguage,
   nameElement,
   onLanguageChange,
   t,
-  tx,
 } from "../../common/i18n.js";
 import { signInForm } from "../../common/signin.js";
 import groupMessages from "../../messages/groups.js";
 import messages from "../../messages/walk.js";
 import { myMembership } from "../group/page.js";
-import { observationForm } from "./observe.js";
+import { categories, observationForm } from "./observe.js";
 import { Recorder } from "./recorder.js";
 import { RULES, Track } from "./rules.js";
 import * as store from "./store.js";
 import { sendWalk } from "./upload.js";
+import {
+  button,
+  clock,
+  defaultTitle,
+  distanceText,
+  errorText,
+  figure,
+  kindName,
+  observationItem,
+  otherWalksView,
+  resultView,
+  setupView,
+  spanText,
+  tips,
+} from "./views.js";
 import { MAP_WORKER, WalkMap } from "./walkmap.js";
 import { cacheShell, registerWorker } from "./offline.js";
 
@@ -34,7 +47,6 @@ addMessages(groupMessages);
 addMessages(messages);
 initLanguage();
 
-export const KINDS = ["patrol", "safety_walk", "school_watch"];
 const NO_FIX_WARNING_S = 60;
 
 const $ = (id) => document.getElementById(id);
@@ -85,36 +97,6 @@ function say(text) {
 function showError(text) {
   els.alert.replaceChildren(text ? h("p", { class: "notice error", tabindex: "-1" }, text) : "");
   if (text) els.alert.firstChild.focus();
-}
-
-function errorText(error) {
-  if (error?.problem) return problemMessage(error.problem);
-  return error?.message || t("walk.error");
-}
-
-export function kindName(kind) {
-  return t(`walk.kind.${kind}`);
-}
-
-function defaultTitle(kind) {
-  return t("walk.default_title", { kind: kindName(kind), date: formatDate(new Date()) });
-}
-
-function distanceText(m) {
-  if (m < 1000) return t("walk.metres", { n: formatNumber(Math.round(m)) });
-  return t("walk.km", { n: formatNumber(m / 1000, { minimumFractionDigits: 2, maximumFractionDigits: 2 }) });
-}
-
-function clock(ms) {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${Math.floor(s / 3600)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
-}
-
-/** "3分間" / "40秒間": how long a gap lasted, in the walker's words. */
-function spanText(seconds) {
-  if (seconds >= 60) return t("walk.minutes", { count: Math.round(seconds / 60), n: formatNumber(Math.round(seconds / 60)) });
-  return t("walk.seconds", { count: Math.round(seconds), n: formatNumber(Math.round(seconds)) });
 }
 
 function elapsedMs(walk = state.walk) {
@@ -352,10 +334,6 @@ function closeObservation() {
 
 // --- what is shown -------------------------------------------------------------------------
 
-function figure(labelKey, value, extra) {
-  return h("div", { class: "walk-figure" }, h("dt", {}, t(labelKey)), h("dd", {}, value, extra ?? null));
-}
-
 function renderFigures() {
   const walk = state.walk;
   const shown = Boolean(walk) && (state.phase === "recording" || state.phase === "sending");
@@ -431,10 +409,6 @@ function tick() {
   announceMinute();
 }
 
-function button(key, onclick, { primary = false, id, cls = "" } = {}) {
-  return h("button", { type: "button", class: `walk-button ${primary ? "primary" : ""} ${cls}`.trim(), onclick, id }, t(key));
-}
-
 function renderControls() {
   const walk = state.walk;
   const parts = [];
@@ -461,89 +435,6 @@ function renderControls() {
     }
   }
   els.controls.replaceChildren(...parts);
-}
-
-function tips(open) {
-  return h(
-    "details",
-    { class: "walk-tips", open },
-    h("summary", {}, t("walk.tips_heading")),
-    h(
-      "ul",
-      {},
-      ["walk.tip_screen", "walk.tip_front", "walk.tip_setting", "walk.tip_battery", "walk.tip_gap"].map((key) =>
-        h("li", {}, tx(key)),
-      ),
-    ),
-  );
-}
-
-function setupView() {
-  const kind = select("kind", KINDS.map((k) => [k, kindName(k)]), KINDS[0]);
-  const title = h("input", { name: "title", maxlength: 200, autocomplete: "off", value: defaultTitle(KINDS[0]) });
-  let edited = false;
-  title.addEventListener("input", () => (edited = true));
-  kind.addEventListener("change", () => {
-    if (!edited) title.value = defaultTitle(kind.value);
-  });
-  const participants = h("input", {
-    name: "participants",
-    type: "number",
-    min: 1,
-    max: 10000,
-    inputmode: "numeric",
-    value: "1",
-    required: true,
-  });
-  const form = h(
-    "form",
-    { class: "walk-setup" },
-    field(t("walk.kind"), kind),
-    field(t("walk.participants"), participants, { hint: t("walk.participants_hint") }),
-    field(t("walk.title_field"), title, { hint: t("walk.title_hint") }),
-    navigator.onLine ? null : h("p", { class: "notice" }, t("walk.offline_start")),
-    recorder.supported ? null : h("p", { class: "notice error" }, t("walk.geo_unsupported")),
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary walk-button walk-start", disabled: !recorder.supported }, t("walk.start"))),
-  );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    startWalk(form);
-  });
-  return [h("h2", {}, t("walk.setup_heading")), form, tips(true)];
-}
-
-function photoNote(o) {
-  return o.photos?.length ? t("walk.obs_photos", { count: o.photos.length, n: formatNumber(o.photos.length) }) : null;
-}
-
-function observationItem(o) {
-  const result = o.result;
-  const report = result?.report;
-  let status;
-  if (report)
-    status = h(
-      "p",
-      { class: "notice ok" },
-      t("walk.obs_reported", { id: report.public_id }),
-      " ",
-      h("a", { href: report.tracking_url || report.url }, t("walk.obs_tracking")),
-    );
-  else if (result) status = h("p", { class: "hint" }, t("walk.obs_sent"));
-  else if (o.error) status = h("p", { class: "notice error" }, t("walk.obs_refused", { reason: errorText(o.error) }));
-  else status = h("p", { class: "hint" }, t(o.report ? "walk.obs_waiting_report" : "walk.obs_waiting"));
-  return h(
-    "li",
-    { class: "walk-obs" },
-    h("p", { lang: "ja", class: "walk-obs-note" }, o.note),
-    h(
-      "p",
-      { class: "hint" },
-      formatDateTime(o.observed_at),
-      o.subject ? ` · ${t("walk.obs_about", { what: o.subject.title })}` : "",
-      photoNote(o) ? ` · ${photoNote(o)}` : "",
-    ),
-    status,
-  );
 }
 
 function observationsView() {
@@ -589,72 +480,6 @@ function sendingView() {
   return parts;
 }
 
-function resultView() {
-  const r = state.result;
-  const p = r.patrol;
-  const track = p.track || {};
-  const gid = r.group_id;
-  return [
-    h("h2", { id: "result-heading", tabindex: "-1" }, t("walk.result_heading")),
-    h("p", { class: "notice ok" }, t("walk.result_intro", { title: p.title })),
-    h(
-      "dl",
-      { class: "walk-figure-grid walk-result" },
-      figure("walk.distance", distanceText(Number(p.route_length_m || 0))),
-      figure("walk.points", formatNumber(track.points ?? 0)),
-      figure("walk.gaps", formatNumber(track.gaps ?? 0)),
-      figure("walk.dropped", formatNumber((track.dropped_inaccurate ?? 0) + (track.dropped_too_fast ?? 0))),
-    ),
-    h(
-      "p",
-      { class: "hint" },
-      t("walk.result_dropped", {
-        inaccurate: formatNumber(track.dropped_inaccurate ?? 0),
-        fast: formatNumber(track.dropped_too_fast ?? 0),
-      }),
-    ),
-    r.observations.length ? h("ul", { class: "walk-obs-list" }, r.observations.map(observationItem)) : null,
-    h(
-      "p",
-      { class: "actions" },
-      h("a", { class: "button primary", href: `/groups/${gid}` }, t("walk.to_group")),
-      h(
-        "button",
-        {
-          type: "button",
-          class: "walk-button",
-          onclick: () => {
-            state.result = null;
-            state.phase = "setup";
-            state.track = new Track();
-            state.here = null;
-            render();
-            $("page-heading")?.focus();
-          },
-        },
-        t("walk.another"),
-      ),
-    ),
-  ];
-}
-
-function otherWalksView() {
-  const others = state.otherWalks;
-  if (!others.length) return null;
-  return h(
-    "div",
-    { class: "notice" },
-    h("p", {}, t("walk.other_walks")),
-    h(
-      "ul",
-      {},
-      others.map((w) =>
-        h("li", {}, h("a", { href: `/groups/${w.group_id}/walk` }, w.group_name ? nameElement(w.group_name) : `#${w.group_id}`)),
-      ),
-    ),
-  );
-}
-
 function renderBody() {
   const parts = [];
   switch (state.phase) {
@@ -679,7 +504,7 @@ function renderBody() {
       parts.push(h("p", { class: "notice error" }, state.loadError ? errorText(state.loadError) : t("walk.members_only")));
       break;
     case "setup":
-      parts.push(otherWalksView(), ...setupView());
+      parts.push(otherWalksView(state.otherWalks), ...setupView({ geolocation: recorder.supported, onStart: startWalk }));
       break;
     case "recording":
       parts.push(observationsView(), tips(false));
@@ -688,7 +513,18 @@ function renderBody() {
       parts.push(...sendingView(), observationsView());
       break;
     case "done":
-      parts.push(...resultView());
+      parts.push(
+        ...resultView(state.result, {
+          onAnother: () => {
+            state.result = null;
+            state.phase = "setup";
+            state.track = new Track();
+            state.here = null;
+            render();
+            $("page-heading")?.focus();
+          },
+        }),
+      );
       break;
     default:
       break;
@@ -793,6 +629,8 @@ async function start() {
     return;
   }
   registerWorker(groupId);
+  // Kept for later: 「市に知らせる」 offers the categories even after the connection drops.
+  if (navigator.onLine) categories();
   let walks = [];
   try {
     walks = await store.unfinishedWalks();

@@ -12,7 +12,7 @@ const NOTE_MAX = 2000;
 
 /** The report categories: fresh when online (and kept for next time, as the report flow
  * keeps them), else the copy kept on this device. */
-async function categories() {
+export async function categories() {
   try {
     if (!navigator.onLine) throw new Error("offline");
     const list = (await api.get("/api/report-categories")).filter((c) => c.active !== false);
