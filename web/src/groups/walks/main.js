@@ -72,6 +72,7 @@ const state = {
   here: null,
   lastFixAt: null,
   observations: [],
+  memory: [], // every fix of the walk, also in memory: sent from here if storage failed
   otherWalks: [],
   sendState: null, // sending | waiting | refused
   result: null,
@@ -85,6 +86,8 @@ const state = {
 let walkMap = null;
 let ticker = null;
 let sending = null;
+// The fixes' writes to IndexedDB, one after another.
+let writing = Promise.resolve();
 const recorder = new Recorder({ onFix, onError: onGeoError });
 recorder.onLockChange = () => renderFigures();
 
@@ -124,18 +127,25 @@ function onFix(fix) {
   // A fix older than the last one is a cached place handed out again: the track only moves on.
   if (last && fix.t < last) return;
   state.track.lastSeen = fix.t;
-  const seg = walk.seg;
-  const kept = { ...fix, seg };
-  store.addFix(walk.key, kept).catch(() => {
-    state.storageError = true;
-    renderFigures();
-  });
+  const kept = { ...fix, seg: walk.seg };
+  state.memory.push(kept);
+  // Counted once stored, in the order they came: the figures say what a reload would keep.
+  writing = writing
+    .then(() => store.addFix(walk.key, kept))
+    .then(
+      () => (state.storageError = false),
+      () => (state.storageError = true),
+    )
+    .then(() => showFix(kept));
+}
+
+function showFix(kept) {
   const gapsBefore = state.track.gaps.length;
   const outcome = state.track.add(kept);
-  state.here = [fix.lon, fix.lat];
+  state.here = [kept.lon, kept.lat];
   state.lastFixAt = Date.now();
   state.geoError = null;
-  if (state.track.gaps.length > gapsBefore) noticeGap(state.track.gaps.at(-1), seg);
+  if (state.track.gaps.length > gapsBefore) noticeGap(state.track.gaps.at(-1), kept.seg);
   if (outcome !== "kept") say(t(`walk.dropped_${outcome}`));
   walkMap?.show(state.track.lines(), state.here);
   renderFigures();
@@ -179,6 +189,7 @@ async function startWalk(form) {
     error: null,
   };
   state.track = new Track();
+  state.memory = [];
   state.observations = [];
   await saveWalk();
   state.phase = "recording";
@@ -226,7 +237,10 @@ async function stop() {
   const walk = state.walk;
   recorder.stop();
   state.stopping = false;
-  const fixes = await store.fixesOf(walk.key);
+  await writing;
+  const stored = await store.fixesOf(walk.key).catch(() => []);
+  const strip = ({ lon, lat, t: at, acc, ele, seg }) => ({ lon, lat, t: at, acc, ele, seg });
+  const fixes = stored.length >= state.memory.length ? stored : state.memory.map(strip);
   const now = new Date().toISOString();
   const lastT = fixes.at(-1)?.t;
   walk.body = {
@@ -590,7 +604,8 @@ async function resumeWalk(walk) {
     await saveWalk();
   }
   state.track = new Track();
-  for (const fix of await store.fixesOf(walk.key)) {
+  state.memory = await store.fixesOf(walk.key);
+  for (const fix of state.memory) {
     state.track.add(fix);
     state.track.lastSeen = fix.t;
     state.here = [fix.lon, fix.lat];
