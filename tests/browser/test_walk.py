@@ -310,3 +310,59 @@ def test_a_walk_survives_going_offline_and_a_reload_and_arrives_once(
     expect(page.get_by_role("link", name="パトロールを記録する")).to_be_visible()
     expect(page.locator(".map-item", has_text="登下校の見守り")).to_contain_text(f"{points} 点")
     browse.shot(page, "6-group-page")
+
+
+def test_a_paused_walk_in_english_keeps_the_pause_as_a_gap(
+    browse: Browse, live_server: LiveServer, walkers: Walkers
+) -> None:
+    """Pause and Resume: the time in between is no line (a new part), and the page does not
+    call it a failure to record; the page in English, accessible while paused."""
+    route = school_route(live_server)
+    gid = walkers.group_id
+    page = browse.open(
+        "",
+        viewport=PHONE,
+        permissions=["geolocation"],
+        geolocation={"longitude": route[0][0], "latitude": route[0][1], "accuracy": 5},
+    )
+    phone = Phone(page, route)
+    page.goto(f"/groups/{gid}/walk?lang=en")
+    page.get_by_label("E-mail").fill(walkers.leader.email)
+    page.get_by_label("Password").fill(walkers.leader.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Start recording")).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value(re.compile("^Crime-prevention patrol "))
+    page.get_by_role("button", name="Start recording").click()
+    expect(phone.figure("Points kept")).to_have_text("1")
+    kept = 1
+    for _ in range(4):
+        phone.at += 1
+        phone.place(*route[phone.at])
+        kept += 1
+        expect(phone.figure("Points kept")).to_have_text(str(kept))
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_text("Paused", exact=True)).to_be_visible()
+    # Moved while paused: nothing is recorded.
+    phone.place(*route[phone.at + 3])
+    expect(phone.figure("Points kept")).to_have_text(str(kept))
+    assert_accessible(page)
+    browse.shot(page, "1-paused-en")
+    phone.at += 3
+    page.get_by_role("button", name="Resume").click()
+    kept += 1  # watching again starts with the current place
+    expect(phone.figure("Points kept")).to_have_text(str(kept))
+    for _ in range(3):
+        phone.at += 1
+        phone.place(*route[phone.at])
+        kept += 1
+        expect(phone.figure("Points kept")).to_have_text(str(kept))
+    expect(page.get_by_text("Could not record")).to_have_count(0)
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_role("button", name="Finish and send").click()
+    expect(page.get_by_role("heading", name="Walk sent")).to_be_visible()
+    browse.shot(page, "2-sent-en")
+    pid = live_server.sql("SELECT id FROM patrol WHERE group_id = %s", gid)
+    assert live_server.sql("SELECT count(*) FROM patrol_point WHERE patrol_id = %s", pid) == kept
+    # Two parts; the line never joins the place of the pause to the place of the resume.
+    assert live_server.sql("SELECT max(part) FROM patrol_point WHERE patrol_id = %s", pid) == 1
+    assert live_server.sql("SELECT ST_NumGeometries(route) FROM patrol WHERE id = %s", pid) == 2

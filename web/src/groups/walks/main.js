@@ -681,6 +681,8 @@ document.addEventListener("visibilitychange", () => {
   recorder.keepAwake();
   renderFigures();
 });
+// A frozen page (Page Lifecycle: the browser stopped its tasks) missed fixes too.
+document.addEventListener("resume", () => newStretch());
 window.addEventListener("pageshow", (event) => {
   // Back from the browser's page cache: the page was frozen, so fixes were missed.
   if (event.persisted) newStretch();
