@@ -316,7 +316,8 @@ def test_a_paused_walk_in_english_keeps_the_pause_as_a_gap(
     browse: Browse, live_server: LiveServer, walkers: Walkers
 ) -> None:
     """Pause and Resume: the time in between is no line (a new part), and the page does not
-    call it a failure to record; the page in English, accessible while paused."""
+    call it a failure to record; stopped offline, the walk goes when the connection returns.
+    The page in English, accessible while paused."""
     route = school_route(live_server)
     gid = walkers.group_id
     page = browse.open(
@@ -357,8 +358,13 @@ def test_a_paused_walk_in_english_keeps_the_pause_as_a_gap(
         kept += 1
         expect(phone.figure("Points kept")).to_have_text(str(kept))
     expect(page.get_by_text("Could not record")).to_have_count(0)
+    # Stopped without a connection: kept, and sent by itself when the connection returns.
+    page.context.set_offline(True)
     page.get_by_role("button", name="Stop").click()
     page.get_by_role("button", name="Finish and send").click()
+    expect(page.locator(".notice", has_text="You are offline. The walk is kept")).to_be_visible()
+    assert live_server.sql("SELECT count(*) FROM patrol WHERE group_id = %s", gid) == 0
+    page.context.set_offline(False)
     expect(page.get_by_role("heading", name="Walk sent")).to_be_visible()
     browse.shot(page, "2-sent-en")
     pid = live_server.sql("SELECT id FROM patrol WHERE group_id = %s", gid)
