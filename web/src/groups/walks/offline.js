@@ -22,11 +22,21 @@ export async function cacheShell(more = []) {
     .map((name) => new URL(name, location.href))
     .filter((url) => url.origin === location.origin && url.pathname.startsWith("/assets/"))
     .map((url) => url.pathname);
+  if (!assets.length) return; // nothing measured (resource timing off): keep what is there
   try {
     const cache = await caches.open(CACHE);
-    const have = new Set((await cache.keys()).map((request) => new URL(request.url).pathname));
-    const wanted = [location.pathname, ...new Set(assets.filter((path) => !have.has(path)))];
+    const keys = await cache.keys();
+    const have = new Set(keys.map((request) => new URL(request.url).pathname));
+    const current = new Set(assets);
+    const wanted = [location.pathname, ...[...current].filter((path) => !have.has(path))];
     await Promise.all(wanted.map((path) => cache.add(path).catch(() => {})));
+    // Assets of an earlier build (their names carry the old hash) are let go: the cache
+    // holds one build's copy of the page, not every build's.
+    const stale = keys.filter((request) => {
+      const path = new URL(request.url).pathname;
+      return path.startsWith("/assets/") && !current.has(path);
+    });
+    await Promise.all(stale.map((request) => cache.delete(request)));
   } catch {
     // Storage refused (private mode, full): the page works, only not offline after reload.
   }
