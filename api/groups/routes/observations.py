@@ -96,7 +96,7 @@ def nearby(
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
     radius: Annotated[float, Query(ge=1, le=500, description="metres")] = 100,
-    auth: Authorized = permit(Action.group_edit, group_row),
+    auth: Authorized = permit(Action.group_read_private, group_row),
 ) -> dict[str, Any]:
     """Facilities, hazards and safety-map places this caller may see within ``radius``,
     nearest first: what an observation may be about."""
