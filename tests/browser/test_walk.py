@@ -231,7 +231,7 @@ def test_a_walk_survives_going_offline_and_a_reload_and_arrives_once(
     page.get_by_role("button", name="終了").click()
     expect(page.get_by_text("記録を終えて、グループに送りますか？")).to_be_visible()
     page.get_by_role("button", name="終えて送る").click()
-    expect(page.get_by_text("今は送れませんでした")).to_be_visible()
+    expect(page.locator(".notice", has_text="今は送れませんでした")).to_be_visible()
     browse.shot(page, "4-answer-lost")
     page.get_by_role("button", name="今すぐ送る").click()
     expect(page.get_by_role("heading", name="記録を送りました")).to_be_visible()

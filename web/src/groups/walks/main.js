@@ -48,6 +48,7 @@ addMessages(messages);
 initLanguage();
 
 const NO_FIX_WARNING_S = 60;
+const RETRY_MS = 30_000;
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -297,7 +298,10 @@ function trySend() {
     } else {
       state.sendState = outcome;
       render();
-      say(t(outcome === "refused" ? "walk.send_refused" : "walk.send_waiting"));
+      const waiting = navigator.onLine ? "walk.send_retry_later" : "walk.send_waiting";
+      say(t(outcome === "refused" ? "walk.send_refused" : waiting));
+      // Online but not answered (a lost answer, a server trouble): tried again by itself.
+      if (outcome === "waiting" && navigator.onLine) setTimeout(trySend, RETRY_MS);
     }
   })().finally(() => {
     sending = null;
