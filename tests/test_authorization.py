@@ -200,6 +200,10 @@ EXPECTED: dict[str, Expect] = {
         },
     ),
     "GET /api/patrols/{patrol_id}": Expect(A_READ),
+    # GPX in and out (the matrix sends JSON: the upload answers 400 to the allowed callers,
+    # after the rule; real uploads are in tests/test_gpx.py).
+    "POST /api/groups/{group_id}/patrols/gpx": Expect(A_WRITE),
+    "GET /api/patrols/{patrol_id}/gpx": Expect(A_READ),
     # Vector tiles: anyone; each caller's rows come from the policy's row filter.
     "GET /tiles/style.json": Expect(ANYONE),
     "GET /tiles/glyphs/{fontstack}/{codepoints}.pbf": Expect(
