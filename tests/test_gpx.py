@@ -272,6 +272,17 @@ def test_the_same_upload_sent_again_with_its_key_is_stored_once(city: City) -> N
     assert other.status_code == 422, other.text
 
 
+def test_a_japanese_loggers_shift_jis_file_is_read(city: City) -> None:
+    points = walk_along(city.routes[0][1], MORNING)[:20]
+    data = gpx_file([("朝の見守り（和田小）", [[trkpt(p) for p in points]])]).replace(
+        b'encoding="UTF-8"', b'encoding="Shift_JIS"'
+    )
+    sjis = data.decode().encode("shift_jis")
+    answer = upload(signed_in(city.member), city.group_id, "kashmir.gpx", sjis)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["patrols"][0]["title"] == "朝の見守り（和田小）"
+
+
 # --- and out again -----------------------------------------------------------------------
 
 
@@ -341,6 +352,29 @@ def test_a_round_trip_keeps_every_point_time_and_elevation(city: City) -> None:
     assert copy["kind"] == "patrol" and copy["title"] == "夜間パトロール"
 
 
+def test_a_patrol_drawn_without_times_downloads_as_its_lines(city: City) -> None:
+    """A patrol sent through the API as a drawn route (no track): one <trkseg> per line,
+    points without times."""
+    lines = [list(city.routes[0][1].coords), list(city.routes[1][1].coords)]
+    member = signed_in(city.member)
+    made = member.post(
+        f"/api/groups/{city.group_id}/patrols",
+        json={
+            "title": "通学路の確認",
+            "kind": "safety_walk",
+            "started_at": "2026-12-07T15:00:00+09:00",
+            "route": {"type": "MultiLineString", "coordinates": lines},
+        },
+    )
+    assert made.status_code == 201, made.text
+    back = gpxpy.parse(member.get(f"/api/patrols/{made.json()['id']}/gpx").text)
+    [trk] = back.tracks
+    assert trk.type == "safety_walk"
+    got = [[(p.longitude, p.latitude) for p in s.points] for s in trk.segments]
+    assert got == [[tuple(c) for c in line] for line in lines]
+    assert all(p.time is None for s in trk.segments for p in s.points)
+
+
 # --- broken files, refused whole ------------------------------------------------------------
 
 
@@ -381,6 +415,16 @@ def _broken(city: City) -> dict[str, tuple[str, bytes, str]]:
             "unreadable time '07:20'",
         ),
         "billion laughs": ("laughs.gpx", laughs, "DOCTYPE"),
+        "unknown encoding": (
+            "enc.gpx",
+            gpx_file([("朝", [pts])]).replace(b'"UTF-8"', b'"x-no-such-code"'),
+            "unreadable character encoding 'x-no-such-code'",
+        ),
+        "an impossible time": (
+            "year1.gpx",
+            gpx_file([("朝", [[trkpt(good[0], "0001-01-01T00:00:00+09:00")]])]),
+            "point 1 has an impossible time",
+        ),
         "a zip that is not one": (
             "week.zip",
             b"PK\x03\x04 but nothing after",
@@ -407,6 +451,8 @@ CASES = [
     "times going back",
     "unreadable time",
     "billion laughs",
+    "unknown encoding",
+    "an impossible time",
     "a zip that is not one",
     "a zip without gpx",
     "one broken file in a zip",

@@ -47,6 +47,9 @@ MAX_ZIP_MEMBERS = 1000
 TITLE_MAX = 200
 NOTES_MAX = 10_000
 GPX_MEDIA_TYPE = "application/gpx+xml"
+DECLARED_ENCODING = re.compile(
+    rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']"""
+)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -115,7 +118,7 @@ def _zip_members(data: bytes, name: str, most: int, upload: Upload) -> Iterator[
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, EOFError) as error:
+    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError) as error:
         raise _refused(
             name, "ZIP ファイルとして読めません。", f"not a readable zip file ({error})", 400
         ) from None
@@ -165,11 +168,33 @@ def _zip_members(data: bytes, name: str, most: int, upload: Upload) -> Iterator[
         yield shown, content
 
 
+def _parsed(data: bytes, file: str) -> Any:
+    try:
+        return SafeET.fromstring(data, forbid_dtd=True)
+    except defusedxml.DefusedXmlException:
+        raise
+    except (ValueError, LookupError):
+        # pyexpat reads UTF-8, UTF-16 and single-byte encodings only: a Japanese logger's
+        # Shift_JIS or EUC-JP file is decoded here, then parsed as text.
+        declared = DECLARED_ENCODING.match(data[:300])
+        name = declared.group(1).decode("ascii") if declared else "?"
+        try:
+            text = data.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            raise _refused(
+                file,
+                f"文字コード「{name}」を読めません。",
+                f"unreadable character encoding '{name}'",
+                400,
+            ) from None
+        return SafeET.fromstring(text, forbid_dtd=True)
+
+
 def _root(data: bytes, file: str) -> tuple[Any, str]:
     """The <gpx> element with GPX's namespace taken off the tags (gpxpy reads plain names),
     and the GPX version."""
     try:
-        root = SafeET.fromstring(data, forbid_dtd=True)
+        root = _parsed(data, file)
     except defusedxml.DefusedXmlException:
         raise _refused(
             file,
@@ -205,7 +230,7 @@ def _root(data: bytes, file: str) -> tuple[Any, str]:
         # gpxpy reads a time it cannot parse as no time at all: said here as what it is.
         try:
             gpxfield.parse_time((element.text or "").strip())
-        except gpx_model.GPXException:
+        except (gpx_model.GPXException, ValueError):  # ValueError: a month 13, a year 0
             shown = (element.text or "").strip()[:40]
             raise _refused(
                 file, f"読めない時刻「{shown}」があります。", f"unreadable time '{shown}'"
@@ -284,11 +309,20 @@ def _walk(
                 point=index,
             )
         at = point.time if point.time.tzinfo is not None else point.time.replace(tzinfo=zone)
+        try:
+            at = at.astimezone(UTC)
+        except OverflowError:  # 0001-01-01 at +09:00 is before any date there is
+            raise Refused(
+                f"{where[0]}: {index} 点目の時刻 {point.time} はありえない日時です。",
+                f"{where[1]}: point {index} has an impossible time {point.time}",
+                file=file,
+                point=index,
+            ) from None
         fixes.append(
             tracks.Fix(
                 point.longitude,
                 point.latitude,
-                at.astimezone(UTC),
+                at,
                 None,
                 point.elevation,
                 segment,

@@ -9,6 +9,7 @@ import { accountPanel } from "../account.js";
 import { account, districtName, groupDescription, groupFacts, refreshAccount } from "../lookups.js";
 import { mapsSection } from "./maps.js";
 import { membersSection } from "./members.js";
+import { gpxImportSection } from "./patrol_files.js";
 
 function errorText(error) {
   return error instanceof ApiError && error.problem ? problemMessage(error.problem) : error.message;
@@ -163,6 +164,7 @@ export function groupView(root, groupId) {
       mapsSection({ group, maps: state.maps, member: isMember(), area: state.area }),
     ];
     if (isMember()) {
+      parts.push(gpxImportSection({ groupId, act }));
       const me = account.current;
       parts.push(membersSection({ groupId, members: state.members, leader: isLeader(), me, act }));
     }
