@@ -415,6 +415,13 @@ def _broken(city: City) -> dict[str, tuple[str, bytes, str]]:
             "unreadable time '07:20'",
         ),
         "billion laughs": ("laughs.gpx", laughs, "DOCTYPE"),
+        "a coordinate that is no number": (
+            "north.gpx",
+            gpx_file(
+                [("朝", [[*pts[:2], pts[2].replace(f'lat="{good[2].lat!r}"', 'lat="north"')]])]
+            ),
+            "point 3 has lat 'north', not a number",
+        ),
         "unknown encoding": (
             "enc.gpx",
             gpx_file([("朝", [pts])]).replace(b'"UTF-8"', b'"x-no-such-code"'),
@@ -451,6 +458,7 @@ CASES = [
     "times going back",
     "unreadable time",
     "billion laughs",
+    "a coordinate that is no number",
     "unknown encoding",
     "an impossible time",
     "a zip that is not one",
