@@ -18,6 +18,7 @@ from api.compression import Compression
 from api.groups.routes import (
     groups,
     map_places,
+    observations,
     patrol_files,
     patrols,
     place_photos,
@@ -98,6 +99,7 @@ def create_app() -> FastAPI:
         place_photos,
         posters,
         patrols,
+        observations,
         patrol_files,
         places,
         editing,

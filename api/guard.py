@@ -35,7 +35,10 @@ JSON_MAX_DEPTH = 32
 INSPECTED = ("application/json", "application/x-www-form-urlencoded")
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Routes that take photos: a whole report's photos, and a little for the fields.
-UPLOADS = re.compile(r"^/api/reports(?:/photo-location|/[^/]+/photos)?$")
+UPLOADS = re.compile(
+    r"^/api/(?:reports(?:/photo-location|/[^/]+/photos)?"
+    r"|safety-maps/[^/]+/features/[^/]+/photos|patrols/[^/]+/observations)$"
+)
 # A GPS logger's file (or a zip of several) as patrols: up to gpx_max_bytes, and the form.
 GPX_UPLOAD = re.compile(r"^/api/groups/[^/]+/patrols/gpx$")
 OPEN311_MAX_BYTES = 64_000  # a form of text fields; photos are added through the API

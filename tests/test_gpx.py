@@ -310,17 +310,18 @@ def test_a_round_trip_keeps_every_point_time_and_elevation(city: City) -> None:
     answer = upload(member, city.group_id, "night.gpx", sent, kind="patrol")
     assert answer.status_code == 201, answer.text
     patrol_id = answer.json()["patrols"][0]["id"]
-    # An observation on the way (made as the walk page's backend does): it goes out as a wpt.
-    sql_value(
-        city.url,
-        "INSERT INTO patrol_observation (patrol_id, note, geom, observed_at)"
-        " VALUES (%s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s) RETURNING id",
-        patrol_id,
-        "街灯が切れている\n電柱番号 焼津123",
-        points[5].lon,
-        points[5].lat,
-        points[5].at,
+    # An observation on the way, as the walk page sends it: it goes out as a waypoint.
+    observed = member.post(
+        f"/api/patrols/{patrol_id}/observations",
+        data={
+            "note": "街灯が切れている\n電柱番号 焼津123",
+            "lon": repr(points[5].lon),
+            "lat": repr(points[5].lat),
+            "observed_at": points[5].at.isoformat(),
+        },
+        headers={"Idempotency-Key": "observation-0001"},
     )
+    assert observed.status_code == 201, observed.text
     download = member.get(f"/api/patrols/{patrol_id}/gpx")
     assert download.status_code == 200, download.text
     assert download.headers["content-type"].startswith("application/gpx+xml")

@@ -19,7 +19,18 @@ CONTACT_EMAIL = "canary.contact.7f3a@example.jp"
 CONTACT_PHONE = "090-7777-3141"
 ORIGINAL_TEXT = "CANARY-ORIGINAL-7f3a 隣の山田さんの家の前"
 DRAFT_NOTE = "DRAFT-NOTE-7f3a 4年2組の下書き"
-CANARIES = (CANARY_NAME, CANARY_EMAIL, CONTACT_EMAIL, CONTACT_PHONE, "7f3a", "7777-3141")
+# A group's walk: where its members went, and what they noticed, are the group's alone.
+TRACK_LON = "138.3141593"
+PATROL_NOTE = "PATROL-NOTE-7f3a 山田さん宅の前で"
+CANARIES = (
+    CANARY_NAME,
+    CANARY_EMAIL,
+    CONTACT_EMAIL,
+    CONTACT_PHONE,
+    "7f3a",
+    "7777-3141",
+    TRACK_LON,
+)
 
 
 @pytest.fixture
@@ -90,6 +101,35 @@ def planted(db_url: str, no_rate_limits: None) -> World:
             b" 'image/jpeg', 10, 'x')",
             (place[0],),
         )
+        walk = conn.execute(
+            b"INSERT INTO patrol (group_id, title, started_at, source, recorded_by_user_id)"
+            b" VALUES (%s, %s, now(), 'phone', %s) RETURNING id",
+            (world.params["group_id"], "夕方の見守り", person.id),
+        ).fetchone()
+        assert walk is not None
+        conn.execute(
+            (
+                "INSERT INTO patrol_point (patrol_id, seq, part, recorded_at, geom) SELECT %s,"
+                " i, 0, now() + i * interval '5 seconds',"
+                f" ST_SetSRID(ST_MakePoint({TRACK_LON} + i * 0.00005, 34.8671234), 4326)"
+                " FROM generate_series(0, 9) i"
+            ).encode(),
+            (walk[0],),
+        )
+        conn.execute(
+            b"UPDATE patrol SET route = (SELECT ST_Multi(ST_MakeLine(geom ORDER BY seq))"
+            b" FROM patrol_point WHERE patrol_id = %s) WHERE id = %s",
+            (walk[0], walk[0]),
+        )
+        conn.execute(
+            (
+                "INSERT INTO patrol_observation (patrol_id, note, author_user_id, geom,"
+                " subject_layer, subject_id) VALUES (%s, %s, %s,"
+                f" ST_SetSRID(ST_MakePoint({TRACK_LON}, 34.8671234), 4326), 'hazard', %s)"
+            ).encode(),
+            (walk[0], PATROL_NOTE, person.id, world.params["hazard_id"]),
+        )
+        world.params["walk_id"] = str(walk[0])
         world.params["published_map_id"] = str(published[0])
         world.params["published_place_id"] = str(place[0])
     return world
@@ -138,6 +178,23 @@ def test_no_public_answer_contains_the_canary(planted: World, role: str) -> None
     assert len(answers) >= 10
     leaks = [where for where, text in answers if any(c in text for c in CANARIES)]
     assert leaks == []
+
+
+def test_staff_never_read_a_groups_walk_or_what_it_noticed(planted: World) -> None:
+    """The city sees a group's coverage only aggregated, and only when the group shares it:
+    never a track, a point of it or an observation's note."""
+    answers = _public_answers(planted, "staff")
+    assert len(answers) >= 10
+    leaks = [where for where, text in answers if TRACK_LON in text or PATROL_NOTE in text]
+    assert leaks == []
+
+
+def test_the_walk_and_its_note_are_findable_by_the_group(planted: World) -> None:
+    member = client_for(planted, "member_a")
+    walk = member.get(f"/api/patrols/{planted.params['walk_id']}").text
+    assert TRACK_LON in walk and PATROL_NOTE in walk
+    records = member.get(f"/api/layers/hazard/features/{planted.params['hazard_id']}/records").text
+    assert "PATROL-NOTE-7f3a" in records
 
 
 def test_the_canary_is_findable_where_it_belongs(planted: World) -> None:
