@@ -202,6 +202,10 @@ EXPECTED: dict[str, Expect] = {
         },
     ),
     "GET /api/patrols/{patrol_id}": Expect(A_READ),
+    # GPX in and out (the matrix sends JSON: the upload answers 400 to the allowed callers,
+    # after the rule; real uploads are in tests/test_gpx.py).
+    "POST /api/groups/{group_id}/patrols/gpx": Expect(A_WRITE),
+    "GET /api/patrols/{patrol_id}/gpx": Expect(A_READ),
     "GET /api/groups/{group_id}/nearby": Expect(A_READ, query="lon=138.3187&lat=34.8669"),
     "POST /api/patrols/{patrol_id}/observations": Expect(A_WRITE),
     # The second allowed caller finds the observation already sent (409).

@@ -10,6 +10,7 @@ import { account, districtName, groupDescription, groupFacts, refreshAccount } f
 import { loadPatrols, patrolsSection } from "../walks/patrols.js";
 import { mapsSection } from "./maps.js";
 import { membersSection } from "./members.js";
+import { gpxImportSection } from "./patrol_files.js";
 
 function errorText(error) {
   return error instanceof ApiError && error.problem ? problemMessage(error.problem) : error.message;
@@ -167,6 +168,7 @@ export function groupView(root, groupId) {
       mapsSection({ group, maps: state.maps, member: isMember(), area: state.area }),
     ];
     if (isMember()) {
+      parts.push(gpxImportSection({ groupId, act }));
       const me = account.current;
       parts.push(membersSection({ groupId, members: state.members, leader: isLeader(), me, act }));
     }
