@@ -4,6 +4,7 @@
 import { api } from "../../common/api.js";
 import { h } from "../../common/dom.js";
 import { formatDateTime, formatNumber, t } from "../../common/i18n.js";
+import { gpxDownloadLink } from "../group/patrol_files.js";
 
 export async function loadPatrols(groupId) {
   try {
@@ -35,6 +36,7 @@ function patrolItem(p) {
         observations: formatNumber(p.observation_count ?? 0),
       }),
     ),
+    h("p", {}, gpxDownloadLink(p)),
   );
 }
 
