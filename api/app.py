@@ -18,6 +18,7 @@ from api.compression import Compression
 from api.groups.routes import groups, map_places, patrols, place_photos, posters, safety_maps
 from api.guard import RequestGuard
 from api.head import HeadAsGet
+from api.inspections.routes import school_routes
 from api.permissions import check_every_route_has_a_rule
 from api.places.routes import places
 from api.rate_limits import RateLimits
@@ -90,6 +91,7 @@ def create_app() -> FastAPI:
         place_photos,
         posters,
         patrols,
+        school_routes,
         places,
         editing,
         shelters,
