@@ -204,7 +204,7 @@ def test_education_and_road_staff_keep_a_site_and_its_three_measures(school: Sch
     assert sql_value(school.url, "SELECT count(*) FROM school_route_measure") == 0
     audited = sql_value(
         school.url,
-        "SELECT count(*) FROM audit_log WHERE table_name = 'school_route_site' "
+        "SELECT count(*) FROM audit_log WHERE subject_layer = 'school_route_site' "
         "AND actor_user_id = %s",
         school.road.id,
     )
