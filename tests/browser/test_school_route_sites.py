@@ -18,7 +18,7 @@ def test_education_staff_record_a_site_and_its_measures_and_print_the_list(
     browse: Browse, live_server: LiveServer
 ) -> None:
     school = live_server.sql(
-        "SELECT name FROM facility WHERE kind = 'school' AND name LIKE '%小学校' "
+        "SELECT name FROM facility WHERE kind = 'school' AND name LIKE '%%小学校' "
         "ORDER BY id LIMIT 1"
     )
     number = f"B{uuid.uuid4().hex[:5]}"

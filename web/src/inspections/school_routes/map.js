@@ -8,6 +8,7 @@ import { api } from "../../common/api.js";
 import { LOCAL_IDEOGRAPHS, WHOLE_TILES, watchBasemap, withBasemap } from "../../common/basemap.js";
 import { h } from "../../common/dom.js";
 import { t } from "../../common/i18n.js";
+import "./school-routes.css";
 
 maplibregl.setWorkerUrl(workerUrl);
 

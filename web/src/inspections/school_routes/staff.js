@@ -7,8 +7,6 @@ import { ApiError, api, problemMessage } from "../../common/api.js";
 import { clear, field, h, select, uid } from "../../common/dom.js";
 import { addMessages, t } from "../../common/i18n.js";
 import messages from "../../messages/school-routes-staff.js";
-import "./school-routes.css";
-import { settled, sitesMap } from "./map.js";
 
 addMessages(messages);
 
@@ -48,6 +46,9 @@ function query(filters) {
 }
 
 export async function render(container, { account }) {
+  // Imported by name, so the bundler loads the map's and this section's styles with it
+  // (the staff page picks its views with one expression, which loads scripts only).
+  const { settled, sitesMap } = await import("./map.js");
   const canEdit =
     account.role === "admin" || EDITING.includes(account.department?.code || "");
   const state = {
