@@ -125,3 +125,60 @@ def test_staff_of_another_department_read_the_list_without_changing_it(
     expect(page.get_by_role("button", name="箇所を追加")).to_have_count(0)
     expect(page.get_by_role("button", name="CSV を取り込む")).to_have_count(0)
     browse.shot(page, "read-only")
+
+
+def test_a_schools_group_reads_its_sites_on_its_page_and_outsiders_do_not(
+    browse: Browse, live_server: LiveServer
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    school_id = live_server.sql(
+        "SELECT id FROM facility WHERE kind = 'school' ORDER BY id DESC LIMIT 1"
+    )
+    group_id = live_server.sql(
+        "INSERT INTO community_group (name, kind, school_facility_id) "
+        "VALUES (%s, 'pta', %s) RETURNING id",
+        f"見守りの会{tag}",
+        school_id,
+    )
+    site_id = live_server.sql(
+        "INSERT INTO school_route_site (school_facility_id, fiscal_year, number, address, "
+        "reasons, geom) VALUES (%s, 2026, %s, '焼津市本町二丁目', "
+        "ARRAY['near_miss', 'no_sidewalk']::varchar[], "
+        "ST_SetSRID(ST_MakePoint(138.3187, 34.8669), 4326)) RETURNING id",
+        school_id,
+        f"G{tag}",
+    )
+    live_server.sql(
+        "INSERT INTO school_route_measure (site_id, party, measure, status) "
+        "VALUES (%s, 'road', 'グリーンベルトの設置', 'in_progress') RETURNING id",
+        site_id,
+    )
+    member = live_server.person(f"pta-{tag}@example.jp")
+    live_server.sql(
+        "INSERT INTO membership (group_id, user_id, role, status) "
+        "VALUES (%s, %s, 'member', 'active') RETURNING id",
+        group_id,
+        member.id,
+    )
+
+    outsider = browse.open(f"/groups/{group_id}")
+    expect(outsider.get_by_role("heading", level=1)).to_contain_text(f"見守りの会{tag}")
+    expect(outsider.get_by_role("heading", name="通学路の合同点検")).to_have_count(0)
+
+    page = browse.open("/staff", viewport={"width": 390, "height": 844})
+    sign_in(page, member)
+    expect(page.get_by_role("heading", name="この画面は市の職員専用です")).to_be_visible()
+    page.goto(f"/groups/{group_id}")
+    section = page.get_by_role("region", name="通学路の合同点検")
+    expect(section).to_be_visible()
+    row = section.locator("tbody tr", has_text=f"G{tag}")
+    expect(row).to_contain_text("ヒヤリハット、歩道がない")
+    expect(row).to_contain_text("道路管理者：グリーンベルトの設置 （対策中）")
+    section.scroll_into_view_if_needed()
+    browse.shot(page, "group-section")
+    assert_accessible(page)
+    page.goto(f"/groups/{group_id}?lang=pt")
+    expect(
+        page.get_by_role("heading", name="Inspeção conjunta das rotas escolares")
+    ).to_be_visible()
+    expect(page.locator(".school-route-sites tbody tr")).to_contain_text("Sem calçada")

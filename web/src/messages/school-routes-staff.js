@@ -83,7 +83,7 @@ export default {
     "sr.filter_year": "Fiscal year",
     "sr.filter_status": "Measure status",
     "sr.all": "All",
-    "sr.count": { one: "{n} site", other: "{n} sites" },
+    "sr.count": "Sites: {n}",
     "sr.empty": "No site matches.",
     "sr.export_csv": "Download CSV",
     "sr.print": "PDF to print (A4)",

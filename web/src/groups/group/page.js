@@ -9,6 +9,7 @@ import { accountPanel } from "../account.js";
 import { account, districtName, groupDescription, groupFacts, refreshAccount } from "../lookups.js";
 import { mapsSection } from "./maps.js";
 import { membersSection } from "./members.js";
+import { schoolRoutesSection } from "../../inspections/school_routes/group.js";
 
 function errorText(error) {
   return error instanceof ApiError && error.problem ? problemMessage(error.problem) : error.message;
@@ -161,6 +162,7 @@ export function groupView(root, groupId) {
       outcomeView(),
       membershipSection(),
       mapsSection({ group, maps: state.maps, member: isMember(), area: state.area }),
+      schoolRoutesSection(groupId),
     ];
     if (isMember()) {
       const me = account.current;

@@ -113,7 +113,8 @@ export async function sitesMap(slot, { onPick, onPlace }) {
       "text-allow-overlap": true,
       "icon-allow-overlap": true,
     },
-    paint: { "text-color": "#ffffff" },
+    // A halo of the circle's colour widens it into a pill for a longer number.
+    paint: { "text-color": "#ffffff", "text-halo-color": ["get", "colour"], "text-halo-width": 4 },
   });
   map.addLayer({
     id: "sr-draft",

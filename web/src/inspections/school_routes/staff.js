@@ -265,8 +265,11 @@ export async function render(container, { account }) {
     const address = input("address", p.address, { maxlength: "300" });
     const lon = input("lon", p.lon, { inputmode: "decimal" });
     const lat = input("lat", p.lat, { inputmode: "decimal" });
+    const placeHint = uid("hint");
+    lon.setAttribute("aria-describedby", placeHint);
+    lat.setAttribute("aria-describedby", placeHint);
     placeInputs = { lon, lat };
-    map?.draft(p.lon, p.lat);
+    map?.draft(NaN, NaN); // the site's own marker shows where it is until the map is selected
     const reasons = REASONS.map((r) =>
       h(
         "label",
@@ -412,12 +415,8 @@ export async function render(container, { account }) {
         field(t("sr.school"), school),
         h("div", { class: "sr-row" }, field(t("sr.year"), year), field(t("sr.number"), number)),
         field(t("sr.address"), address),
-        h(
-          "div",
-          { class: "sr-row" },
-          field(t("sr.lon"), lon, { hint: t("sr.place_hint") }),
-          field(t("sr.lat"), lat),
-        ),
+        h("div", { class: "sr-row" }, field(t("sr.lon"), lon), field(t("sr.lat"), lat)),
+        h("p", { class: "hint", id: placeHint }, t("sr.place_hint")),
         h("fieldset", { class: "sr-reasons" }, h("legend", {}, t("sr.reasons")), reasons),
         field(t("sr.inspected"), inspected),
         h("label", { class: "check" }, published, " ", t("sr.publish")),
