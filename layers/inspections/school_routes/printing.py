@@ -33,7 +33,7 @@ from layers.store.settings import get_settings
 JST = ZoneInfo("Asia/Tokyo")
 SHEET_MM = (297.0, 210.0)
 MARGIN_MM = 10.0
-MAP_MM = (277.0, 150.0)
+MAP_MM = (277.0, 120.0)
 # Done in green, the rest in the hazards' vermillion: what is still open stands out.
 OPEN_COLOUR, DONE_COLOUR = "#d55e00", "#009e73"
 
