@@ -7,6 +7,7 @@ import { api } from "../../common/api.js";
 import { h, uid } from "../../common/dom.js";
 import { addMessages, t, tx } from "../../common/i18n.js";
 import messages from "../../messages/school-routes.js";
+import "./group.css";
 
 addMessages(messages);
 
