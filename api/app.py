@@ -27,6 +27,7 @@ from api.groups.routes import (
 )
 from api.guard import RequestGuard
 from api.head import HeadAsGet
+from api.inspections.routes import school_routes
 from api.permissions import check_every_route_has_a_rule
 from api.places.routes import places
 from api.rate_limits import RateLimits
@@ -101,6 +102,7 @@ def create_app() -> FastAPI:
         patrols,
         observations,
         patrol_files,
+        school_routes,
         places,
         editing,
         shelters,

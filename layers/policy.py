@@ -52,6 +52,11 @@ class Action(enum.StrEnum):
     # An inspection's findings, per-part grades and follow-up. Its date, kind and overall
     # grade are public wherever its feature is (12条点検 results are public information).
     inspection_read = "inspection.read"
+    # 通学路合同点検 (resource: layers.inspections.school_routes.sites.SiteAccess): staff and
+    # the groups of the site's school read it, anyone once published; staff of the
+    # departments running the inspection change it.
+    school_route_read = "school_route.read"
+    school_route_edit = "school_route.edit"
     facility_plan = "facility.plan"
     account_manage = "account.manage"
     department_manage = "department.manage"
@@ -149,6 +154,20 @@ def _admin(actor: Actor, resource: Any) -> bool:
     return actor.is_admin
 
 
+def _reads_school_route(actor: Actor, resource: Any) -> bool:
+    return (
+        _published(resource) or actor.is_staff or any(actor.in_group(g) for g in resource.group_ids)
+    )
+
+
+def _edits_school_route(actor: Actor, resource: Any) -> bool:
+    return actor.is_admin or (
+        actor.role == Role.staff
+        and actor.department_id is not None
+        and actor.department_id in resource.editor_department_ids
+    )
+
+
 RULES: dict[Action, Rule] = {
     Action.public_read: Rule(_anyone, None),
     Action.sign_in: Rule(_anyone, None),
@@ -205,6 +224,8 @@ RULES: dict[Action, Rule] = {
     Action.layer_edit: Rule(_staff, Scope.write),
     Action.inspection_record: Rule(_staff, Scope.write),
     Action.inspection_read: Rule(_staff, Scope.read),
+    Action.school_route_read: Rule(_reads_school_route, None),
+    Action.school_route_edit: Rule(_edits_school_route, Scope.write),
     Action.facility_plan: Rule(_staff, Scope.read),
     Action.account_manage: Rule(_admin, Scope.admin),
     Action.department_manage: Rule(_admin, Scope.admin),

@@ -218,6 +218,31 @@ EXPECTED: dict[str, Expect] = {
     "GET /api/patrol-observations/{observation_id}/photos/{photo_id}/thumbnail": Expect(
         A_READ, params={"photo_id": "observation_photo_id"}
     ),
+    # 通学路合同点検: the world's site is unpublished and group A names its school; the
+    # matrix's staff work in the road department, which keeps the list with the education
+    # department. Lists, CSV and print show each caller the sites they may read.
+    "GET /api/school-route-sites": Expect(ANYONE),
+    "GET /api/school-route-schools": Expect(ANYONE),
+    "GET /api/school-route-sites.csv": Expect(ANYONE),
+    "GET /api/school-route-sites.pdf": Expect(ANYONE),
+    "GET /api/school-route-sites/{site_id}": Expect(STAFF | A_READ),
+    "POST /api/school-route-sites": Expect(STAFF),
+    "POST /api/school-route-sites.csv": Expect(STAFF),
+    "PATCH /api/school-route-sites/{site_id}": Expect(
+        STAFF, body={"properties": {"address": "本町二丁目"}}
+    ),
+    "PUT /api/school-route-sites/{site_id}/measures/{party}": Expect(
+        STAFF, body={"measure": "ガードレール設置"}, params={"party": "road"}
+    ),
+    "POST /api/school-route-sites/{site_id}/links": Expect(
+        STAFF, body={"layer": "hazard", "subject_id": 1}
+    ),
+    "DELETE /api/school-route-sites/{site_id}/links/{link_id}": Expect(STAFF),
+    # The first caller unsets group A's school; the second's same choice changes nothing.
+    "PUT /api/groups/{group_id}/school": Expect(
+        STAFF, body={"school_facility_id": None}, audited=False
+    ),
+    "DELETE /api/school-route-sites/{site_id}": Expect(STAFF),
     # Vector tiles: anyone; each caller's rows come from the policy's row filter.
     "GET /tiles/style.json": Expect(ANYONE),
     "GET /tiles/glyphs/{fontstack}/{codepoints}.pbf": Expect(
@@ -490,7 +515,27 @@ def _world_rows(url: str, group_a: int, people: dict[str, Person]) -> dict[str, 
             category,
             department,
         )
+        school = one(
+            "INSERT INTO facility (kind, name, geom) "
+            f"VALUES ('school', '本町小学校', {point}) RETURNING id"
+        )
+        conn.execute(
+            b"UPDATE community_group SET school_facility_id = %s WHERE id = %s", (school, group_a)
+        )
+        site = one(
+            "INSERT INTO school_route_site (school_facility_id, fiscal_year, number, geom) "
+            f"VALUES (%s, 2026, '1', {point}) RETURNING id",
+            school,
+        )
+        link = one(
+            "INSERT INTO school_route_link (site_id, subject_layer, subject_id) "
+            "VALUES (%s, 'hazard', %s) RETURNING id",
+            site,
+            hazard,
+        )
     return {
+        "site_id": site,
+        "link_id": link,
         "map_id": map_id,
         "feature_id": feature,
         "photo_id": photo,

@@ -148,6 +148,10 @@ def _dictionaries(owner_url: str, tracking: list[str]) -> dict[str, list[Any]]:
             " ON m.id = f.safety_map_id WHERE m.group_id IS NOT NULL ORDER BY f.id LIMIT 5)"
         ),
         "layer_ids": column("SELECT layer_id FROM layer_metadata ORDER BY layer_id"),
+        # 通学路合同点検 (issue 17): the demo's sites, their links and schools.
+        "school_route_site_ids": column("SELECT id FROM school_route_site ORDER BY id"),
+        "school_route_link_ids": column("SELECT id FROM school_route_link ORDER BY id"),
+        "school_ids": column("SELECT id FROM facility WHERE kind = 'school' ORDER BY id LIMIT 5"),
         # The OGC API's collections: a mixed layer's geometry parts (hazard_points ...).
         "collection_ids": [v.id for v in collection_views(ANONYMOUS)],
         "statuses": ["submitted", "accepted", "in_progress", "resolved", "rejected"],
@@ -180,6 +184,10 @@ BINDINGS = {
     "path.feature_id": "feature_ids",
     "path.featureId": "feature_ids",
     "path.layer_id": "layer_ids",
+    "path.site_id": "school_route_site_ids",
+    "path.link_id": "school_route_link_ids",
+    "query.school": "school_ids",
+    "body.school_facility_id": "school_ids",
     "path.collectionId": "collection_ids",
     "path.layers": "layer_lists",
     "path.token": "tracking_tokens",

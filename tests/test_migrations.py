@@ -354,6 +354,7 @@ def test_photos_released_as_they_are_stay_public_across_0008(demo_url: str) -> N
         conn.execute("DELETE FROM place")  # the demo's towns (0011): a loss of their own
         conn.execute("DELETE FROM safety_map")  # its maps' details and areas (0013): too
         conn.execute("DELETE FROM road; DELETE FROM green_space")  # likewise (0014)
+        conn.execute("DELETE FROM school_route_site")  # the demo's joint inspection (0016)
     migrate.downgrade(demo_url, "0007")  # the old rule: no public key for such a photo
     assert sql_value(demo_url, "SELECT count(public_key) FROM attachment") == 0
     migrate.upgrade(demo_url)

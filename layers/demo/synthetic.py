@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from layers.demo import safety_walk
+from layers.demo import safety_walk, school_route_sites
 from layers.importing.load import ImportOptions, import_file
 
 SEED = 20261123
@@ -85,6 +85,7 @@ def generate(conn: psycopg.Connection[Any], data: Path, url: str) -> Iterator[st
         yield from _inspections(conn, rng)
     # Checks for itself, so an install from before it gets it too.
     yield from safety_walk.group_map(conn)
+    yield from school_route_sites.demo_sites(conn)
 
 
 def _departments_and_categories(conn: psycopg.Connection[Any]) -> Iterator[str]:

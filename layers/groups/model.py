@@ -66,6 +66,11 @@ class Group(Entity, Base):
     share_coverage: Mapped[bool] = mapped_column(
         Boolean, nullable=False, server_default=text("false")
     )
+    # The school (a facility) whose 通学路合同点検 sites the group reads: a PTA, a school
+    # class, the school's 見守り volunteers (migration 0016).
+    school_facility_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("facility.id", ondelete="SET NULL"), index=True
+    )
 
 
 class MemberRole(enum.StrEnum):

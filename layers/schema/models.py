@@ -21,6 +21,11 @@ from layers.groups.model import (
     SafetyMapFeature,
 )
 from layers.inspections.model import Inspection, InspectionPartGrade
+from layers.inspections.school_routes.model import (
+    SchoolRouteLink,
+    SchoolRouteMeasure,
+    SchoolRouteSite,
+)
 from layers.media.attachments import Attachment
 from layers.places.model import Place
 from layers.reports.model import (
@@ -65,6 +70,9 @@ __all__ = [
     "SafetyMap",
     "SafetyMapFeature",
     "SchoolDistrict",
+    "SchoolRouteLink",
+    "SchoolRouteMeasure",
+    "SchoolRouteSite",
     "ServerSecret",
     "User",
 ]

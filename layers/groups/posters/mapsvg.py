@@ -112,18 +112,18 @@ def north_arrow(frame: Frame, size: float) -> str:
     )
 
 
-def draw_page_map(
+def draw_background(
     session: Session,
     frame: Frame,
-    map_id: int,
     size: float,
     basemap: str,
     deadline: Deadline,
     latitude: float,
-    highlight: str | None = None,
-) -> Drawn:
-    """The page's map: basemap (if it came in time) or the city's layers, the places' lines
-    and areas in their kind's colour, then every numbered marker on top."""
+    map_id: int | None = None,
+) -> tuple[list[str], Drawn]:
+    """The page's background: basemap (if it came in time) or the city's layers, with the
+    district names; ``map_id``'s own school routes are left to its places. Other prints
+    (the 通学路合同点検 list) put their own marks on it and close it with finish_map."""
     env, k = frame.env, frame.k
     tol = k * 0.25  # a quarter of a printed millimetre
     drawn = Drawn("")
@@ -214,6 +214,36 @@ def draw_page_map(
         f'stroke-width="{0.8 * k:.2f}" stroke-linejoin="round">{texts}</g>'
         f'<g font-size="{font:.1f}" text-anchor="middle" fill="#4a5560">{texts}</g>'
     )
+    return parts, drawn
+
+
+def finish_map(frame: Frame, parts: list[str], size: float) -> str:
+    """The scale bar and north arrow on top, and the whole as one inline SVG."""
+    env = frame.env
+    parts = [*parts, scale_bar(frame, size), north_arrow(frame, size)]
+    return (
+        f'<svg class="map" xmlns="http://www.w3.org/2000/svg" width="{frame.width_mm:.1f}mm" '
+        f'height="{frame.height_mm:.1f}mm" '
+        f'viewBox="{env.x0:.1f} {-env.y1:.1f} {env.x1 - env.x0:.1f} {env.y1 - env.y0:.1f}" '
+        f'font-family="{FONT}">{"".join(parts)}</svg>'
+    )
+
+
+def draw_page_map(
+    session: Session,
+    frame: Frame,
+    map_id: int,
+    size: float,
+    basemap: str,
+    deadline: Deadline,
+    latitude: float,
+    highlight: str | None = None,
+) -> Drawn:
+    """The page's map: the background, the places' lines and areas in their kind's colour,
+    then every numbered marker on top."""
+    env, k = frame.env, frame.k
+    parts, drawn = draw_background(session, frame, size, basemap, deadline, latitude, map_id)
+    params = env.params(tol=k * 0.25, map_id=map_id)
     if highlight:
         parts.append(
             f'<path d="{highlight}" fill="none" stroke="#0072b2" stroke-width="{1.2 * k:.2f}" '
@@ -245,12 +275,5 @@ def draw_page_map(
             )
     parts += shapes
     parts += markers
-    parts.append(scale_bar(frame, size))
-    parts.append(north_arrow(frame, size))
-    drawn.svg = (
-        f'<svg class="map" xmlns="http://www.w3.org/2000/svg" width="{frame.width_mm:.1f}mm" '
-        f'height="{frame.height_mm:.1f}mm" '
-        f'viewBox="{env.x0:.1f} {-env.y1:.1f} {env.x1 - env.x0:.1f} {env.y1 - env.y0:.1f}" '
-        f'font-family="{FONT}">{"".join(parts)}</svg>'
-    )
+    drawn.svg = finish_map(frame, parts, size)
     return drawn

@@ -110,7 +110,8 @@ SCHOOL_ROUTES = text(
     JOIN safety_map m ON m.id = f.safety_map_id AND m.is_published,
          LATERAL (SELECT ST_Simplify(ST_ClipByBox2D(ST_Transform(f.geom, :srid), env.z), :tol)
                   AS c) clipped
-    WHERE f.kind = 'school_route' AND f.safety_map_id <> :map_id AND f.deleted_at IS NULL
+    WHERE f.kind = 'school_route' AND f.deleted_at IS NULL
+      AND f.safety_map_id IS DISTINCT FROM CAST(:map_id AS bigint)
       AND f.geom && env.s AND NOT ST_IsEmpty(c)"""
 )
 

@@ -10,6 +10,7 @@ import { account, districtName, groupDescription, groupFacts, refreshAccount } f
 import { loadPatrols, patrolsSection } from "../walks/patrols.js";
 import { mapsSection } from "./maps.js";
 import { membersSection } from "./members.js";
+import { schoolRoutesSection } from "../../inspections/school_routes/group.js";
 import { gpxImportSection } from "./patrol_files.js";
 
 function errorText(error) {
@@ -166,6 +167,7 @@ export function groupView(root, groupId) {
       membershipSection(),
       isMember() ? patrolsSection(groupId, state.patrols) : null,
       mapsSection({ group, maps: state.maps, member: isMember(), area: state.area }),
+      schoolRoutesSection(groupId),
     ];
     if (isMember()) {
       parts.push(gpxImportSection({ groupId, act }));

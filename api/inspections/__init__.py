@@ -1,0 +1,1 @@
+"""通学路合同点検 and the other inspections, outward (layers/inspections/)."""
