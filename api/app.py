@@ -15,7 +15,15 @@ from api import errors, logs, openapi
 from api.accounts.routes import admin, auth, me
 from api.city.routes import editing, shelters
 from api.compression import Compression
-from api.groups.routes import groups, map_places, patrols, place_photos, posters, safety_maps
+from api.groups.routes import (
+    coverage,
+    groups,
+    map_places,
+    patrols,
+    place_photos,
+    posters,
+    safety_maps,
+)
 from api.guard import RequestGuard
 from api.head import HeadAsGet
 from api.permissions import check_every_route_has_a_rule
@@ -90,6 +98,7 @@ def create_app() -> FastAPI:
         place_photos,
         posters,
         patrols,
+        coverage,
         places,
         editing,
         shelters,
