@@ -200,6 +200,11 @@ EXPECTED: dict[str, Expect] = {
         },
     ),
     "GET /api/patrols/{patrol_id}": Expect(A_READ),
+    # Coverage: the group's own; the city's view is aggregated over groups that share it,
+    # and only a leader of the group decides to share (not the city's administrators).
+    "GET /api/groups/{group_id}/coverage": Expect(A_READ, query="from=2026-12-01&to=2026-12-31"),
+    "GET /api/coverage": Expect(STAFF, query="from=2026-12-01&to=2026-12-31"),
+    "PUT /api/groups/{group_id}/coverage-sharing": Expect(A_LEAD, body={"share": True}),
     # Vector tiles: anyone; each caller's rows come from the policy's row filter.
     "GET /tiles/style.json": Expect(ANYONE),
     "GET /tiles/glyphs/{fontstack}/{codepoints}.pbf": Expect(

@@ -19,7 +19,18 @@ CONTACT_EMAIL = "canary.contact.7f3a@example.jp"
 CONTACT_PHONE = "090-7777-3141"
 ORIGINAL_TEXT = "CANARY-ORIGINAL-7f3a 隣の山田さんの家の前"
 DRAFT_NOTE = "DRAFT-NOTE-7f3a 4年2組の下書き"
-CANARIES = (CANARY_NAME, CANARY_EMAIL, CONTACT_EMAIL, CONTACT_PHONE, "7f3a", "7777-3141")
+# A patrol's track: a coordinate no other row has (group A shares its coverage with the
+# city, which must still never show a track).
+TRACK_LON = "138.3171717"
+CANARIES = (
+    CANARY_NAME,
+    CANARY_EMAIL,
+    CONTACT_EMAIL,
+    CONTACT_PHONE,
+    "7f3a",
+    "7777-3141",
+    TRACK_LON[4:],
+)
 
 
 @pytest.fixture
@@ -90,6 +101,30 @@ def planted(db_url: str, no_rate_limits: None) -> World:
             b" 'image/jpeg', 10, 'x')",
             (place[0],),
         )
+        patrol = conn.execute(
+            b"INSERT INTO patrol (group_id, title, started_at, source) VALUES (%s,"
+            b" 'PATROL-7f3a', now(), 'phone') RETURNING id",
+            (world.params["group_id"],),
+        ).fetchone()
+        assert patrol is not None
+        conn.execute(
+            (
+                "INSERT INTO patrol_point (patrol_id, seq, part, recorded_at, geom) SELECT %s,"
+                " i, 0, now() + i * interval '5 s', ST_SetSRID(ST_MakePoint("
+                f"{TRACK_LON} + i * 0.0001, 34.8671717), 4326) FROM generate_series(0, 9) i"
+            ).encode(),
+            (patrol[0],),
+        )
+        conn.execute(
+            b"UPDATE patrol SET route = (SELECT ST_Multi(ST_MakeLine(geom ORDER BY seq))"
+            b" FROM patrol_point WHERE patrol_id = %s) WHERE id = %s",
+            (patrol[0], patrol[0]),
+        )
+        conn.execute(
+            b"UPDATE community_group SET share_coverage = true WHERE id = %s",
+            (world.params["group_id"],),
+        )
+        world.params["track_patrol_id"] = str(patrol[0])
         world.params["published_map_id"] = str(published[0])
         world.params["published_place_id"] = str(place[0])
     return world
@@ -155,6 +190,20 @@ def test_the_draft_and_the_pupils_name_are_findable_by_the_group(planted: World)
     published = member.get(f"/api/safety-maps/{planted.params['published_map_id']}").text
     assert CANARY_NAME in published
     assert "/photos/" in published  # the unreleased photo is listed for members
+
+
+def test_the_track_is_findable_by_the_group_and_never_in_the_citys_view(planted: World) -> None:
+    """The search can fail for tracks too: the group's members read their patrol's route."""
+    from layers.city.identity import set_city
+    from layers.store.db import session_scope
+
+    with session_scope() as db:  # coverage is measured in the city's plane zone
+        set_city(db, code="222127", name="焼津市", prefecture="静岡県", plane_zone=8)
+    member = client_for(planted, "member_a")
+    assert TRACK_LON in member.get(f"/api/patrols/{planted.params['track_patrol_id']}").text
+    city = client_for(planted, "staff").get("/api/coverage")
+    assert city.status_code == 200
+    assert TRACK_LON[4:] not in city.text and "PATROL-7f3a" not in city.text
 
 
 def test_hidden_and_sensitive_reports_are_findable_by_staff(planted: World) -> None:
