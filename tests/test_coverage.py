@@ -377,3 +377,41 @@ def test_this_month_by_default_and_a_group_without_an_area(place: Place) -> None
     bare = signed_in(place.member_a).get(f"/api/groups/{place.group_a}/coverage").json()
     assert bare["area"] is None
     assert bare["table"] == [] and bare["school_routes"]["gaps"]["features"] == []
+
+
+def test_the_demo_groups_walk_their_school_routes_and_one_shares(demo_url: str) -> None:
+    groups = sql_value(
+        demo_url,
+        "SELECT json_agg(json_build_object('id', id, 'share', share_coverage) ORDER BY id) "
+        "FROM community_group WHERE name LIKE '%%防犯パトロール隊'",
+    )
+    assert [g["share"] for g in groups] == [True, False, False, False]
+    # Every demo walk is a track of fixes along a real school route, at 登校 or 下校 time.
+    hours = sql_value(
+        demo_url,
+        "SELECT array_agg(DISTINCT to_char(started_at AT TIME ZONE 'Asia/Tokyo', 'HH24:MI')) "
+        "FROM patrol p WHERE synthetic AND EXISTS (SELECT 1 FROM patrol_point t "
+        "WHERE t.patrol_id = p.id)",
+    )
+    assert sorted(hours) == ["07:20", "15:00"]
+    assert sql_value(demo_url, "SELECT count(*) FROM patrol WHERE route IS NULL") == 0
+    first = groups[0]["id"]
+    leader = make_person("demo-leader@example.jp", groups={first: "leader"})
+    body = (
+        signed_in(leader)
+        .get(f"/api/groups/{first}/coverage", params={"from": "2026-09-01", "to": "2026-10-31"})
+        .json()
+    )
+    totals = {t["band"]: t for t in body["totals"] if t["layer"] == "school_route"}
+    assert 0 < totals["all"]["walked_m"] < totals["all"]["route_m"]
+    assert totals["night"]["walked_m"] == 0
+    assert totals["school_in"]["walked_m"] + totals["school_out"]["walked_m"] > 0
+    assert body["table"] and body["school_routes"]["gaps"]["features"]
+    staff = make_person("demo-staff@example.jp", "staff", department="school_education")
+    city = signed_in(staff).get("/api/coverage", params={"from": "2026-09-01", "to": "2026-10-31"})
+    assert city.status_code == 200
+    walked = [
+        f for f in city.json()["stretches"]["features"] if f["properties"]["bands"]["all"]["groups"]
+    ]
+    assert walked and all(f["properties"]["bands"]["all"]["groups"] == 1 for f in walked)
+    assert [g["id"] for g in city.json()["sharing_groups"]] == [first]

@@ -145,7 +145,7 @@ BAND_OF = """coalesce((SELECT b.code FROM bands b
 def _steps(groups: str) -> str:
     """Every step of the chosen groups' patrols in the period, in the plane, with its band.
     Fixes are read a day either side of the period: a step's middle decides, not its fixes."""
-    return f"""steps AS (
+    return f"""steps AS MATERIALIZED (
     SELECT s.group_id, ST_Transform(s.line, :srid) AS g, {BAND_OF} AS band
     FROM (
         SELECT p.group_id, ST_MakeLine(pp.geom, lead(pp.geom) OVER w) AS line,
@@ -196,24 +196,24 @@ def _collection(layer: str, column: str) -> str:
 
 GROUP_COVERAGE = text(
     f"""WITH {BANDS_CTE},
-area AS (
+area AS MATERIALIZED (
     SELECT d.id, d.name, d.geom AS g4, ST_Transform(d.geom, :srid) AS g
     FROM community_group cg JOIN district d ON d.id = cg.district_id
     WHERE cg.id = :group_id),
 {_steps("p.group_id = :group_id")},
-near AS (SELECT st.* FROM steps st, area WHERE ST_DWithin(st.g, area.g, :distance)),
-reach AS (
+near AS MATERIALIZED (SELECT st.* FROM steps st, area WHERE ST_DWithin(st.g, area.g, :distance)),
+reach AS MATERIALIZED (
     SELECT band, ST_Buffer(ST_Collect(g), :distance) AS g FROM near GROUP BY band
     UNION ALL
     SELECT 'all', ST_Buffer(ST_Collect(g), :distance) FROM near HAVING count(*) > 0),
-lines AS (
+lines AS MATERIALIZED (
     SELECT 'school_route' AS layer, r.id, r.title AS name, r.extra ->> 'school' AS school,
         r.extra ->> 'route_no' AS route_no, {CLIPPED} AS g
     FROM ({CITY_ROUTES}) r, area WHERE ST_Intersects(r.geom, area.g4)
     UNION ALL
     SELECT 'road', r.id, coalesce(r.name, r.roads), NULL, NULL, {CLIPPED}
     FROM road r, area WHERE ST_Intersects(r.geom, area.g4)),
-pieces AS (
+pieces AS MATERIALIZED (
     SELECT l.layer, l.id, l.name, l.school, l.route_no, b.band, l.g AS line,
         CASE WHEN r.g IS NULL THEN ST_GeomFromText('MULTILINESTRING EMPTY', :srid)
             ELSE {LINES.format(a="l.g", b="r.g")} END AS walked,
@@ -223,14 +223,14 @@ pieces AS (
     CROSS JOIN unnest(CAST(:all_bands AS text[])) AS b(band)
     LEFT JOIN reach r ON r.band = b.band
     WHERE NOT ST_IsEmpty(l.g)),
-units AS (
+units AS MATERIALIZED (
     SELECT d.id, d.name, d.code, ST_Intersection(ST_Transform(d.geom, :srid), area.g) AS g
     FROM district d, area
     WHERE d.level = 'neighbourhood' AND ST_Intersects(d.geom, area.g4)
       AND d.id <> area.id
     UNION ALL
     SELECT area.id, area.name, NULL, area.g FROM area),
-parts AS (
+parts AS MATERIALIZED (
     SELECT u.id, u.name, u.code, u.g FROM units u
     WHERE ST_Area(u.g) > 1 AND (u.code IS NOT NULL OR NOT EXISTS (
         SELECT 1 FROM units v WHERE v.code IS NOT NULL AND ST_Area(v.g) > 1))),
@@ -245,6 +245,7 @@ totals AS (
     FROM pieces GROUP BY layer, band)
 SELECT json_build_object(
     'area', (SELECT json_build_object('district_id', id, 'name', name) FROM area),
+    'share_coverage', (SELECT share_coverage FROM community_group WHERE id = :group_id),
     'school_routes', json_build_object(
         'walked', {_collection("school_route", "walked")},
         'gaps', {_collection("school_route", "gap")}),
@@ -272,18 +273,18 @@ SELECT json_build_object(
 CITY_COVERAGE = text(
     f"""WITH {BANDS_CTE},
 {_steps("p.group_id IN (SELECT id FROM community_group WHERE share_coverage)")},
-reach AS (
+reach AS MATERIALIZED (
     SELECT group_id, band, ST_Buffer(ST_Collect(g), :distance) AS g FROM steps
     GROUP BY group_id, band
     UNION ALL
     SELECT group_id, 'all', ST_Buffer(ST_Collect(g), :distance) FROM steps GROUP BY group_id),
-reach_any AS (
+reach_any AS MATERIALIZED (
     SELECT band, ST_Buffer(ST_Collect(g), :distance) AS g FROM steps GROUP BY band
     UNION ALL
     SELECT 'all', ST_Buffer(ST_Collect(g), :distance) FROM steps HAVING count(*) > 0),
-routes AS (SELECT r.id, r.title, r.extra, r.geom, ST_Transform(r.geom, :srid) AS g
+routes AS MATERIALIZED (SELECT r.id, r.title, r.extra, r.geom, ST_Transform(r.geom, :srid) AS g
     FROM ({CITY_ROUTES}) r),
-walked AS (
+walked AS MATERIALIZED (
     SELECT r.id, c.band, ST_Length({LINES.format(a="r.g", b="c.g")}) AS walked_m,
         (SELECT count(*) FROM reach o WHERE o.band = c.band AND ST_Intersects(r.g, o.g)
             AND ST_Length({LINES.format(a="r.g", b="o.g")}) > 0) AS groups

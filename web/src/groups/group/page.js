@@ -7,6 +7,7 @@ import { clear, h } from "../../common/dom.js";
 import { nameElement, t } from "../../common/i18n.js";
 import { accountPanel } from "../account.js";
 import { account, districtName, groupDescription, groupFacts, refreshAccount } from "../lookups.js";
+import { coverageSection } from "./coverage.js";
 import { mapsSection } from "./maps.js";
 import { membersSection } from "./members.js";
 
@@ -165,6 +166,7 @@ export function groupView(root, groupId) {
     if (isMember()) {
       const me = account.current;
       parts.push(membersSection({ groupId, members: state.members, leader: isLeader(), me, act }));
+      parts.push(coverageSection({ group, leader: isLeader() }));
     }
     root.append(...parts.filter(Boolean));
   }
