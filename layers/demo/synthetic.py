@@ -292,10 +292,16 @@ def _comment(status: str) -> str | None:
 # The random draws stay those of the drawn-route patrols before, so the records generated
 # after them (inspections) stay the same on every install.
 WALK_POINTS = """
-WITH l AS (
-    SELECT ST_Transform(ST_LineSubstring(ST_GeometryN(f.geom, 1), %(a)s, %(b)s),
+WITH inside AS (
+    -- The longest piece of the route inside the group's area (the route where it has none).
+    SELECT coalesce((SELECT p.geom FROM ST_Dump(ST_LineMerge(ST_CollectionExtract(
+            ST_Intersection(f.geom, d.geom), 2))) p ORDER BY ST_Length(p.geom) DESC LIMIT 1),
+        ST_GeometryN(f.geom, 1)) AS g
+    FROM safety_map_feature f, district d WHERE f.id = %(route)s AND d.id = %(area)s),
+l AS (
+    SELECT ST_Transform(ST_LineSubstring(g, %(a)s, %(b)s),
         (SELECT 6668 + plane_zone FROM city WHERE id = 1)) AS g
-    FROM safety_map_feature f WHERE f.id = %(route)s),
+    FROM inside),
 n AS (SELECT g, greatest(2, ceil(ST_Length(g) / 10))::int AS n FROM l)
 INSERT INTO patrol_point (patrol_id, seq, part, recorded_at, accuracy_m, geom)
 SELECT %(patrol)s, i, 0, %(start)s + i * interval '8 s', 5 + i %% 6,
@@ -325,11 +331,18 @@ def _patrols(conn: psycopg.Connection[Any], rng: random.Random) -> Iterator[str]
     patrols = points = 0
     for n, (district_id, name) in enumerate(areas):
         # The routes of the group's own area (the nearest ones where it has none).
-        near = conn.execute(
-            "SELECT f.id, f.title FROM safety_map_feature f, district d WHERE d.id = %s "
-            "AND f.kind = 'school_route' ORDER BY ST_Distance(f.geom, d.geom), f.id LIMIT 12",
-            (district_id,),
-        ).fetchall()
+        near = (
+            conn.execute(
+                "SELECT f.id, f.title FROM safety_map_feature f, district d WHERE d.id = %s "
+                "AND f.kind = 'school_route' AND ST_Intersects(f.geom, d.geom) ORDER BY f.id",
+                (district_id,),
+            ).fetchall()
+            or conn.execute(
+                "SELECT f.id, f.title FROM safety_map_feature f, district d WHERE d.id = %s "
+                "AND f.kind = 'school_route' ORDER BY ST_Distance(f.geom, d.geom), f.id LIMIT 3",
+                (district_id,),
+            ).fetchall()
+        )
         group = conn.execute(
             "INSERT INTO community_group (name, kind, district_id, description, share_coverage) "
             "VALUES (%s, 'neighbourhood_association', %s, %s, %s) RETURNING id",
@@ -359,7 +372,14 @@ def _patrols(conn: psycopg.Connection[Any], rng: random.Random) -> Iterator[str]
             patrols += 1
             walked = conn.execute(
                 WALK_POINTS,
-                {"patrol": patrol[0], "route": route_id, "a": a, "b": b, "start": start},
+                {
+                    "patrol": patrol[0],
+                    "route": route_id,
+                    "area": district_id,
+                    "a": a,
+                    "b": b,
+                    "start": start,
+                },
             )
             points += walked.rowcount
             conn.execute(draw_route, {"patrol_id": patrol[0]})

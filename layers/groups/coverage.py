@@ -239,7 +239,9 @@ per_unit AS (
         sum(ST_Length(ST_Intersection(p.line, u.g))) AS route_m,
         sum(ST_Length(ST_Intersection(p.walked, u.g))) AS walked_m
     FROM parts u JOIN pieces p ON p.layer = 'school_route' AND ST_Intersects(p.line, u.g)
-    GROUP BY u.id, u.name, p.band),
+    GROUP BY u.id, u.name, p.band
+    -- A neighbour's sliver along the boundary holds no route: no row of the table.
+    HAVING sum(ST_Length(ST_Intersection(p.line, u.g))) >= 1),
 totals AS (
     SELECT layer, band, sum(ST_Length(line)) AS route_m, sum(ST_Length(walked)) AS walked_m
     FROM pieces GROUP BY layer, band)

@@ -108,6 +108,9 @@ async function drawMap(slot, data) {
       layout: { "line-join": "round" },
       paint: { "line-color": GAP, "line-width": 4, "line-dasharray": [2, 1.5] },
     });
+    map.once("idle", () => {
+      slot.dataset.drawn = "true";
+    });
   });
 }
 
@@ -259,7 +262,7 @@ export function coverageSection({ group, leader }) {
       return;
     }
     const gaps = data.school_routes.gaps.features.reduce((s, f) => s + f.properties.length_m, 0);
-    const canvas = h("div", { class: "cov-map", role: "img", "aria-label": t("cov.map_label") });
+    const canvas = h("div", { class: "cov-map" });
     result.append(
       h(
         "p",
@@ -272,6 +275,7 @@ export function coverageSection({ group, leader }) {
         }),
       ),
       legend(),
+      h("p", { class: "hint" }, t("cov.map_label")),
       canvas,
       totalsTable(data),
       unitTable(data),
