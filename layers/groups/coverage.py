@@ -173,6 +173,8 @@ CITY_ROUTES = """SELECT f.id, f.geom, f.title, f.extra
     WHERE f.kind = 'school_route' AND f.deleted_at IS NULL
       AND m.is_published AND m.group_id IS NULL"""
 
+# The city's file names the school in the title (the importer's alias); extra may too.
+SCHOOL = "coalesce(r.extra ->> 'school', r.title)"
 LINES = "ST_CollectionExtract(ST_Intersection({a}, {b}), 2)"
 CLIPPED = LINES.format(a="ST_Transform(r.geom, :srid)", b="area.g")
 
@@ -207,7 +209,7 @@ reach AS MATERIALIZED (
     UNION ALL
     SELECT 'all', ST_Buffer(ST_Collect(g), :distance) FROM near HAVING count(*) > 0),
 lines AS MATERIALIZED (
-    SELECT 'school_route' AS layer, r.id, r.title AS name, r.extra ->> 'school' AS school,
+    SELECT 'school_route' AS layer, r.id, r.title AS name, {SCHOOL} AS school,
         r.extra ->> 'route_no' AS route_no, {CLIPPED} AS g
     FROM ({CITY_ROUTES}) r, area WHERE ST_Intersects(r.geom, area.g4)
     UNION ALL
@@ -306,7 +308,7 @@ SELECT json_build_object(
     'stretches', json_build_object('type', 'FeatureCollection', 'features', (
         SELECT coalesce(json_agg(json_build_object('type', 'Feature', 'id', r.id,
             'geometry', ST_AsGeoJSON(r.geom, 7)::json,
-            'properties', json_build_object('id', r.id, 'school', r.extra ->> 'school',
+            'properties', json_build_object('id', r.id, 'school', {SCHOOL},
                 'route_no', r.extra ->> 'route_no', 'name', r.title,
                 'length_m', round(ST_Length(r.g)::numeric, 1), 'bands', f.bands))
             ORDER BY r.id), '[]'::json)

@@ -13,14 +13,17 @@ from playwright.sync_api import expect
 from tests.browser.conftest import PHONE, Browse, LiveServer, assert_accessible, sign_in
 
 
-def _leader(server: LiveServer) -> tuple[int, object]:
+def _sharing_group(server: LiveServer) -> int:
+    """The demo group that shares its coverage (shared again, whatever a test before did)."""
     group = int(
-        server.sql(
-            "SELECT id FROM community_group WHERE share_coverage AND name LIKE %s "
-            "ORDER BY id LIMIT 1",
-            "%防犯パトロール隊",
-        )
+        server.sql("SELECT min(id) FROM community_group WHERE name LIKE %s", "%防犯パトロール隊")
     )
+    server.sql("UPDATE community_group SET share_coverage = true WHERE id = %s RETURNING id", group)
+    return group
+
+
+def _leader(server: LiveServer) -> tuple[int, object]:
+    group = _sharing_group(server)
     leader = server.person(f"kaicho-{uuid.uuid4().hex[:6]}@example.jp")
     server.sql(
         "INSERT INTO membership (group_id, user_id, role, status) "
@@ -78,3 +81,33 @@ def test_a_leader_sees_where_nobody_walked_and_stops_sharing(
     outsider = browse.open(f"/groups/{group}", viewport=PHONE)
     expect(outsider.get_by_role("heading", level=1)).to_be_visible()
     expect(outsider.get_by_role("region", name="見守りの空白地帯")).to_have_count(0)
+
+
+def test_staff_see_the_shared_coverage_per_school(browse: Browse, live_server: LiveServer) -> None:
+    staff = live_server.person(
+        f"kyoiku-{uuid.uuid4().hex[:6]}@example.jp", "staff", "school_education"
+    )
+    group = _sharing_group(live_server)
+    sharing = str(live_server.sql("SELECT name FROM community_group WHERE id = %s", group))
+    page = browse.open("")
+    sign_in(page, staff)
+    page.get_by_role("link", name="通学路の見守り状況").click()
+    heading = page.get_by_role("heading", level=1, name="通学路の見守り状況（共有した団体の集計）")
+    expect(heading).to_be_visible()
+    page.get_by_label("いつから").fill("2026-09-01")
+    page.get_by_label("いつまで").fill("2026-10-31")
+    page.get_by_role("button", name="表示する").click()
+    expect(page.get_by_text(f"共有している団体（1）：{sharing}")).to_be_visible()
+    table = page.get_by_role("table", name="学校ごとの通学路の長さと、時間帯ごとの歩かれた割合")
+    schools = int(
+        live_server.sql(
+            "SELECT count(DISTINCT coalesce(extra ->> 'school', title)) FROM safety_map_feature "
+            "WHERE kind = 'school_route'"
+        )
+    )
+    expect(table.locator("tbody tr")).to_have_count(schools)
+    # Some school's routes were walked at 登校 or 下校 by the sharing group; none at night.
+    walked = table.locator("tbody tr").filter(has_not_text=re.compile(r"\b0 / "))
+    assert walked.count() >= 1
+    browse.shot(page, "staff")
+    assert_accessible(page)

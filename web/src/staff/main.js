@@ -7,11 +7,13 @@ import "./staff.css";
 import { ApiError, api, whoAmI } from "../common/api.js";
 import { addMessages, initLanguage, onLanguageChange, t } from "../common/i18n.js";
 import messages from "../messages/staff.js";
+import coverageMessages from "../messages/staff-coverage.js";
 import { clear, h } from "../common/dom.js";
 import { departmentName, departments } from "./lookups.js";
 import { currentRoute, queueHash, rememberQueue } from "./route.js";
 
 addMessages(messages);
+addMessages(coverageMessages);
 initLanguage();
 
 const main = document.getElementById("main");
@@ -41,6 +43,7 @@ function staffNav(active) {
       {},
       h("li", {}, link("queue", "staff.nav_queue")),
       h("li", {}, link("figures", "staff.nav_figures")),
+      h("li", {}, link("coverage", "scov.nav")),
     ),
   );
 }
@@ -113,7 +116,9 @@ async function render({ focus = false } = {}) {
       ? "./detail.js"
       : route.view === "figures"
         ? "./figures.js"
-        : "./queue.js"
+        : route.view === "coverage"
+          ? "./coverage.js"
+          : "./queue.js"
   );
   if (ticket !== rendering) return;
   const container = h("div", { class: "staff-view" });

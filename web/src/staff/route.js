@@ -13,6 +13,7 @@ export function currentRoute() {
     return { view: "detail", id: decodeURIComponent(parts[1]), params };
   }
   if (parts[0] === "figures") return { view: "figures", params };
+  if (parts[0] === "coverage") return { view: "coverage", params };
   return { view: "queue", params };
 }
 
