@@ -342,6 +342,7 @@ def test_b_never_sees_a_coverage_and_only_leaders_share(place: Place) -> None:
         ({"from": "yesterday"}, "from"),
         ({"from": "2026-12-10", "to": "2026-12-01"}, "before"),
         ({"from": "2025-01-01", "to": "2026-12-31"}, "366"),
+        ({"from": "9999-12-31"}, "outside"),
         ({"band": "evening"}, "band"),
     ],
 )

@@ -334,7 +334,9 @@ def _patrols(conn: psycopg.Connection[Any], rng: random.Random) -> Iterator[str]
         near = (
             conn.execute(
                 "SELECT f.id, f.title FROM safety_map_feature f, district d WHERE d.id = %s "
-                "AND f.kind = 'school_route' AND ST_Intersects(f.geom, d.geom) ORDER BY f.id",
+                # At least 300 m of it inside: a walk is a line even at the whole city's zoom.
+                "AND f.kind = 'school_route' AND ST_Intersects(f.geom, d.geom) "
+                "AND ST_Length(ST_Intersection(f.geom, d.geom)::geography) >= 300 ORDER BY f.id",
                 (district_id,),
             ).fetchall()
             or conn.execute(
@@ -360,8 +362,8 @@ def _patrols(conn: psycopg.Connection[Any], rng: random.Random) -> Iterator[str]
             day = (NOW - timedelta(days=7 * week + rng.randint(0, 6))).date()
             start = _walk_start(day, rng.choice([8, 15]))
             # Most of the route, from a stable place along it: what a walk leaves out shows.
-            a = round(_fraction(f"{group[0]}-{week}-a") * 0.4, 3)
-            b = round(0.6 + _fraction(f"{group[0]}-{week}-b") * 0.4, 3)
+            a = round(_fraction(f"{group[0]}-{week}-a") * 0.2, 3)
+            b = round(0.8 + _fraction(f"{group[0]}-{week}-b") * 0.2, 3)
             patrol = conn.execute(
                 "INSERT INTO patrol (group_id, kind, title, started_at, participants, "
                 "synthetic, source) VALUES (%s, 'school_watch', %s, %s, %s, true, 'phone') "

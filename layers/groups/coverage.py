@@ -72,15 +72,26 @@ def _bad(ja: str, en: str, parameter: str) -> Refused:
     return Refused(ja, en, status=400, parameter=parameter)
 
 
+# Patrols are recorded now; the bounds keep a period's arithmetic away from year 9999.
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def _day(value: str, name: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise _bad(
             f"{name} の日付 {value!r} が読めません（例: 2026-12-01）。",
             f"{name}: {value!r} is not a date (YYYY-MM-DD, e.g. 2026-12-01)",
             name,
         ) from None
+    if not EARLIEST <= day <= LATEST:
+        raise _bad(
+            f"{name} の日付 {day} は {EARLIEST} から {LATEST} の間にしてください。",
+            f"{name}: {day} is outside {EARLIEST} to {LATEST}",
+            name,
+        )
+    return day
 
 
 def period(first: str | None, last: str | None, today: date) -> Period:
