@@ -68,6 +68,8 @@ EXPECTED: dict[str, Expect] = {
     "GET /groups": Expect(ANYONE),
     "GET /groups/{group_id}": Expect(ANYONE),
     "GET /groups/{group_id}/maps/{map_id}": Expect(ANYONE),
+    "GET /groups/{group_id}/walk": Expect(ANYONE),
+    "GET /groups/walk-sw.js": Expect(ANYONE),
     "GET /safety-maps/{map_id}": Expect(ANYONE),
     "GET /assets/{name:path}": Expect(ANYONE, params={"name": "missing.js"}),
     "GET /api/layers": Expect(ANYONE),
@@ -205,6 +207,22 @@ EXPECTED: dict[str, Expect] = {
     "GET /api/groups/{group_id}/coverage": Expect(A_READ, query="from=2026-12-01&to=2026-12-31"),
     "GET /api/coverage": Expect(STAFF, query="from=2026-12-01&to=2026-12-31"),
     "PUT /api/groups/{group_id}/coverage-sharing": Expect(A_LEAD, body={"share": True}),
+    # GPX in and out (the matrix sends JSON: the upload answers 400 to the allowed callers,
+    # after the rule; real uploads are in tests/test_gpx.py).
+    "POST /api/groups/{group_id}/patrols/gpx": Expect(A_WRITE),
+    "GET /api/patrols/{patrol_id}/gpx": Expect(A_READ),
+    "GET /api/groups/{group_id}/nearby": Expect(A_READ, query="lon=138.3187&lat=34.8669"),
+    "POST /api/patrols/{patrol_id}/observations": Expect(A_WRITE),
+    # The second allowed caller finds the observation already sent (409).
+    "POST /api/patrol-observations/{observation_id}/report": Expect(
+        A_WRITE, body={"category": "road"}
+    ),
+    "GET /api/patrol-observations/{observation_id}/photos/{photo_id}": Expect(
+        A_READ, params={"photo_id": "observation_photo_id"}
+    ),
+    "GET /api/patrol-observations/{observation_id}/photos/{photo_id}/thumbnail": Expect(
+        A_READ, params={"photo_id": "observation_photo_id"}
+    ),
     # Vector tiles: anyone; each caller's rows come from the policy's row filter.
     "GET /tiles/style.json": Expect(ANYONE),
     "GET /tiles/glyphs/{fontstack}/{codepoints}.pbf": Expect(
@@ -437,6 +455,17 @@ def _world_rows(url: str, group_a: int, people: dict[str, Person]) -> dict[str, 
             "VALUES (%s, '夜間パトロール', now()) RETURNING id",
             group_a,
         )
+        observation = one(
+            "INSERT INTO patrol_observation (patrol_id, note, geom) "
+            f"VALUES (%s, '防犯灯が暗い', {point}) RETURNING id",
+            patrol,
+        )
+        observation_photo = one(
+            "INSERT INTO attachment (subject_layer, subject_id, storage_key, content_type, "
+            "byte_size, sha256) VALUES ('patrol_observation', %s, 'ab/cd.jpg', 'image/jpeg', "
+            "10, 'x') RETURNING id",
+            observation,
+        )
         hazard = one(
             f"INSERT INTO hazard (kind, title, geom) VALUES ('road_damage', '穴', {point}) "
             "RETURNING id"
@@ -471,6 +500,8 @@ def _world_rows(url: str, group_a: int, people: dict[str, Person]) -> dict[str, 
         "feature_id": feature,
         "photo_id": photo,
         "patrol_id": patrol,
+        "observation_id": observation,
+        "observation_photo_id": observation_photo,
         "hazard_id": hazard,
         "department": department,
     }

@@ -130,6 +130,7 @@ def _dictionaries(owner_url: str, tracking: list[str]) -> dict[str, list[Any]]:
         "group_ids": column("SELECT id FROM community_group ORDER BY id LIMIT 10"),
         "map_ids": column("SELECT id FROM safety_map ORDER BY id"),
         "patrol_ids": column("SELECT id FROM patrol ORDER BY id LIMIT 10"),
+        "observation_ids": column("SELECT id FROM patrol_observation ORDER BY id LIMIT 10"),
         # Not the fuzzing accounts themselves: an admin demoting itself ends its own run.
         "user_ids": column(
             "SELECT id FROM user_account WHERE email NOT LIKE 'fuzz-%' ORDER BY id LIMIT 10"
@@ -171,6 +172,7 @@ BINDINGS = {
     "path.group_id": "group_ids",
     "path.map_id": "map_ids",
     "path.patrol_id": "patrol_ids",
+    "path.observation_id": "observation_ids",
     "path.user_id": "user_ids",
     "path.department_id": "department_ids",
     "path.code": "category_codes",

@@ -19,9 +19,9 @@ CONTACT_EMAIL = "canary.contact.7f3a@example.jp"
 CONTACT_PHONE = "090-7777-3141"
 ORIGINAL_TEXT = "CANARY-ORIGINAL-7f3a 隣の山田さんの家の前"
 DRAFT_NOTE = "DRAFT-NOTE-7f3a 4年2組の下書き"
-# A patrol's track: a coordinate no other row has (group A shares its coverage with the
-# city, which must still never show a track).
-TRACK_LON = "138.3171717"
+# A group's walk: where its members went, and what they noticed, are the group's alone.
+TRACK_LON = "138.3141593"
+PATROL_NOTE = "PATROL-NOTE-7f3a 山田さん宅の前で"
 CANARIES = (
     CANARY_NAME,
     CANARY_EMAIL,
@@ -29,7 +29,7 @@ CANARIES = (
     CONTACT_PHONE,
     "7f3a",
     "7777-3141",
-    TRACK_LON[4:],
+    TRACK_LON,
 )
 
 
@@ -101,30 +101,40 @@ def planted(db_url: str, no_rate_limits: None) -> World:
             b" 'image/jpeg', 10, 'x')",
             (place[0],),
         )
-        patrol = conn.execute(
-            b"INSERT INTO patrol (group_id, title, started_at, source) VALUES (%s,"
-            b" 'PATROL-7f3a', now(), 'phone') RETURNING id",
-            (world.params["group_id"],),
+        walk = conn.execute(
+            b"INSERT INTO patrol (group_id, title, started_at, source, recorded_by_user_id)"
+            b" VALUES (%s, %s, now(), 'phone', %s) RETURNING id",
+            (world.params["group_id"], "夕方の見守り", person.id),
         ).fetchone()
-        assert patrol is not None
+        assert walk is not None
         conn.execute(
             (
                 "INSERT INTO patrol_point (patrol_id, seq, part, recorded_at, geom) SELECT %s,"
-                " i, 0, now() + i * interval '5 s', ST_SetSRID(ST_MakePoint("
-                f"{TRACK_LON} + i * 0.0001, 34.8671717), 4326) FROM generate_series(0, 9) i"
+                " i, 0, now() + i * interval '5 seconds',"
+                f" ST_SetSRID(ST_MakePoint({TRACK_LON} + i * 0.00005, 34.8671234), 4326)"
+                " FROM generate_series(0, 9) i"
             ).encode(),
-            (patrol[0],),
+            (walk[0],),
         )
         conn.execute(
             b"UPDATE patrol SET route = (SELECT ST_Multi(ST_MakeLine(geom ORDER BY seq))"
             b" FROM patrol_point WHERE patrol_id = %s) WHERE id = %s",
-            (patrol[0], patrol[0]),
+            (walk[0], walk[0]),
         )
+        conn.execute(
+            (
+                "INSERT INTO patrol_observation (patrol_id, note, author_user_id, geom,"
+                " subject_layer, subject_id) VALUES (%s, %s, %s,"
+                f" ST_SetSRID(ST_MakePoint({TRACK_LON}, 34.8671234), 4326), 'hazard', %s)"
+            ).encode(),
+            (walk[0], PATROL_NOTE, person.id, world.params["hazard_id"]),
+        )
+        # Group A shares its coverage with the city, which must still never show a track.
         conn.execute(
             b"UPDATE community_group SET share_coverage = true WHERE id = %s",
             (world.params["group_id"],),
         )
-        world.params["track_patrol_id"] = str(patrol[0])
+        world.params["walk_id"] = str(walk[0])
         world.params["published_map_id"] = str(published[0])
         world.params["published_place_id"] = str(place[0])
     return world
@@ -175,6 +185,23 @@ def test_no_public_answer_contains_the_canary(planted: World, role: str) -> None
     assert leaks == []
 
 
+def test_staff_never_read_a_groups_walk_or_what_it_noticed(planted: World) -> None:
+    """The city sees a group's coverage only aggregated, and only when the group shares it:
+    never a track, a point of it or an observation's note."""
+    answers = _public_answers(planted, "staff")
+    assert len(answers) >= 10
+    leaks = [where for where, text in answers if TRACK_LON in text or PATROL_NOTE in text]
+    assert leaks == []
+
+
+def test_the_walk_and_its_note_are_findable_by_the_group(planted: World) -> None:
+    member = client_for(planted, "member_a")
+    walk = member.get(f"/api/patrols/{planted.params['walk_id']}").text
+    assert TRACK_LON in walk and PATROL_NOTE in walk
+    records = member.get(f"/api/layers/hazard/features/{planted.params['hazard_id']}/records").text
+    assert "PATROL-NOTE-7f3a" in records
+
+
 def test_the_canary_is_findable_where_it_belongs(planted: World) -> None:
     """The search above can fail: an administrator's account list does show the address."""
     admin = client_for(planted, "admin")
@@ -200,10 +227,10 @@ def test_the_track_is_findable_by_the_group_and_never_in_the_citys_view(planted:
     with session_scope() as db:  # coverage is measured in the city's plane zone
         set_city(db, code="222127", name="焼津市", prefecture="静岡県", plane_zone=8)
     member = client_for(planted, "member_a")
-    assert TRACK_LON in member.get(f"/api/patrols/{planted.params['track_patrol_id']}").text
+    assert TRACK_LON in member.get(f"/api/patrols/{planted.params['walk_id']}").text
     city = client_for(planted, "staff").get("/api/coverage")
     assert city.status_code == 200
-    assert TRACK_LON[4:] not in city.text and "PATROL-7f3a" not in city.text
+    assert TRACK_LON not in city.text and "夕方の見守り" not in city.text
 
 
 def test_hidden_and_sensitive_reports_are_findable_by_staff(planted: World) -> None:

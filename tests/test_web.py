@@ -91,7 +91,7 @@ def test_pages_that_were_never_built_say_how_to_build_them(
 
 
 @pytest.mark.parametrize(
-    "page", ["index.html", "report.html", "staff.html", "track.html", "groups.html"]
+    "page", ["index.html", "report.html", "staff.html", "track.html", "groups.html", "walk.html"]
 )
 def test_the_real_build_loads_only_fingerprinted_assets_of_its_own(page: str) -> None:
     assert (BUILT / page).exists(), "web/ is not built: `make install` builds it"
@@ -107,3 +107,17 @@ def test_the_real_build_loads_only_fingerprinted_assets_of_its_own(page: str) ->
         assert (BUILT / "assets" / f"{name}.br").is_file() or (
             BUILT / "assets" / name
         ).stat().st_size < 1024
+
+
+def test_the_walk_pages_service_worker_is_served_beside_the_pages_it_may_control() -> None:
+    """Under /groups/ (a worker's scope cannot reach above its own path), revalidated like
+    a page so a new build replaces it; the walk page itself is the built walk.html."""
+    client = _client()
+    worker = client.get("/groups/walk-sw.js")
+    assert worker.status_code == 200
+    assert worker.headers["content-type"].startswith("text/javascript")
+    assert worker.headers["cache-control"] == "no-cache"
+    assert "machimap-walk-v1" in worker.text
+    page = client.get("/groups/1/walk")
+    assert page.status_code == 200
+    assert page.text == (BUILT / "walk.html").read_text()

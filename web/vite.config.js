@@ -26,6 +26,10 @@ export default defineConfig({
         track: resolve(here, "track.html"),
         groups: resolve(here, "groups.html"),
         "safety-map": resolve(here, "safety-map.html"),
+        walk: resolve(here, "walk.html"),
+        // The walk page's service worker: served by the server at /groups/walk-sw.js (a
+        // worker's scope cannot reach above its own path), found in the manifest.
+        "walk-sw": resolve(here, "src/groups/walks/sw.js"),
         // Scripts (no HTML of their own) of the pages the server renders: the /ogc pages
         // and the API reference. The server finds their built names in the manifest
         // (api/web/assets.py).

@@ -10,6 +10,8 @@ from api.permissions import path_parameters, row_of
 from layers.groups.map_places import PlaceAccess, find_place
 from layers.groups.membership import find_membership
 from layers.groups.model import Group, Membership, Patrol, SafetyMap
+from layers.groups.observations import ObservationAccess
+from layers.groups.observations import find as find_observation
 from layers.groups.place_photos import find_photo
 
 group_row = row_of(Group, "group_id", "グループ", "group")
@@ -44,3 +46,9 @@ def photo_place_row(db: Session, request: Request) -> PlaceAccess:
     """The place a photo of the map in the path is on."""
     m = map_row(db, request)
     return PlaceAccess(find_photo(db, m, str(request.path_params.get("photo_id", "")))[1], m)
+
+
+@path_parameters(observation_id=PathId)
+def observation_row(db: Session, request: Request) -> ObservationAccess:
+    """An observation with its patrol (the patrol's group is what the policy decides on)."""
+    return find_observation(db, str(request.path_params.get("observation_id", "")))

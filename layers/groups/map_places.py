@@ -173,6 +173,19 @@ def _no_place(feature_id: int | str, map_id: int) -> Refused:
     )
 
 
+def lock_map(session: Session, map_id: int) -> SafetyMap:
+    return find_row(session, SafetyMap, map_id, "安全マップ", "safety map", lock=True)
+
+
+def lock_place(
+    session: Session, map_id: int, feature_id: int | str, *, deleted: bool = False
+) -> PlaceAccess:
+    """The map, then its place, locked in that order, as every writer of a place takes them
+    (a map's publication and a place's edit never wait on each other the other way round)."""
+    m = lock_map(session, map_id)
+    return PlaceAccess(find_place(session, m, feature_id, lock=True, deleted=deleted), m)
+
+
 def find_place(
     session: Session,
     m: SafetyMap,

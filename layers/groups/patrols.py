@@ -41,7 +41,14 @@ OBSERVATIONS_SQL = """(SELECT json_build_object('type', 'FeatureCollection', 'fe
         'geometry', ST_AsGeoJSON(o.geom, 7)::json,
         'properties', json_build_object(
             'note', o.note, 'subject_layer', o.subject_layer, 'subject_id', o.subject_id,
-            'district_id', o.district_id, 'created_at', o.created_at)) ORDER BY o.id),
+            'district_id', o.district_id, 'observed_at', o.observed_at,
+            'report', (SELECT r.public_id FROM report r WHERE r.id = o.report_id),
+            'photos', (SELECT coalesce(json_agg(json_build_object('id', a.id,
+                    'thumbnail_url', '/api/patrol-observations/' || o.id || '/photos/'
+                        || a.id || '/thumbnail') ORDER BY a.id), '[]'::json)
+                FROM attachment a
+                WHERE a.subject_layer = 'patrol_observation' AND a.subject_id = o.id),
+            'created_at', o.created_at)) ORDER BY o.id),
         '[]'::json))
     FROM patrol_observation o WHERE o.patrol_id = p.id)"""
 

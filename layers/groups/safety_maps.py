@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from layers.groups.map_places import Audience, collection
 from layers.groups.model import Group, SafetyMap, SafetyMapFeature
-from layers.store.sql import Page, counted_page, find_row
+from layers.store.sql import Page, counted_page
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -117,10 +117,6 @@ def map_view(session: Session, m: SafetyMap, who: Audience) -> dict[str, Any]:
     """The map with its group, extent and places, as ``who`` may see them."""
     summary = session.execute(SUMMARY, {"map_id": m.id}).scalar_one()
     return {**map_json(m), **summary, "feature_collection": collection(session, m, who)}
-
-
-def lock_map(session: Session, map_id: int) -> SafetyMap:
-    return find_row(session, SafetyMap, map_id, "安全マップ", "safety map", lock=True)
 
 
 def edit_map(session: Session, m: SafetyMap, changes: dict[str, Any]) -> dict[str, Any]:

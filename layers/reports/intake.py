@@ -237,12 +237,11 @@ def submit(session: Session, ready: Prepared) -> Submitted:
     """One short transaction. A retry with the same Idempotency-Key, even one racing the
     first, gets the first submission's result and writes nothing."""
     new, contact = ready.new, ready.contact
-    if ready.key is not None:
-        # Looked up first, so a plain retry does not even touch the table (and its layer
-        # version); ON CONFLICT below still settles two requests racing each other.
-        earlier = session.scalar(select(Report).where(Report.idempotency_key == ready.key))
-        if earlier is not None:
-            return _replay(session, earlier, ready.fingerprint)
+    # Looked up first, so a plain retry does not even touch the table (and its layer
+    # version); ON CONFLICT below still settles two requests racing each other.
+    first = earlier(session, ready)
+    if first is not None:
+        return first
     category = active_category(session, new.category)
     public_id = new_public_id()
     token = tracking_token(session, public_id)
@@ -265,10 +264,10 @@ def submit(session: Session, ready: Prepared) -> Submitted:
         },
     ).scalar()
     if report_id is None:  # a request with the same key committed while we checked
-        earlier = session.scalar(select(Report).where(Report.idempotency_key == ready.key))
-        if earlier is None:  # cannot happen: ON CONFLICT saw a committed row with this key
+        raced = earlier(session, ready)
+        if raced is None:  # cannot happen: ON CONFLICT saw a committed row with this key
             raise RuntimeError("idempotency conflict without a row")
-        return _replay(session, earlier, ready.fingerprint)
+        return raced
     if not contact.empty:
         session.add(
             ReportContact(
@@ -291,6 +290,14 @@ def submit(session: Session, ready: Prepared) -> Submitted:
     if contact.notify and contact.email:
         report_notifications.received(session, public_id, token, contact.email, category)
     return Submitted(report_id, public_id, token, photo_ids, replayed=False)
+
+
+def earlier(session: Session, ready: Prepared) -> Submitted | None:
+    """The first submission's result when this one repeats its Idempotency-Key."""
+    if ready.key is None:
+        return None
+    first = session.scalar(select(Report).where(Report.idempotency_key == ready.key))
+    return _replay(session, first, ready.fingerprint) if first is not None else None
 
 
 def _replay(session: Session, first: Report, fingerprint: str) -> Submitted:

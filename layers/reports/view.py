@@ -106,7 +106,12 @@ VIEW = text(
         'id', r.id, 'source', r.source, 'reporter_user_id', r.reporter_user_id,
         'department', (SELECT json_build_object('id', p.id, 'code', p.code, 'name', p.name,
             'name_en', p.name_en) FROM department p WHERE p.id = r.department_id),
-        'subject_layer', r.subject_layer, 'subject_id', r.subject_id)
+        'subject_layer', r.subject_layer, 'subject_id', r.subject_id,
+        'patrol', (SELECT json_build_object('patrol_id', p.id, 'observation_id', o.id,
+                'group_id', g.id, 'group_name', g.name, 'patrol_kind', p.kind,
+                'patrol_started_at', p.started_at)
+            FROM patrol_observation o JOIN patrol p ON p.id = o.patrol_id
+            JOIN community_group g ON g.id = p.group_id WHERE o.report_id = r.id))
         ELSE '{{}}'::jsonb END)::text
     FROM report r JOIN report_category c ON c.id = r.category_id
     WHERE r.id = :report_id"""

@@ -100,14 +100,16 @@ INSPECTIONS = f"""
     FROM inspection i JOIN feature f ON i.subject_layer = :layer_id AND i.subject_id = f.id"""
 
 OBSERVATIONS = """
-    SELECT p.started_at, 'patrol_observation', o.id,
+    SELECT coalesce(o.observed_at, p.started_at), 'patrol_observation', o.id,
         json_build_object(
-            'kind', 'patrol_observation', 'id', o.id, 'date', p.started_at,
+            'kind', 'patrol_observation', 'id', o.id,
+            'date', coalesce(o.observed_at, p.started_at),
             'summary_ja', CASE WHEN char_length(o.note) > {chars}
                 THEN left(o.note, {chars} - 1) || '…' ELSE o.note END,
             'summary_en', NULL,
             'href', '/api/patrols/' || p.id,
-            'patrol_id', p.id, 'patrol_kind', p.kind)
+            'patrol_id', p.id, 'patrol_kind', p.kind,
+            'report', (SELECT r.public_id FROM report r WHERE r.id = o.report_id))
     FROM patrol_observation o
     JOIN feature f ON o.subject_layer = :layer_id AND o.subject_id = f.id
     JOIN patrol p ON p.id = o.patrol_id

@@ -18,9 +18,8 @@ from api.pagination import Page, page_body, page_params
 from api.permissions import Authorized, acting, permit
 from layers.city.geometry_input import geometry_input
 from layers.groups import map_places as places
-from layers.groups.map_places import PlaceAccess
+from layers.groups.map_places import PlaceAccess, lock_map
 from layers.groups.model import SafetyFeatureDetail, SafetyFeatureKind, SafetyMap
-from layers.groups.safety_maps import lock_map
 from layers.policy import Action
 from layers.store.base import POINT_LINE_AREA
 from layers.store.db import session_scope
@@ -130,8 +129,7 @@ def _lock(auth: Authorized, deleted: bool = False) -> Any:
     found: PlaceAccess = auth.resource
 
     def lock(db: Any) -> PlaceAccess:
-        m = lock_map(db, found.map.id)
-        return PlaceAccess(places.find_place(db, m, found.place.id, lock=True, deleted=deleted), m)
+        return places.lock_place(db, found.map.id, found.place.id, deleted=deleted)
 
     return lock
 

@@ -16,20 +16,17 @@ from api.params import PathId
 from api.permissions import Authorized, acting, permit
 from api.uploads import read_photo_form, run_intake
 from layers.groups import place_photos
-from layers.groups.map_places import PlaceAccess, find_place
+from layers.groups.map_places import PlaceAccess, lock_map, lock_place
 from layers.groups.model import SafetyMap
-from layers.groups.safety_maps import lock_map
 from layers.media.photos import clean_photo
 from layers.media.storage import media_store
-from layers.media.stored import put_files
+from layers.media.stored import Region, put_files
 from layers.policy import Action
 from layers.store.db import session_scope
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
 
 router = APIRouter(tags=["safety maps"])
-
-Region = tuple[float, float, float, float]
 
 
 class Release(BaseModel):
@@ -68,11 +65,7 @@ def _add_photos(raw: list[bytes], auth: Authorized) -> list[dict[str, Any]]:
     stored = put_files(media_store(), [clean_photo(r) for r in raw])
     found: PlaceAccess = auth.resource
 
-    def lock(db: Any) -> PlaceAccess:
-        m = lock_map(db, found.map.id)
-        return PlaceAccess(find_place(db, m, found.place.id, lock=True), m)
-
-    with acting(auth, lock) as (db, locked):
+    with acting(auth, lambda db: lock_place(db, found.map.id, found.place.id)) as (db, locked):
         return place_photos.add_photos(
             db,
             locked.map,

@@ -18,6 +18,7 @@ from api.pagination import Page, page_body, page_params
 from api.params import BodyId
 from api.permissions import Authorized, acting, permit
 from layers.groups import safety_maps as maps
+from layers.groups.map_places import lock_map
 from layers.groups.membership import lock_group
 from layers.groups.model import Group, SafetyMap
 from layers.groups.starting_points import StartingPoint
@@ -126,7 +127,7 @@ def get_map(
 def _locked(auth: Authorized) -> Callable[[Session], SafetyMap]:
     """For acting(): the map of this request, locked."""
     map_id = auth.resource.id
-    return lambda db: maps.lock_map(db, map_id)
+    return lambda db: lock_map(db, map_id)
 
 
 @router.patch("/api/safety-maps/{map_id}", summary="安全マップの変更 / Edit a map")

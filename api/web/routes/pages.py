@@ -1,5 +1,6 @@
 """The web pages: the public map at `/`, the report flow at `/report`, the staff pages at
-`/staff` and the community groups' pages at `/groups` and `/groups/{id}`, built by Vite into
+`/staff` and the community groups' pages at `/groups`, `/groups/{id}` and `/groups/{id}/walk`
+(with its service worker at `/groups/walk-sw.js`), built by Vite into
 web/dist (see web/README.md).
 
 Assets carry a content hash in their names, so they are cached for a year as immutable; the
@@ -15,7 +16,7 @@ from fastapi.responses import Response
 
 from api.params import PathId
 from api.permissions import permit
-from api.web.assets import IMMUTABLE, built_page, dist_dir, serve_built
+from api.web.assets import IMMUTABLE, built_page, dist_dir, entry, serve_built
 from layers.policy import Action
 from layers.store.refusals import Refused
 
@@ -47,6 +48,7 @@ for _route, _name in PAGES.items():
 # A safety map's editor and its public page are one built page; the API decides what the
 # caller may read of the map, so the page itself is anyone's.
 SAFETY_MAP_PAGE = "safety-map.html"
+WALK_WORKER = "src/groups/walks/sw.js"
 
 
 @router.get(
@@ -65,6 +67,30 @@ def safety_map_editor(request: Request, group_id: PathId, map_id: PathId) -> Res
 )
 def safety_map_public(request: Request, map_id: PathId) -> Response:
     return built_page(request, SAFETY_MAP_PAGE, "no-cache")
+
+
+@router.get(
+    "/groups/walk-sw.js",
+    summary="記録ページのサービスワーカー / The walk page's service worker",
+    dependencies=[permit(Action.public_read)],
+)
+def walk_service_worker(request: Request) -> Response:
+    # Served under /groups/ (not /assets/) so its scope may cover /groups/{id}/walk, and
+    # revalidated on every visit like a page, so a new build replaces the old worker.
+    built = entry(WALK_WORKER)
+    if built is None:
+        raise Refused("画面がまだビルドされていません。", "the web pages are not built", status=503)
+    return serve_built(request, dist_dir() / built.script.lstrip("/"), "no-cache")
+
+
+@router.get(
+    "/groups/{group_id}/walk",
+    summary="パトロールの記録 / Recording a walk",
+    dependencies=[permit(Action.public_read)],
+)
+def walk_page(request: Request, group_id: PathId) -> Response:
+    # As the group page: the script asks the API as the caller (members only record).
+    return built_page(request, "walk.html", "no-cache")
 
 
 @router.get(

@@ -5,10 +5,12 @@ import "../common/base.css";
 import "./groups.css";
 import { addMessages, initLanguage, onLanguageChange } from "../common/i18n.js";
 import messages from "../messages/groups.js";
+import walkMessages from "../messages/walk.js";
 import { directoryView } from "./directory/directory.js";
 import { groupView } from "./group/page.js";
 
 addMessages(messages);
+addMessages(walkMessages);
 initLanguage();
 
 const root = document.getElementById("groups-page");

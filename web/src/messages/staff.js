@@ -129,6 +129,8 @@ export default {
     "detail.responsible_party": "管轄",
     "detail.hazard": "危険箇所",
     "detail.hazard_id": "危険箇所 #{id} と関連付け済み",
+    "detail.patrol": "パトロールから",
+    "detail.patrol_text": "{group} のパトロール（{date}）で気づいたこと（記録 #{id}）",
     "detail.sensitive": "取り扱い",
     "detail.sensitive_yes":
       "人や私有地に関わる分類のため、公開しても区域ごとの件数だけが示されます",
@@ -426,6 +428,8 @@ export default {
     "detail.responsible_party": "Responsible party",
     "detail.hazard": "Hazard",
     "detail.hazard_id": "Linked to hazard #{id}",
+    "detail.patrol": "From a patrol",
+    "detail.patrol_text": "Noticed on {group}'s patrol of {date} (observation #{id})",
     "detail.sensitive": "Handling",
     "detail.sensitive_yes":
       "About people or private property: once published, it is only counted per area",

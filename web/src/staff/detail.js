@@ -121,6 +121,16 @@ function info(report, category, statuses) {
           report.hazard_id ? t("detail.hazard_id", { id: report.hazard_id }) : null,
         ],
         [t("detail.sensitive"), report.category.sensitive ? t("detail.sensitive_yes") : null],
+        [
+          t("detail.patrol"),
+          report.patrol
+            ? t("detail.patrol_text", {
+                group: report.patrol.group_name,
+                date: formatDateTime(report.patrol.patrol_started_at),
+                id: report.patrol.observation_id,
+              })
+            : null,
+        ],
       ]),
     ),
     h(

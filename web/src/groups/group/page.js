@@ -8,8 +8,10 @@ import { nameElement, t } from "../../common/i18n.js";
 import { accountPanel } from "../account.js";
 import { account, districtName, groupDescription, groupFacts, refreshAccount } from "../lookups.js";
 import { coverageSection } from "./coverage.js";
+import { loadPatrols, patrolsSection } from "../walks/patrols.js";
 import { mapsSection } from "./maps.js";
 import { membersSection } from "./members.js";
+import { gpxImportSection } from "./patrol_files.js";
 
 function errorText(error) {
   return error instanceof ApiError && error.problem ? problemMessage(error.problem) : error.message;
@@ -28,6 +30,7 @@ export function groupView(root, groupId) {
     area: null,
     maps: [],
     members: [],
+    patrols: [],
     error: null,
     notFound: null,
     loaded: false,
@@ -52,6 +55,7 @@ export function groupView(root, groupId) {
       state.members = isMember()
         ? (await api.get(`/api/groups/${groupId}/members?limit=500`)).members
         : [];
+      state.patrols = isMember() ? await loadPatrols(groupId) : [];
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) state.notFound = error;
       else state.error = error;
@@ -161,9 +165,11 @@ export function groupView(root, groupId) {
       groupDescription(group),
       outcomeView(),
       membershipSection(),
+      isMember() ? patrolsSection(groupId, state.patrols) : null,
       mapsSection({ group, maps: state.maps, member: isMember(), area: state.area }),
     ];
     if (isMember()) {
+      parts.push(gpxImportSection({ groupId, act }));
       const me = account.current;
       parts.push(membersSection({ groupId, members: state.members, leader: isLeader(), me, act }));
       parts.push(coverageSection({ group, leader: isLeader() }));
