@@ -16,6 +16,7 @@ from api.accounts.routes import admin, auth, me
 from api.city.routes import editing, shelters
 from api.compression import Compression
 from api.groups.routes import (
+    coverage,
     groups,
     map_places,
     observations,
@@ -100,6 +101,7 @@ def create_app() -> FastAPI:
         place_photos,
         posters,
         patrols,
+        coverage,
         observations,
         patrol_files,
         school_routes,

@@ -41,6 +41,10 @@ class Action(enum.StrEnum):
     group_edit = "group.edit"  # the group's maps and patrols
     group_manage_members = "group.manage_members"
     membership_end = "membership.end"  # resource: the membership (a member may leave)
+    # The city's view of school-route coverage, aggregated over the groups that share it.
+    coverage_read = "coverage.read"
+    # A leader's choice to share the group's coverage with the city (never a track).
+    coverage_share = "group.share_coverage"
     safety_map_read = "safety_map.read"  # resource: the map
     safety_map_edit = "safety_map.edit"
     safety_map_publish = "safety_map.publish"  # and release or withhold its photos
@@ -204,6 +208,9 @@ RULES: dict[Action, Rule] = {
     Action.membership_end: Rule(
         lambda a, r: a.leads(_group_of(r)) or a.is_admin or a.user_id == r.user_id, Scope.write
     ),
+    Action.coverage_read: Rule(_staff, Scope.read),
+    # The group's own decision: not the city's administrators' to make for it.
+    Action.coverage_share: Rule(lambda a, r: a.leads(_group_of(r)), Scope.write),
     Action.safety_map_read: Rule(
         lambda a, r: _published(r) or a.in_group(_group_of(r)) or _city_map(a, r), None
     ),

@@ -202,6 +202,11 @@ EXPECTED: dict[str, Expect] = {
         },
     ),
     "GET /api/patrols/{patrol_id}": Expect(A_READ),
+    # Coverage: the group's own; the city's view is aggregated over groups that share it,
+    # and only a leader of the group decides to share (not the city's administrators).
+    "GET /api/groups/{group_id}/coverage": Expect(A_READ, query="from=2026-12-01&to=2026-12-31"),
+    "GET /api/coverage": Expect(STAFF, query="from=2026-12-01&to=2026-12-31"),
+    "PUT /api/groups/{group_id}/coverage-sharing": Expect(A_LEAD, body={"share": True}),
     # GPX in and out (the matrix sends JSON: the upload answers 400 to the allowed callers,
     # after the rule; real uploads are in tests/test_gpx.py).
     "POST /api/groups/{group_id}/patrols/gpx": Expect(A_WRITE),

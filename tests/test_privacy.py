@@ -129,6 +129,11 @@ def planted(db_url: str, no_rate_limits: None) -> World:
             ).encode(),
             (walk[0], PATROL_NOTE, person.id, world.params["hazard_id"]),
         )
+        # Group A shares its coverage with the city, which must still never show a track.
+        conn.execute(
+            b"UPDATE community_group SET share_coverage = true WHERE id = %s",
+            (world.params["group_id"],),
+        )
         world.params["walk_id"] = str(walk[0])
         world.params["published_map_id"] = str(published[0])
         world.params["published_place_id"] = str(place[0])
@@ -212,6 +217,20 @@ def test_the_draft_and_the_pupils_name_are_findable_by_the_group(planted: World)
     published = member.get(f"/api/safety-maps/{planted.params['published_map_id']}").text
     assert CANARY_NAME in published
     assert "/photos/" in published  # the unreleased photo is listed for members
+
+
+def test_the_track_is_findable_by_the_group_and_never_in_the_citys_view(planted: World) -> None:
+    """The search can fail for tracks too: the group's members read their patrol's route."""
+    from layers.city.identity import set_city
+    from layers.store.db import session_scope
+
+    with session_scope() as db:  # coverage is measured in the city's plane zone
+        set_city(db, code="222127", name="焼津市", prefecture="静岡県", plane_zone=8)
+    member = client_for(planted, "member_a")
+    assert TRACK_LON in member.get(f"/api/patrols/{planted.params['walk_id']}").text
+    city = client_for(planted, "staff").get("/api/coverage")
+    assert city.status_code == 200
+    assert TRACK_LON not in city.text and "夕方の見守り" not in city.text
 
 
 def test_hidden_and_sensitive_reports_are_findable_by_staff(planted: World) -> None:

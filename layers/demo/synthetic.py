@@ -289,43 +289,108 @@ def _comment(status: str) -> str | None:
     }.get(status)
 
 
+# A walk along a real school route, as a phone records it: a fix every 8 s and ~10 m.
+# The random draws stay those of the drawn-route patrols before, so the records generated
+# after them (inspections) stay the same on every install.
+WALK_POINTS = """
+WITH inside AS (
+    -- The longest piece of the route inside the group's area (the route where it has none).
+    SELECT coalesce((SELECT p.geom FROM ST_Dump(ST_LineMerge(ST_CollectionExtract(
+            ST_Intersection(f.geom, d.geom), 2))) p ORDER BY ST_Length(p.geom) DESC LIMIT 1),
+        ST_GeometryN(f.geom, 1)) AS g
+    FROM safety_map_feature f, district d WHERE f.id = %(route)s AND d.id = %(area)s),
+l AS (
+    SELECT ST_Transform(ST_LineSubstring(g, %(a)s, %(b)s),
+        (SELECT 6668 + plane_zone FROM city WHERE id = 1)) AS g
+    FROM inside),
+n AS (SELECT g, greatest(2, ceil(ST_Length(g) / 10))::int AS n FROM l)
+INSERT INTO patrol_point (patrol_id, seq, part, recorded_at, accuracy_m, geom)
+SELECT %(patrol)s, i, 0, %(start)s + i * interval '8 s', 5 + i %% 6,
+    ST_Transform(ST_LineInterpolatePoint(g, i::float8 / n), 4326)
+FROM n, generate_series(0, n.n) AS i"""
+# 登校 and 下校 in Japan's time (UTC+9): 07:20 and 15:00.
+WALK_START_UTC = {8: (22, 20, -1), 15: (6, 0, 0)}
+
+
+def _walk_start(day: date, hour: int) -> datetime:
+    utc_hour, minute, shift = WALK_START_UTC[hour]
+    return datetime(day.year, day.month, day.day, utc_hour, minute, tzinfo=UTC) + timedelta(
+        days=shift
+    )
+
+
 def _patrols(conn: psycopg.Connection[Any], rng: random.Random) -> Iterator[str]:
+    from layers.groups import tracks
+
+    draw_route = str(tracks.DRAW_ROUTE).replace(":patrol_id", "%(patrol_id)s")
     areas = conn.execute(
         "SELECT id, name FROM district WHERE level = 'area' ORDER BY code LIMIT 4"
     ).fetchall()
     routes = conn.execute(
         "SELECT id, title FROM safety_map_feature WHERE kind = 'school_route' ORDER BY id"
     ).fetchall()
-    patrols = 0
-    for district_id, name in areas:
+    patrols = points = 0
+    for n, (district_id, name) in enumerate(areas):
+        # The routes of the group's own area (the nearest ones where it has none).
+        near = (
+            conn.execute(
+                "SELECT f.id, f.title FROM safety_map_feature f, district d WHERE d.id = %s "
+                # At least 300 m of it inside: a walk is a line even at the whole city's zoom.
+                "AND f.kind = 'school_route' AND ST_Intersects(f.geom, d.geom) "
+                "AND ST_Length(ST_Intersection(f.geom, d.geom)::geography) >= 300 ORDER BY f.id",
+                (district_id,),
+            ).fetchall()
+            or conn.execute(
+                "SELECT f.id, f.title FROM safety_map_feature f, district d WHERE d.id = %s "
+                "AND f.kind = 'school_route' ORDER BY ST_Distance(f.geom, d.geom), f.id LIMIT 3",
+                (district_id,),
+            ).fetchall()
+        )
         group = conn.execute(
-            "INSERT INTO community_group (name, kind, district_id, description) "
-            "VALUES (%s, 'neighbourhood_association', %s, %s) RETURNING id",
+            "INSERT INTO community_group (name, kind, district_id, description, share_coverage) "
+            "VALUES (%s, 'neighbourhood_association', %s, %s, %s) RETURNING id",
             (
                 f"{name}防犯パトロール隊",
                 district_id,
                 "自治会の防犯ボランティア（デモ用の架空の団体）",
+                n == 0,  # one group shares its coverage with the city
             ),
         ).fetchone()
         assert group is not None
         for week in range(6):
-            route_id, school = rng.choice(routes)
-            start = NOW - timedelta(days=7 * week + rng.randint(0, 6), hours=rng.choice([8, 15]))
+            drawn = routes.index(rng.choice(routes))
+            route_id, school = near[drawn % len(near)] if near else routes[drawn]
+            day = (NOW - timedelta(days=7 * week + rng.randint(0, 6))).date()
+            start = _walk_start(day, rng.choice([8, 15]))
+            # Most of the route, from a stable place along it: what a walk leaves out shows.
+            a = round(_fraction(f"{group[0]}-{week}-a") * 0.2, 3)
+            b = round(0.8 + _fraction(f"{group[0]}-{week}-b") * 0.2, 3)
             patrol = conn.execute(
-                "INSERT INTO patrol (group_id, kind, title, started_at, ended_at, participants, "
-                "synthetic, route) SELECT %s, 'patrol', %s, %s, %s, %s, true, "
-                "ST_Multi(geom) FROM safety_map_feature WHERE id = %s RETURNING id",
-                (
-                    group[0],
-                    f"{school}周辺の見守り",
-                    start,
-                    start + timedelta(minutes=50),
-                    rng.randint(2, 9),
-                    route_id,
-                ),
+                "INSERT INTO patrol (group_id, kind, title, started_at, participants, "
+                "synthetic, source) VALUES (%s, 'school_watch', %s, %s, %s, true, 'phone') "
+                "RETURNING id",
+                (group[0], f"{school}周辺の見守り", start, rng.randint(2, 9)),
             ).fetchone()
             assert patrol is not None
             patrols += 1
+            walked = conn.execute(
+                WALK_POINTS,
+                {
+                    "patrol": patrol[0],
+                    "route": route_id,
+                    "area": district_id,
+                    "a": a,
+                    "b": b,
+                    "start": start,
+                },
+            )
+            points += walked.rowcount
+            conn.execute(draw_route, {"patrol_id": patrol[0]})
+            conn.execute(
+                "UPDATE patrol SET ended_at = (SELECT max(recorded_at) FROM patrol_point "
+                "WHERE patrol_id = %s) WHERE id = %s",
+                (patrol[0], patrol[0]),
+            )
             conn.execute(
                 "INSERT INTO patrol_observation (patrol_id, note, subject_layer, subject_id, geom) "
                 "SELECT %s, %s, 'safety_map_feature', f.id, "
@@ -341,11 +406,14 @@ def _patrols(conn: psycopg.Connection[Any], rng: random.Random) -> Iterator[str]
                             "異常なし",
                         ]
                     ),
-                    rng.random(),
+                    a + rng.random() * (b - a),
                     route_id,
                 ),
             )
-    yield f"groups (synthetic): {len(areas)}, patrols (synthetic): {patrols}"
+    yield (
+        f"groups (synthetic): {len(areas)}, patrols (synthetic): {patrols} "
+        f"walked along school routes ({points} track points)"
+    )
 
 
 def _inspections(conn: psycopg.Connection[Any], rng: random.Random) -> Iterator[str]:

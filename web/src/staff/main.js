@@ -8,12 +8,14 @@ import { ApiError, api, whoAmI } from "../common/api.js";
 import { addMessages, initLanguage, onLanguageChange, t } from "../common/i18n.js";
 import messages from "../messages/staff.js";
 import schoolRouteMessages from "../messages/school-routes-staff.js";
+import coverageMessages from "../messages/staff-coverage.js";
 import { clear, h } from "../common/dom.js";
 import { departmentName, departments } from "./lookups.js";
 import { currentRoute, queueHash, rememberQueue } from "./route.js";
 
 addMessages(messages);
 addMessages(schoolRouteMessages); // the menu names the 通学路合同点検 section
+addMessages(coverageMessages);
 initLanguage();
 
 const main = document.getElementById("main");
@@ -44,6 +46,7 @@ function staffNav(active) {
       h("li", {}, link("queue", "staff.nav_queue")),
       h("li", {}, link("figures", "staff.nav_figures")),
       h("li", {}, link("school-routes", "sr.nav")),
+      h("li", {}, link("coverage", "scov.nav")),
     ),
   );
 }
@@ -118,7 +121,9 @@ async function render({ focus = false } = {}) {
         ? "./figures.js"
         : route.view === "school-routes"
           ? "../inspections/school_routes/staff.js"
-          : "./queue.js"
+          : route.view === "coverage"
+            ? "./coverage.js"
+            : "./queue.js"
   );
   if (ticket !== rendering) return;
   const container = h("div", { class: "staff-view" });

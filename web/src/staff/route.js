@@ -14,6 +14,7 @@ export function currentRoute() {
   }
   if (parts[0] === "figures") return { view: "figures", params };
   if (parts[0] === "school-routes") return { view: "school-routes", params };
+  if (parts[0] === "coverage") return { view: "coverage", params };
   return { view: "queue", params };
 }
 

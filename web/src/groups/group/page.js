@@ -7,6 +7,7 @@ import { clear, h } from "../../common/dom.js";
 import { nameElement, t } from "../../common/i18n.js";
 import { accountPanel } from "../account.js";
 import { account, districtName, groupDescription, groupFacts, refreshAccount } from "../lookups.js";
+import { coverageSection } from "./coverage.js";
 import { loadPatrols, patrolsSection } from "../walks/patrols.js";
 import { mapsSection } from "./maps.js";
 import { membersSection } from "./members.js";
@@ -173,6 +174,7 @@ export function groupView(root, groupId) {
       parts.push(gpxImportSection({ groupId, act }));
       const me = account.current;
       parts.push(membersSection({ groupId, members: state.members, leader: isLeader(), me, act }));
+      parts.push(coverageSection({ group, leader: isLeader() }));
     }
     root.append(...parts.filter(Boolean));
   }
