@@ -355,6 +355,8 @@ def test_photos_released_as_they_are_stay_public_across_0008(demo_url: str) -> N
         conn.execute("DELETE FROM safety_map")  # its maps' details and areas (0013): too
         conn.execute("DELETE FROM road; DELETE FROM green_space")  # likewise (0014)
         conn.execute("DELETE FROM school_route_site")  # the demo's joint inspection (0016)
+        # The demo's walks with their tracks, and the group sharing its coverage (0015).
+        conn.execute("DELETE FROM patrol; UPDATE community_group SET share_coverage = false")
     migrate.downgrade(demo_url, "0007")  # the old rule: no public key for such a photo
     assert sql_value(demo_url, "SELECT count(public_key) FROM attachment") == 0
     migrate.upgrade(demo_url)

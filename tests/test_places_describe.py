@@ -214,6 +214,8 @@ def test_undoing_the_gazetteer_names_the_towns_lost(demo_url: str) -> None:
         conn.execute("DELETE FROM safety_map")
         conn.execute("DELETE FROM road; DELETE FROM green_space")
         conn.execute("DELETE FROM school_route_site")  # issue 17's demo sites
+        # The demo's walks with their tracks, and the group sharing its coverage (0015).
+        conn.execute("DELETE FROM patrol; UPDATE community_group SET share_coverage = false")
     with pytest.raises(Refused) as refused:
         migrate.downgrade(demo_url, "0010")
     assert "place: 140 rows" in refused.value.message_en

@@ -77,8 +77,9 @@ class Staff:
 
 def _tokyo_text(iso: str) -> str:
     """What Intl.DateTimeFormat("ja-JP", {dateStyle: "medium", timeStyle: "short",
-    timeZone: "Asia/Tokyo"}) writes for this instant."""
-    return datetime.fromisoformat(iso).astimezone(TOKYO).strftime("%Y/%m/%d %H:%M")
+    timeZone: "Asia/Tokyo"}) writes for this instant: the hour without a leading zero."""
+    there = datetime.fromisoformat(iso).astimezone(TOKYO)
+    return f"{there:%Y/%m/%d} {there.hour}:{there:%M}"
 
 
 def _abroad(browse: Browse, viewport: dict[str, int]) -> Any:
