@@ -20,6 +20,7 @@ from layers.city.facilities import (
     Owner,
     SeismicStandard,
     Structure,
+    UseStatus,
 )
 from layers.city.hazards import Hazard, HazardKind, HazardSource, HazardStatus
 from layers.city.roads import GreenSpace, Road, RoadKind
@@ -255,6 +256,10 @@ FACILITY_FIELDS = (
     SOURCE_ID,
     # One place's records share it (migration 0012): a 住民センター that is a 指定避難所.
     Field("site_id", "integer", "地点番号", "Site", importable=False, resident=False),
+    # 使用禁止 is set by inspections (layers/inspections/closure.py), never by a file.
+    Field("use_status", "string", "使用状況", "Use status", choices=UseStatus, importable=False),
+    Field("closed_on", "date", "使用禁止日", "Closed since", importable=False),
+    Field("parent_facility_id", "integer", "所属施設", "Part of", importable=False, resident=False),
 )
 
 HAZARD_FIELDS = (

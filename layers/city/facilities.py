@@ -4,11 +4,13 @@ the building attributes renewal planning needs."""
 from __future__ import annotations
 
 import enum
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Integer,
@@ -40,6 +42,10 @@ class FacilityKind(enum.StrEnum):
     public_toilet = "public_toilet"
     sandbag_station = "sandbag_station"  # 土のうステーション
     streetlight = "streetlight"  # 防犯灯
+    play_equipment = "play_equipment"  # 遊具, in its park (parent_facility_id)
+    fire_station = "fire_station"  # 消防署・出張所
+    health_center = "health_center"  # 保健センター・急病診療所
+    public_housing = "public_housing"  # 市営住宅
     welfare = "welfare"
     culture = "culture"
     sports = "sports"
@@ -51,6 +57,13 @@ class Owner(enum.StrEnum):
     neighbourhood = "neighbourhood"  # owned by a 行政区 / 自治会
     other_public = "other_public"
     private = "private"
+
+
+class UseStatus(enum.StrEnum):
+    open = "open"
+    # 使用禁止: an inspection found it dangerous (play equipment graded D or JPFA hazard
+    # level 3); a later inspection that finds it safe opens it again.
+    closed = "closed"
 
 
 class Structure(enum.StrEnum):
@@ -162,4 +175,13 @@ class Facility(Entity, Base):
     # The place this record shares with others of its name nearby (a 住民センター that is
     # also a 指定避難所): set by the database (migration 0012), never by a writer.
     site_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    use_status: Mapped[UseStatus] = choice(UseStatus, default="open")
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_by_inspection_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("inspection.id", ondelete="SET NULL", use_alter=True)
+    )
+    # Play equipment belongs to its park; a park's equipment is listed with it.
+    parent_facility_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("facility.id", ondelete="SET NULL"), index=True
+    )
     geom = geometry("POINT")

@@ -7,6 +7,7 @@ from layers.accounts.outbox import Notification
 from layers.accounts.secrets import ServerSecret
 from layers.accounts.sessions import AuthSession
 from layers.accounts.users import Department, User
+from layers.city.buildings import FacilityBuilding
 from layers.city.districts import District, DistrictPart, SchoolDistrict
 from layers.city.facilities import Facility
 from layers.city.hazards import Hazard
@@ -20,7 +21,7 @@ from layers.groups.model import (
     SafetyMap,
     SafetyMapFeature,
 )
-from layers.inspections.model import Inspection, InspectionPartGrade
+from layers.inspections.model import Inspection, InspectionKindRow, InspectionPartGrade
 from layers.inspections.school_routes.model import (
     SchoolRouteLink,
     SchoolRouteMeasure,
@@ -50,10 +51,12 @@ __all__ = [
     "DistrictPart",
     "EmailToken",
     "Facility",
+    "FacilityBuilding",
     "GreenSpace",
     "Group",
     "Hazard",
     "Inspection",
+    "InspectionKindRow",
     "InspectionPartGrade",
     "LayerMetadata",
     "Membership",

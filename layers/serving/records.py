@@ -26,7 +26,7 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from layers.city.hazards import Hazard
-from layers.inspections.model import Grade, InspectionKind
+from layers.inspections.model import Grade
 from layers.policy import Action, Actor, can, row_filter
 from layers.registry import Layer, get_layer
 from layers.reports.model import STATUS_LABELS
@@ -36,17 +36,6 @@ NOTE_CHARS = 80
 # Inspections are recorded by day; a day starts at midnight in Japan, where every city is.
 CITY_TIME_ZONE = "Asia/Tokyo"
 
-INSPECTION_KINDS: dict[InspectionKind, tuple[str, str]] = {
-    InspectionKind.building_article12: (
-        "建築基準法12条点検",
-        "Building inspection (Building Standards Act art. 12)",
-    ),
-    InspectionKind.daily: ("日常点検", "Routine inspection"),
-    InspectionKind.school_route: ("通学路合同点検", "Joint school-route inspection"),
-    InspectionKind.playground: ("遊具点検", "Playground equipment inspection"),
-    InspectionKind.streetlight: ("防犯灯点検", "Street light inspection"),
-    InspectionKind.other: ("点検", "Inspection"),
-}
 GRADES: dict[Grade, tuple[str, str]] = {
     Grade.A: ("概ね良好", "good"),
     Grade.B: ("部分的に劣化", "partly worn"),
@@ -63,7 +52,6 @@ def label_map(table: dict[Any, tuple[str, str]]) -> dict[str, dict[str, str]]:
 # Sent as one parameter, so the statement text stays the same and SQL builds the summaries.
 LABELS = json.dumps(
     {
-        "inspection_kind": label_map(INSPECTION_KINDS),
         "grade": label_map(GRADES),
         "report_status": label_map(STATUS_LABELS),
     },
@@ -78,17 +66,17 @@ def _label(group: str, column: str, language: str) -> str:
 
 
 # Each branch yields (sort_at, kind, id, body); body is the record as the API shows it.
-# Inspections have no page or API of their own yet: href is null rather than a dead link.
+# An inspection's kind is named by its row (kinds are data); href is its API, page its sheet.
 INSPECTIONS = f"""
     SELECT i.inspected_on::timestamp AT TIME ZONE '{CITY_TIME_ZONE}' AS sort_at,
         'inspection' AS kind, i.id,
         json_build_object(
             'kind', 'inspection', 'id', i.id, 'date', i.inspected_on,
-            'summary_ja', {_label("inspection_kind", "i.kind", "ja")} || ' 総合評価'
+            'summary_ja', k.name_ja || ' 総合評価'
                 || i.overall_grade || '（' || {_label("grade", "i.overall_grade", "ja")} || '）',
-            'summary_en', {_label("inspection_kind", "i.kind", "en")} || ', overall grade '
+            'summary_en', k.name_en || ', overall grade '
                 || i.overall_grade || ' (' || {_label("grade", "i.overall_grade", "en")} || ')',
-            'href', NULL,
+            'href', '/api/inspections/' || i.id, 'page', '/inspections/' || i.id,
             'inspection_kind', i.kind, 'overall_grade', i.overall_grade,
             'detail', CASE WHEN :inspection_detail THEN json_build_object(
                 'findings', i.findings, 'follow_up', i.follow_up, 'next_due', i.next_due,
@@ -97,7 +85,8 @@ INSPECTIONS = f"""
                     '[]'::json)
                     FROM inspection_part_grade g WHERE g.inspection_id = i.id)) END
         ) AS body
-    FROM inspection i JOIN feature f ON i.subject_layer = :layer_id AND i.subject_id = f.id"""
+    FROM inspection i JOIN feature f ON i.subject_layer = :layer_id AND i.subject_id = f.id
+    JOIN inspection_kind k ON k.code = i.kind"""
 
 OBSERVATIONS = """
     SELECT coalesce(o.observed_at, p.started_at), 'patrol_observation', o.id,
