@@ -56,6 +56,13 @@ class Action(enum.StrEnum):
     # An inspection's findings, per-part grades and follow-up. Its date, kind and overall
     # grade are public wherever its feature is (12条点検 results are public information).
     inspection_read = "inspection.read"
+    # Publish an inspection's findings and photos (or withdraw them).
+    inspection_release = "inspection.release"
+    # Add or change inspection kinds: their interval, subjects and graded parts.
+    inspection_kind_manage = "inspection_kind.manage"
+    # The facility register (公共施設台帳) per building: staff read and keep it.
+    register_read = "register.read"
+    register_edit = "register.edit"
     # 通学路合同点検 (resource: layers.inspections.school_routes.sites.SiteAccess): staff and
     # the groups of the site's school read it, anyone once published; staff of the
     # departments running the inspection change it.
@@ -231,6 +238,10 @@ RULES: dict[Action, Rule] = {
     Action.layer_edit: Rule(_staff, Scope.write),
     Action.inspection_record: Rule(_staff, Scope.write),
     Action.inspection_read: Rule(_staff, Scope.read),
+    Action.inspection_release: Rule(_staff, Scope.write),
+    Action.inspection_kind_manage: Rule(_admin, Scope.admin),
+    Action.register_read: Rule(_staff, Scope.read),
+    Action.register_edit: Rule(_staff, Scope.write),
     Action.school_route_read: Rule(_reads_school_route, None),
     Action.school_route_edit: Rule(_edits_school_route, Scope.write),
     Action.facility_plan: Rule(_staff, Scope.read),

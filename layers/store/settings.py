@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     # A school-route stretch counts as walked when a patrol passed within this distance.
     coverage_distance_m: float = Field(default=30.0, gt=0, le=500)
 
+    # Inspections (layers/inspections/): an inspection falls due this many days ahead is
+    # "due soon" on the board; photos per inspection (each part may have its own).
+    inspection_due_soon_days: int = Field(default=60, ge=0, le=730)
+    inspection_max_photos: int = Field(default=10, ge=0, le=50)
+
     # The languages the resident pages offer (MACHIMAP_LANGUAGES=ja,ja-easy,en): a city
     # chooses those its residents read. Japanese is always offered, being every page's
     # fallback; staff pages stay Japanese and English whatever this says.
