@@ -30,11 +30,10 @@ from layers.inspections.model import Grade
 from layers.policy import Action, Actor, can, row_filter
 from layers.registry import Layer, get_layer
 from layers.reports.model import STATUS_LABELS
+from layers.store.settings import get_settings
 
 # A patrol note is free text; the list shows its start, the patrol answer holds all of it.
 NOTE_CHARS = 80
-# Inspections are recorded by day; a day starts at midnight in Japan, where every city is.
-CITY_TIME_ZONE = "Asia/Tokyo"
 
 GRADES: dict[Grade, tuple[str, str]] = {
     Grade.A: ("概ね良好", "good"),
@@ -69,7 +68,7 @@ def _label(group: str, column: str, language: str) -> str:
 # An inspection's kind is named by its row (kinds are data); href is its API, page its sheet.
 # A facility's records include its buildings' inspections (the 12条 of a 住民センター's 本館).
 INSPECTIONS = f"""
-    SELECT i.inspected_on::timestamp AT TIME ZONE '{CITY_TIME_ZONE}' AS sort_at,
+    SELECT i.inspected_on::timestamp AT TIME ZONE :city_time_zone AS sort_at,
         'inspection' AS kind, i.id,
         json_build_object(
             'kind', 'inspection', 'id', i.id, 'date', i.inspected_on,
@@ -176,6 +175,8 @@ def feature_records(
             "layer_id": layer.id,
             "labels": LABELS,
             "inspection_detail": can(actor, Action.inspection_read),
+            # Inspections are recorded by day, and a day starts at midnight in the city.
+            "city_time_zone": get_settings().city_time_zone,
             "limit": limit,
             "offset": offset,
         },
