@@ -45,7 +45,8 @@ def _import(cli: CliRunner, path: Path, *args: str) -> tuple[int, str]:
 def _kinds(url: str) -> dict[str, int]:
     rows = sql_value(
         url,
-        "SELECT json_object_agg(kind, n) FROM (SELECT kind, count(*) n FROM facility GROUP BY kind) k",
+        "SELECT json_object_agg(kind, n) "
+        "FROM (SELECT kind, count(*) n FROM facility GROUP BY kind) k",
     )
     return dict(rows)
 
