@@ -22,6 +22,7 @@ from geo.formats import VECTOR_SUFFIXES, ChooseLayer, FormatError, is_csv, is_ve
 from layers.city.districts import PARENTS_SQL
 from layers.city.locating import Locator
 from layers.importing.plan import Plan
+from layers.importing.register import load as register
 from layers.importing.rejects import Rejection, Rejects
 from layers.importing.rows import (
     ImportOptions,
@@ -49,6 +50,8 @@ def import_file(
     options: ImportOptions,
     url: str | None = None,
 ) -> ImportResult:
+    if layer_id == register.LAYER:  # buildings of facilities: not a map layer of their own
+        return register.import_register(path, options, url)
     try:
         layer = get_layer(layer_id)
     except KeyError as exc:

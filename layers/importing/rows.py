@@ -113,7 +113,7 @@ def implausible(batch: list[tuple[Any, ...]], geoms: Any, rejects: Rejects) -> A
     return bad
 
 
-def batches(rows: Iterator[Plan | Row]) -> Iterator[list[tuple[Any, ...]]]:
+def batches(rows: Iterator[Plan | Row] | Iterator[Row]) -> Iterator[list[tuple[Any, ...]]]:
     """The good rows of every BATCH rows read. Counting the rejected ones too bounds what a
     batch's check can find out of order (rejects.py keeps its file in order that way); a
     batch may be empty."""
@@ -166,7 +166,7 @@ def csv_rows(
         values: list[Any] | None = None
         try:
             if source.nul_seen:
-                _refuse_nul(cells, source.header)
+                refuse_nul(cells, source.header)
             lat_text, lon_text = text_of(cells[lat_i]), text_of(cells[lon_i])
             if lat_text is None or lon_text is None:
                 raise RowError("緯度・経度が空です", "latitude/longitude is empty")
@@ -257,7 +257,7 @@ def _reasons(exc: RowError | GeometryError) -> tuple[str, str]:
     return (exc.ja, exc.en) if isinstance(exc, RowError) else (exc.message_ja, exc.message_en)
 
 
-def _refuse_nul(cells: list[str], header: list[str]) -> None:
+def refuse_nul(cells: list[str], header: list[str]) -> None:
     for i, cell in enumerate(cells):
         if "\x00" in cell:
             raise _nul_error(header[i] if i < len(header) else f"#{i + 1}")
