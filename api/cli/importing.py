@@ -34,7 +34,12 @@ def _pairs(values: list[str], what: str) -> dict[str, str]:
 
 @app.command("import")
 def import_command(
-    layer: Annotated[str, typer.Argument(help="Layer id, e.g. facility, hazard, district")],
+    layer: Annotated[
+        str,
+        typer.Argument(
+            help="Layer id, e.g. facility, hazard, district; facility_building for a register"
+        ),
+    ],
     file: Annotated[Path, typer.Argument(help="CSV, GeoJSON, GeoPackage or zipped Shapefile")],
     set_: Annotated[list[str], typer.Option("--set", help="FIELD=VALUE for every row")] = [],  # noqa: B006
     map_: Annotated[list[str], typer.Option("--map", help="COLUMN=FIELD")] = [],  # noqa: B006
