@@ -8,9 +8,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from layers.importing.register.columns import cost_category, fiscal_year, owner, structure
+from layers.importing.values import RowError
 from tests.conftest import sql_value
 
 HEADER = (
@@ -217,6 +220,7 @@ def test_reimport_updates_the_same_buildings(demo_url: str, cli: CliRunner, tmp_
     # The same file again changes nothing, not even the version staff edit against.
     code, output = _import(cli, path)
     assert code == 0, output
+    assert "2 loaded, 0 rejected" in output
     assert _building(demo_url, "港地域交流センター/本館")["version"] == 1
     lines[1] = "港地域交流センター,本館,1982,1100.5,SRC"
     code, output = _import(cli, _write(path, lines, "cp932"))
@@ -239,3 +243,51 @@ def test_a_file_without_a_facility_or_building_column_is_refused(
     code, output = _import(cli, path)
     assert code == 2
     assert "no column names the building" in output
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("昭和55年度", 1980),
+        ("S55", 1980),
+        ("Ｓ５５", 1980),
+        ("H3", 1991),
+        ("平成元年度", 1989),
+        ("R2", 2020),
+        ("令和2年", 2020),
+        ("1975/04/01", 1975),
+        ("２００１年度", 2001),
+    ],
+)
+def test_years_as_registers_write_them(text: str, year: int) -> None:
+    assert fiscal_year("建築年度", text) == year
+
+
+@pytest.mark.parametrize("text", ["3000", "昭和100年", "abc", "S", "19"])
+def test_years_that_cannot_be_are_refused(text: str) -> None:
+    with pytest.raises(RowError):
+        fiscal_year("建築年度", text)
+
+
+def test_structures_categories_and_owners_in_words() -> None:
+    assert [structure(t) for t in ("RC", "鉄筋コンクリート造", "ＳＲＣ", "S", "木造", "LGS")] == [
+        "rc",
+        "rc",
+        "src",
+        "steel",
+        "wood",
+        "light_steel",
+    ]
+    assert structure("補強コンクリートブロック造") == "block"
+    assert cost_category("学校教育系施設") == "school_education"
+    assert cost_category("スポーツ・レクリエーション系施設") == "sports_recreation"
+    assert cost_category("集会施設") == "civic_culture"  # a 中分類
+    assert cost_category("公営住宅") == "public_housing"
+    assert owner("市") == ("city", None)
+    assert owner("焼津市") == ("city", None)
+    assert owner("行政区") == ("neighbourhood", None)
+    assert owner("高新田自治会") == ("neighbourhood", "高新田自治会")
+    assert owner("静岡県") == ("other_public", None)
+    for bad in (lambda: structure("紙"), lambda: cost_category("宇宙系施設"), lambda: owner("?")):
+        with pytest.raises(RowError):
+            bad()

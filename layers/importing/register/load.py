@@ -24,6 +24,9 @@ from layers.importing.values import ImportRefused, RowError, shown, text_of
 from layers.store.db import psycopg_connect
 
 LAYER = "facility_building"
+# The table's column widths (layers/city/buildings.py): a longer cell is the row's fault.
+NAME_LIMIT = 200
+SOURCE_ID_LIMIT = 100
 
 # What the temporary table holds per row, in COPY order after the line number.
 STAGED = (
@@ -181,6 +184,13 @@ def import_register(path: Path, options: ImportOptions, url: str | None = None) 
                 f"{what} は施設台帳の取り込みでは使えません",
                 f"{what} does not apply to a facility register",
             )
+    source_name = options.source_name or path.stem
+    if len(source_name) > SOURCE_ID_LIMIT:
+        raise ImportRefused(
+            f"データセット名が長すぎます（{SOURCE_ID_LIMIT} 文字まで）。"
+            "--source で指定してください",
+            f"the dataset name is too long (at most {SOURCE_ID_LIMIT}); give one with --source",
+        )
     result = ImportResult(LAYER, path, "line")
     rejects = Rejects("line", options.rejects_path)
     try:
@@ -188,7 +198,7 @@ def import_register(path: Path, options: ImportOptions, url: str | None = None) 
             # An operator's bulk job, not a web request: no statement timeout.
             conn.execute("SET statement_timeout = 0")
             conn.commit()
-            _load(conn, path, options, result, rejects)
+            _load(conn, path, options, source_name, result, rejects)
             result.rejected, result.rejected_count = rejects.first(), rejects.count
             result.rejects_path = rejects.finish()
             if rejects.count and not options.skip_invalid:
@@ -218,6 +228,7 @@ def _load(
     conn: psycopg.Connection[Any],
     path: Path,
     options: ImportOptions,
+    source_name: str,
     result: ImportResult,
     rejects: Rejects,
 ) -> None:
@@ -256,9 +267,10 @@ def _load(
     present = set(columns)
     if "seismic_standard" not in present and "built_year" in present:
         present.add("seismic_standard")
-    statement = upsert_statement(present)
-    source_name = options.source_name or path.stem
-    result.loaded = conn.execute(statement.encode(), {"source": source_name}).rowcount
+    conn.execute(upsert_statement(present).encode(), {"source": source_name})
+    # Rows the register now holds as the file says, unchanged ones included.
+    counted = conn.execute("SELECT count(*) FROM register_stage").fetchone()
+    result.loaded = int(counted[0]) if counted else 0
 
 
 def _check_header(columns: dict[str, int], header: list[str]) -> None:
@@ -294,6 +306,18 @@ def _row(readers: list[tuple[Column, int]], cells: list[str]) -> tuple[Any, ...]
         errors.append(RowError("施設ID・施設名が空です", "the facility's ID and name are empty"))
     if not name:
         errors.append(RowError("棟名が空です", "the building's name (棟名) is empty"))
+    source_id = values.get("source_id") or f"{facility}/{name}"
+    for text, limit, ja, en in (
+        (name, NAME_LIMIT, "棟名", "building name"),
+        (source_id, SOURCE_ID_LIMIT, "棟ID（または 施設/棟名）", "building ID (or facility/name)"),
+    ):
+        if text and len(text) > limit:
+            errors.append(
+                RowError(
+                    f"{ja}が長すぎます（{len(text)} 文字、{limit} 文字まで）",
+                    f"{en} is too long ({len(text)} characters, at most {limit})",
+                )
+            )
     if errors:
         raise RowError("; ".join(e.ja for e in errors), "; ".join(e.en for e in errors))
     diagnosed, diagnosis_year = values.get("diagnosis", (False, None))
@@ -316,7 +340,7 @@ def _row(readers: list[tuple[Column, int]], cells: list[str]) -> tuple[Any, ...]
         owner_name,
         values.get("in_use"),
         values.get("note"),
-        values.get("source_id") or f"{facility}/{name}",
+        source_id,
     )
 
 
@@ -379,8 +403,11 @@ def _unmatched(n: int, named: str, by_id: bool, count: int | None) -> Rejection:
             f"{what_ja} {shown(named)} の施設がありません",
             f"no facility with {what_en} {shown(named)}",
         )
+    hint_ja, hint_en = (
+        ("", "") if by_id else ("（施設IDで指定してください）", " (name it by its ID)")
+    )
     return Rejection(
         n,
-        f"{what_ja} {shown(named)} に当たる施設が {count} 件あります（施設IDで指定してください）",
-        f"{what_en} {shown(named)} matches {count} facilities (name the facility by its ID)",
+        f"{what_ja} {shown(named)} に当たる施設が {count} 件あります{hint_ja}",
+        f"{what_en} {shown(named)} matches {count} facilities{hint_en}",
     )
