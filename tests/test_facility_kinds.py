@@ -242,3 +242,35 @@ def test_reimport_keeps_a_cost_category_already_recorded(db_url: str, cli: CliRu
 def test_the_more_specific_word_wins(name: str, kind: str | None) -> None:
     rule = match(name)
     assert (rule.kind.value if rule else None) == kind
+
+
+def test_the_summary_counts_only_the_rows_loaded(
+    db_url: str, cli: CliRunner, tmp_path: Path
+) -> None:
+    path = _write(
+        tmp_path,
+        "ID,名称,緯度,経度",
+        [
+            "1,東公民館,34.86,138.32",
+            "2,西公民館,138.32,34.86",  # line 3: swapped coordinates, refused
+            "3,南小学校,34.86,138.32",
+            "3,北小学校,34.87,138.32",  # line 5: ID 3 again, refused
+            "4,港団地,34.86,138.32",
+        ],
+    )
+    code, output = _import(cli, path, "--skip-invalid")
+    assert code == 0, output
+    assert "3 loaded, 2 rejected" in output
+    assert "kominkan（公民館） 1 (名称 1)" in output
+    assert "school（学校） 1 (名称 1)" in output
+    assert "public_housing（市営住宅） 1 (名称 1)" in output
+    assert _kinds(db_url) == {"kominkan": 1, "school": 1, "public_housing": 1}
+    # Copied straight into the table (a new dataset, no key twice): the same counting.
+    lines = path.read_bytes().decode("cp932").splitlines()
+    path.write_bytes(("\r\n".join(lines[:4] + lines[5:]) + "\r\n").encode("cp932"))
+    code, output = _import(cli, path, "--skip-invalid", "--source", "again")
+    assert code == 0, output
+    assert "3 loaded, 1 rejected" in output
+    assert "kominkan（公民館） 1 (名称 1)" in output
+    assert "public_housing（市営住宅） 1 (名称 1)" in output
+    assert _kinds(db_url) == {"kominkan": 2, "school": 2, "public_housing": 2}
