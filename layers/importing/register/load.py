@@ -208,7 +208,8 @@ def import_register(path: Path, options: ImportOptions, url: str | None = None) 
                 result.committed = True
     except FormatError as exc:
         raise ImportRefused(exc.message_ja, exc.message_en) from None
-    except psycopg.errors.IntegrityError as exc:
+    except (psycopg.errors.IntegrityError, psycopg.DataError) as exc:
+        # A rule of the table the row checks do not know of: say which, change nothing.
         diag = exc.diag
         raise ImportRefused(
             f"データベースの制約に違反したため何も取り込みませんでした: {diag.message_primary}",
