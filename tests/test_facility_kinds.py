@@ -5,6 +5,7 @@ kind column) and 焼津市's 市役所・センター list (the kind written in 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -274,3 +275,28 @@ def test_the_summary_counts_only_the_rows_loaded(
     assert "kominkan（公民館） 1 (名称 1)" in output
     assert "public_housing（市営住宅） 1 (名称 1)" in output
     assert _kinds(db_url) == {"kominkan": 2, "school": 2, "public_housing": 2}
+
+
+def test_a_gis_file_without_kinds_is_inferred_too(
+    db_url: str, cli: CliRunner, tmp_path: Path
+) -> None:
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"名称": name, "備考": note},
+            "geometry": {"type": "Point", "coordinates": [138.32, 34.86 + i / 100]},
+        }
+        for i, (name, note) in enumerate(
+            [("青葉会館", "公民館"), ("みどり野球場", None), ("旧倉庫", None)]
+        )
+    ]
+    path = tmp_path / "facilities.geojson"
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    code, output = _import(cli, path)
+    assert code == 0, output
+    assert _kinds(db_url) == {"kominkan": 1, "sports": 1, "other": 1}
+    assert "kominkan（公民館） 1 (備考 1)" in output
+    assert "sports（スポーツ施設） 1 (名称 1)" in output
