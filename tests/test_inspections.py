@@ -39,7 +39,7 @@ class Place:
     resident: Person
 
     def count(self, table: str = "inspection") -> int:
-        return int(sql_value(self.url, f"SELECT count(*) FROM {table}"))  # noqa: S608
+        return int(sql_value(self.url, f"SELECT count(*) FROM {table}"))
 
 
 def _point(conn: psycopg.Connection[Any], sql: str, *params: Any) -> int:
