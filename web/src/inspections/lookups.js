@@ -47,8 +47,11 @@ export function sheetHash(id) {
   return `#/inspections/${encodeURIComponent(id)}`;
 }
 
-export function formHash(subjectLayer, subjectId, kind) {
+/** The form's address; `name` (optional, beyond the contract's three) saves the form asking
+ * the server what the subject is called, which it cannot do offline. */
+export function formHash(subjectLayer, subjectId, kind, name) {
   const params = new URLSearchParams({ subject_layer: subjectLayer, subject_id: String(subjectId) });
   if (kind) params.set("kind", kind);
+  if (name) params.set("name", name);
   return `#/inspections/new?${params}`;
 }

@@ -230,7 +230,7 @@ export async function render(container, { route, focus }) {
                       "a",
                       {
                         class: "button",
-                        href: formHash(row.subject.layer, row.subject.id, row.kind.code),
+                        href: formHash(row.subject.layer, row.subject.id, row.kind.code, name),
                         "aria-label": t("insp.record_label", { subject: name, kind }),
                       },
                       t("insp.record"),

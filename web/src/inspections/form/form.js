@@ -19,21 +19,24 @@ const FOLLOW_UPS = ["none", "repair", "close", "survey"];
 const MAX_PHOTOS = 10; // the server's inspection_max_photos default; it refuses beyond its own
 
 /** The subject's name and, for a facility, its kind (the kinds that fit depend on it). */
-async function describeSubject(layer, id) {
+async function describeSubject(layer, id, knownName) {
+  const fallback = { name: knownName || `${layer} ${id}`, facilityKind: null };
   try {
     if (layer === "facility_building") {
+      if (knownName) return fallback;
       const card = await api.get(`/api/register/buildings/${encodeURIComponent(id)}`);
       const facility = card.facility?.name || "";
       return { name: `${facility} ${card.building?.name || ""}`.trim(), facilityKind: null };
     }
+    if (knownName && layer !== "facility") return fallback;
     const item = await api.get(
       `/ogc/collections/${encodeURIComponent(layer)}/items/${encodeURIComponent(id)}`,
     );
     const p = item.properties || {};
-    return { name: p.name || p.title || `${layer} ${id}`, facilityKind: p.kind || null };
+    return { name: knownName || p.name || `${layer} ${id}`, facilityKind: p.kind || null };
   } catch {
     // Offline, or a layer with no such page: the form still works, named by its id.
-    return { name: `${layer} ${id}`, facilityKind: null };
+    return fallback;
   }
 }
 
@@ -100,7 +103,7 @@ export async function render(container, { account, route }) {
   }
 
   const [subject, allKinds] = await Promise.all([
-    describeSubject(layer, subjectId),
+    describeSubject(layer, subjectId, route.params.get("name")),
     kinds().catch(() => null),
   ]);
   if (!allKinds) {
@@ -281,7 +284,7 @@ export async function render(container, { account, route }) {
     );
     kindSelect.addEventListener("change", () => {
       draft = { ...blank(kindSelect.value), photos: draft.photos, findings: draft.findings };
-      history.replaceState(history.state, "", formHash(layer, subjectId, draft.kind));
+      history.replaceState(history.state, "", formHash(layer, subjectId, draft.kind, route.params.get("name")));
       drawForm();
       form.querySelector("select[name=kind]")?.focus();
     });

@@ -90,7 +90,7 @@ export async function render(container, { route, focus }) {
         "div",
         { class: "sheet-actions" },
         h("a", { class: "button primary", href: detail.links?.pdf || `/api/inspections/${id}.pdf` }, t("insp.pdf")),
-        h("a", { class: "button", href: formHash(subject.layer, subject.id, detail.kind.code) }, t("insp.record_again")),
+        h("a", { class: "button", href: formHash(subject.layer, subject.id, detail.kind.code, subject.name) }, t("insp.record_again")),
       ),
       h(
         "div",
