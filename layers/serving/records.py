@@ -67,6 +67,7 @@ def _label(group: str, column: str, language: str) -> str:
 
 # Each branch yields (sort_at, kind, id, body); body is the record as the API shows it.
 # An inspection's kind is named by its row (kinds are data); href is its API, page its sheet.
+# A facility's records include its buildings' inspections (the 12条 of a 住民センター's 本館).
 INSPECTIONS = f"""
     SELECT i.inspected_on::timestamp AT TIME ZONE '{CITY_TIME_ZONE}' AS sort_at,
         'inspection' AS kind, i.id,
@@ -77,6 +78,8 @@ INSPECTIONS = f"""
             'summary_en', k.name_en || ', overall grade '
                 || i.overall_grade || ' (' || {_label("grade", "i.overall_grade", "en")} || ')',
             'href', '/api/inspections/' || i.id, 'page', '/inspections/' || i.id,
+            'building', (SELECT b.name FROM facility_building b
+                WHERE i.subject_layer = 'facility_building' AND b.id = i.subject_id),
             'inspection_kind', i.kind, 'overall_grade', i.overall_grade,
             'detail', CASE WHEN :inspection_detail THEN json_build_object(
                 'findings', i.findings, 'follow_up', i.follow_up, 'next_due', i.next_due,
@@ -85,7 +88,9 @@ INSPECTIONS = f"""
                     '[]'::json)
                     FROM inspection_part_grade g WHERE g.inspection_id = i.id)) END
         ) AS body
-    FROM inspection i JOIN feature f ON i.subject_layer = :layer_id AND i.subject_id = f.id
+    FROM inspection i JOIN feature f ON (i.subject_layer = :layer_id AND i.subject_id = f.id)
+        OR (:layer_id = 'facility' AND i.subject_layer = 'facility_building'
+            AND i.subject_id IN (SELECT b.id FROM facility_building b WHERE b.facility_id = f.id))
     JOIN inspection_kind k ON k.code = i.kind"""
 
 OBSERVATIONS = """
