@@ -211,7 +211,11 @@ export async function render(container, { account, route }) {
       h(
         "p",
         { class: "hint", id: hintId },
-        suggested ? t("insp.overall_suggested", { grade: draft.overall }) : t(`insp.grade.${draft.overall || "A"}`),
+        suggested
+          ? t("insp.overall_suggested", { grade: draft.overall })
+          : draft.overall
+            ? t(`insp.grade.${draft.overall}`)
+            : "",
       ),
     );
   }
@@ -308,7 +312,7 @@ export async function render(container, { account, route }) {
     );
     followSelect.addEventListener("change", () => (draft.follow_up_action = followSelect.value));
     const hazardHint = uid("hint");
-    clear(form).append(
+    const parts = [
       field(t("insp.kind"), kindSelect, { hint: facts.join(" ") || undefined }),
       h(
         "dl",
@@ -355,7 +359,8 @@ export async function render(container, { account, route }) {
         photoNote,
       ),
       h("div", { class: "actions" }, h("button", { type: "submit", class: "primary big" }, t("insp.submit"))),
-    );
+    ];
+    clear(form).append(...parts.filter(Boolean));
     drawOverall();
     drawPhotos();
   }

@@ -85,108 +85,113 @@ export async function render(container, { route, focus }) {
       onchange: (event) => setReleased(event.target),
     });
     const captionId = uid("caption");
+    // h() leaves out the parts this inspection has none of (a null child).
     clear(body).append(
       h(
         "div",
-        { class: "sheet-actions" },
-        h("a", { class: "button primary", href: detail.links?.pdf || `/api/inspections/${id}.pdf` }, t("insp.pdf")),
-        h("a", { class: "button", href: formHash(subject.layer, subject.id, detail.kind.code, subject.name) }, t("insp.record_again")),
-      ),
-      h(
-        "div",
-        { class: "release-switch" },
-        h("span", { class: "choice" }, release, h("label", { for: releaseId }, t("insp.release"))),
-        h("p", { class: "hint", id: releaseHint }, t("insp.release_hint")),
-      ),
-      h(
-        "dl",
-        { class: "facts" },
-        fact(t("insp.sheet_kind"), kindLabel),
-        fact(t("insp.sheet_subject"), subject.name),
-        subject.facility_name && subject.facility_name !== subject.name
-          ? fact(t("insp.sheet_facility"), subject.facility_name)
-          : null,
-        subject.use_status ? fact(t("insp.sheet_use_status"), t(`insp.use.${subject.use_status}`)) : null,
-        fact(t("insp.inspected_on"), formatDate(detail.inspected_on)),
-        fact(t("insp.inspector_name"), detail.inspector?.name),
-        fact(
-          t("insp.sheet_department"),
-          detail.department ? pick({ ja: detail.department.name_ja, en: detail.department.name_en }) : null,
+        { class: "sheet-body" },
+        h(
+          "div",
+          { class: "sheet-actions" },
+          h("a", { class: "button primary", href: detail.links?.pdf || `/api/inspections/${id}.pdf` }, t("insp.pdf")),
+          h("a", { class: "button", href: formHash(subject.layer, subject.id, detail.kind.code, subject.name) }, t("insp.record_again")),
         ),
-        fact(t("insp.overall"), gradeText(detail.overall_grade)),
-        detail.hazard_level !== null && detail.hazard_level !== undefined
-          ? fact(t("insp.hazard"), t(`insp.hazard.${detail.hazard_level}`))
-          : null,
-        fact(t("insp.sheet_next_due"), detail.next_due ? formatDate(detail.next_due) : null),
-        detail.recorded_at ? fact(t("insp.sheet_recorded"), formatDateTime(detail.recorded_at)) : null,
-      ),
-      detail.parts?.length
-        ? h(
-            "div",
-            { class: "table-wrap", role: "region", "aria-labelledby": captionId, tabindex: "0" },
-            h(
-              "table",
-              { class: "data parts-table" },
-              h("caption", { id: captionId }, t("insp.parts_caption")),
+        h(
+          "div",
+          { class: "release-switch" },
+          h("span", { class: "choice" }, release, h("label", { for: releaseId }, t("insp.release"))),
+          h("p", { class: "hint", id: releaseHint }, t("insp.release_hint")),
+        ),
+        h(
+          "dl",
+          { class: "facts" },
+          fact(t("insp.sheet_kind"), kindLabel),
+          fact(t("insp.sheet_subject"), subject.name),
+          subject.facility_name && subject.facility_name !== subject.name
+            ? fact(t("insp.sheet_facility"), subject.facility_name)
+            : null,
+          subject.use_status ? fact(t("insp.sheet_use_status"), t(`insp.use.${subject.use_status}`)) : null,
+          fact(t("insp.inspected_on"), formatDate(detail.inspected_on)),
+          fact(t("insp.inspector_name"), detail.inspector?.name),
+          fact(
+            t("insp.sheet_department"),
+            detail.department ? pick({ ja: detail.department.name_ja, en: detail.department.name_en }) : null,
+          ),
+          fact(t("insp.overall"), gradeText(detail.overall_grade)),
+          detail.hazard_level !== null && detail.hazard_level !== undefined
+            ? fact(t("insp.hazard"), t(`insp.hazard.${detail.hazard_level}`))
+            : null,
+          fact(t("insp.sheet_next_due"), detail.next_due ? formatDate(detail.next_due) : null),
+          detail.recorded_at ? fact(t("insp.sheet_recorded"), formatDateTime(detail.recorded_at)) : null,
+        ),
+        detail.parts?.length
+          ? h(
+              "div",
+              { class: "table-wrap", role: "region", "aria-labelledby": captionId, tabindex: "0" },
               h(
-                "thead",
-                {},
+                "table",
+                { class: "data parts-table" },
+                h("caption", { id: captionId }, t("insp.parts_caption")),
                 h(
-                  "tr",
+                  "thead",
                   {},
-                  h("th", { scope: "col" }, t("insp.col_part")),
-                  h("th", { scope: "col" }, t("insp.col_grade")),
-                  h("th", { scope: "col" }, t("insp.col_note")),
-                ),
-              ),
-              h(
-                "tbody",
-                {},
-                detail.parts.map((p) =>
                   h(
                     "tr",
                     {},
-                    h("th", { scope: "row" }, partName(p)),
-                    h("td", { class: `grade grade-${p.grade}` }, gradeText(p.grade)),
-                    h("td", {}, p.note || ""),
+                    h("th", { scope: "col" }, t("insp.col_part")),
+                    h("th", { scope: "col" }, t("insp.col_grade")),
+                    h("th", { scope: "col" }, t("insp.col_note")),
+                  ),
+                ),
+                h(
+                  "tbody",
+                  {},
+                  detail.parts.map((p) =>
+                    h(
+                      "tr",
+                      {},
+                      h("th", { scope: "row" }, partName(p)),
+                      h("td", { class: `grade grade-${p.grade}` }, gradeText(p.grade)),
+                      h("td", {}, p.note || ""),
+                    ),
                   ),
                 ),
               ),
-            ),
-          )
-        : null,
-      h("h2", {}, t("insp.findings")),
-      h("p", { class: "report-text" }, detail.findings || t("insp.none")),
-      h("h2", {}, t("insp.sheet_follow")),
-      h(
-        "dl",
-        { class: "facts" },
-        fact(t("insp.follow_up_action"), detail.follow_up_action ? t(`insp.follow.${detail.follow_up_action}`) : null),
-        fact(t("insp.follow_up_due"), detail.follow_up_due ? formatDate(detail.follow_up_due) : null),
-        fact(t("insp.follow_up"), detail.follow_up),
-      ),
-      h("h2", {}, t("insp.sheet_photos")),
-      detail.photos?.length
-        ? h(
-            "ul",
-            { class: "photos" },
-            detail.photos.map((photo, i) =>
-              h(
-                "li",
-                {},
+            )
+          : null,
+        h("h2", {}, t("insp.findings")),
+        h("p", { class: "report-text" }, detail.findings || t("insp.none")),
+        h("h2", {}, t("insp.sheet_follow")),
+        h(
+          "dl",
+          { class: "facts" },
+          fact(t("insp.follow_up_action"), detail.follow_up_action ? t(`insp.follow.${detail.follow_up_action}`) : null),
+          fact(t("insp.follow_up_due"), detail.follow_up_due ? formatDate(detail.follow_up_due) : null),
+          fact(t("insp.follow_up"), detail.follow_up),
+        ),
+        h("h2", {}, t("insp.sheet_photos")),
+        detail.photos?.length
+          ? h(
+              "ul",
+              { class: "photos" },
+              detail.photos.map((photo, i) =>
                 h(
-                  "a",
-                  { href: photo.url },
-                  h("img", {
-                    src: photo.thumbnail_url || photo.url,
-                    alt: t("insp.photo_alt", { n: i + 1 }),
-                    loading: "lazy",
-                  }),
+                  "li",
+                  {},
+                  h(
+                    "a",
+                    { href: photo.url },
+                    h("img", {
+                      src: photo.thumbnail_url || photo.url,
+                      alt: t("insp.photo_alt", { n: i + 1 }),
+                      loading: "lazy",
+                    }),
+                  ),
                 ),
               ),
-            ),
-          )
-        : h("p", {}, t("insp.sheet_no_photos")),
+            )
+          : h("p", {}, t("insp.sheet_no_photos")),
+      ),
     );
   }
 
