@@ -29,6 +29,7 @@ from layers.groups.model import (
     SafetyMapFeature,
     SafetyMapFeatureVersion,
 )
+from layers.store import versions
 from layers.store.refusals import Refused
 from layers.store.sql import Page, find_row
 
@@ -243,7 +244,7 @@ def add_place(
 
 
 def etag(place: SafetyMapFeature) -> str:
-    return f'"{place.version}"'
+    return versions.etag(place.version)
 
 
 def check_version(
@@ -254,28 +255,14 @@ def check_version(
     *,
     required: bool,
 ) -> None:
-    """RFC 9110 If-Match against the locked place: the save goes ahead only on the version
-    the editor saw. The refusal carries the place as it is now, so nothing typed is lost:
-    the editor shows both and lets its user choose."""
-    if if_match is None:
-        if required:
-            raise Refused(
-                "If-Match ヘッダーに、読み込んだ地点の ETag を付けてください。",
-                "send the ETag of the place you loaded in If-Match",
-                status=428,
-            )
-        return
-    wanted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
-    if "*" in wanted or etag(place) in wanted:
-        return
-    raise Refused(
-        "ほかの人がこの地点を先に変更しました。今の内容を確かめてから、もう一度保存してください。",
-        "someone else changed this place first: check its current content and save again",
-        status=412,
-        type_="/problems/edit-conflict",
-        headers={"ETag": etag(place)},
-        current=place_json(session, place, who),
-    )
+    """If-Match against the locked place. The refusal carries the place as it is now, so
+    nothing typed is lost: the editor shows both and lets its user choose."""
+    try:
+        versions.check_if_match(place.version, if_match, ("地点", "place"), required=required)
+    except Refused as refused:
+        if refused.status == 412:
+            refused.extra["current"] = place_json(session, place, who)
+        raise
 
 
 def edit_place(

@@ -29,7 +29,7 @@ from layers.registry import get_layer
 from layers.reports import intake
 from layers.reports.model import ReportSource
 from layers.reports.tracking import tracking_url
-from layers.store.idempotency import key_reused
+from layers.store.idempotency import replayed
 from layers.store.refusals import Refused
 from layers.store.sql import find_row
 
@@ -156,14 +156,16 @@ def add(
 ) -> tuple[PatrolObservation, bool]:
     """The observation, and whether it was there already (sent again with the same key).
     The caller holds the patrol's lock."""
-    if new.key is not None:
-        earlier = session.scalar(
-            select(PatrolObservation).where(PatrolObservation.idempotency_key == new.key)
-        )
-        if earlier is not None:
-            if earlier.patrol_id != patrol.id or earlier.idempotency_fingerprint != new.fingerprint:
-                raise key_reused("記録", "observation")
-            return earlier, True
+    earlier = replayed(
+        session,
+        PatrolObservation,
+        new.key,
+        new.fingerprint,
+        ("記録", "observation"),
+        same_owner=lambda o: o.patrol_id == patrol.id,
+    )
+    if earlier is not None:
+        return earlier, True
     if new.subject is not None:
         _check_subject(session, actor, new.subject)
     observation = PatrolObservation(

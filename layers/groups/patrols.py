@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from geo.crs import STORAGE_SRID
 from layers.groups import tracks
 from layers.groups.model import Patrol, PatrolKind, PatrolSource
-from layers.store.idempotency import key_reused
+from layers.store.idempotency import replayed
 from layers.store.sql import Page
 
 SUMMARY_SQL = """json_build_object(
@@ -103,15 +103,16 @@ def record_patrol(session: Session, new: NewPatrol) -> tuple[int, bool]:
     """The patrol's id, and whether it was there already: a walk sent again with the same
     Idempotency-Key (the answer was lost) gets the first patrol, and nothing is written.
     The caller holds the group's lock, so two uploads of one walk cannot both insert."""
-    if new.key is not None:
-        earlier = session.scalar(select(Patrol).where(Patrol.idempotency_key == new.key))
-        if earlier is not None:
-            if (
-                earlier.group_id != new.group_id
-                or earlier.idempotency_fingerprint != new.fingerprint
-            ):
-                raise key_reused("パトロール記録", "patrol")
-            return earlier.id, True
+    earlier = replayed(
+        session,
+        Patrol,
+        new.key,
+        new.fingerprint,
+        ("パトロール記録", "patrol"),
+        same_owner=lambda p: p.group_id == new.group_id,
+    )
+    if earlier is not None:
+        return earlier.id, True
     track = new.track
     patrol = Patrol(
         group_id=new.group_id,

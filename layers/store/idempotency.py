@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from layers.store.refusals import Refused
 
@@ -37,3 +41,34 @@ def key_reused(what_ja: str, what_en: str) -> Refused:
         f"this Idempotency-Key was used for a different {what_en}; send with a new key",
         status=422,
     )
+
+
+class Keyed(Protocol):
+    idempotency_key: Any
+    idempotency_fingerprint: Any
+
+
+K = TypeVar("K", bound=Keyed)
+
+
+def replayed(
+    session: Session,
+    model: type[K],
+    key: str | None,
+    content_fingerprint: str | None,
+    what: tuple[str, str],
+    *,
+    same_owner: Callable[[K], bool] = lambda row: True,
+) -> K | None:
+    """The row an earlier request with this (hashed) key made, when this one is its retry;
+    None when the key is new. A key used for other content, or for another owner's row (a
+    walk of another group), is refused: a retry never answers with someone else's row."""
+    if key is None:
+        return None
+    column: InstrumentedAttribute[Any] = model.idempotency_key
+    earlier = session.scalar(select(model).where(column == key))
+    if earlier is None:
+        return None
+    if earlier.idempotency_fingerprint != content_fingerprint or not same_owner(earlier):
+        raise key_reused(*what)
+    return earlier

@@ -33,6 +33,7 @@ from layers.inspections.school_routes.model import (
     Timing,
 )
 from layers.policy import Actor
+from layers.store import versions
 from layers.store.refusals import Refused
 from layers.store.sql import find_row, id_of
 
@@ -204,30 +205,12 @@ def schools(session: Session) -> list[dict[str, Any]]:
 
 
 def etag(site: SchoolRouteSite) -> str:
-    return f'"{site.version}"'
+    return versions.etag(site.version)
 
 
 def check_version(site: SchoolRouteSite, if_match: str | None, *, required: bool) -> None:
-    """RFC 9110 If-Match: a save goes ahead only on the version its editor loaded, so two
-    staff editing one site never overwrite each other unseen."""
-    if if_match is None:
-        if required:
-            raise Refused(
-                "If-Match ヘッダーに、読み込んだ箇所の ETag を付けてください。",
-                "send the ETag of the site you loaded in If-Match",
-                status=428,
-            )
-        return
-    wanted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
-    if "*" in wanted or etag(site) in wanted:
-        return
-    raise Refused(
-        "ほかの人がこの箇所を先に変更しました。今の内容を確かめてから、もう一度保存してください。",
-        "someone else changed this site first: check its current content and save again",
-        status=412,
-        type_="/problems/edit-conflict",
-        headers={"ETag": etag(site)},
-    )
+    """Two staff editing one site never overwrite each other unseen."""
+    versions.check_if_match(site.version, if_match, ("箇所", "site"), required=required)
 
 
 # -- changing -----------------------------------------------------------------------------
