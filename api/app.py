@@ -13,7 +13,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import errors, logs, openapi
 from api.accounts.routes import admin, auth, me
-from api.city.routes import editing, shelters
+from api.city.routes import editing, register, shelters
 from api.compression import Compression
 from api.groups.routes import (
     coverage,
@@ -105,6 +105,7 @@ def create_app() -> FastAPI:
         observations,
         patrol_files,
         school_routes,
+        register,
         places,
         editing,
         shelters,
