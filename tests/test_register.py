@@ -221,7 +221,7 @@ def test_pages_and_refused_parameters(reg: Register) -> None:
 
 
 def test_csv_has_a_bom_japanese_headers_and_the_same_rows(reg: Register) -> None:
-    answer = reg.staff.get("/api/register?f=csv&district=%d" % reg.area)
+    answer = reg.staff.get(f"/api/register?f=csv&district={reg.area}")
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
     assert "attachment" in answer.headers["content-disposition"]

@@ -9,6 +9,7 @@ import { addMessages, initLanguage, onLanguageChange, t } from "../common/i18n.j
 import messages from "../messages/staff.js";
 import schoolRouteMessages from "../messages/school-routes-staff.js";
 import coverageMessages from "../messages/staff-coverage.js";
+import registerMessages from "../messages/register-staff.js";
 import { clear, h } from "../common/dom.js";
 import { departmentName, departments } from "./lookups.js";
 import { currentRoute, queueHash, rememberQueue } from "./route.js";
@@ -16,6 +17,7 @@ import { currentRoute, queueHash, rememberQueue } from "./route.js";
 addMessages(messages);
 addMessages(schoolRouteMessages); // the menu names the 通学路合同点検 section
 addMessages(coverageMessages);
+addMessages(registerMessages);
 initLanguage();
 
 const main = document.getElementById("main");
@@ -47,6 +49,7 @@ function staffNav(active) {
       h("li", {}, link("figures", "staff.nav_figures")),
       h("li", {}, link("school-routes", "sr.nav")),
       h("li", {}, link("coverage", "scov.nav")),
+      h("li", {}, link("register", "reg.nav")),
     ),
   );
 }
@@ -123,11 +126,16 @@ async function render({ focus = false } = {}) {
           ? "../inspections/school_routes/staff.js"
           : route.view === "coverage"
             ? "./coverage.js"
-            : "./queue.js"
+            : route.view === "register"
+              ? "../city/register/list.js"
+              : route.view === "register-building"
+                ? "../city/register/card.js"
+                : "./queue.js"
   );
   if (ticket !== rendering) return;
   const container = h("div", { class: "staff-view" });
-  clear(main).append(staffNav(route.view), container);
+  const section = route.view === "register-building" ? "register" : route.view;
+  clear(main).append(staffNav(section), container);
   try {
     await view.render(container, { account, route, focus });
   } catch (error) {
