@@ -13,7 +13,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import errors, logs, openapi
 from api.accounts.routes import admin, auth, me
-from api.city.routes import editing, shelters
+from api.city.routes import editing, register, shelters
 from api.compression import Compression
 from api.groups.routes import (
     coverage,
@@ -107,6 +107,7 @@ def create_app() -> FastAPI:
         # Before any router with /api/inspections/{inspection_id}: due is a path of its own.
         due,
         school_routes,
+        register,
         places,
         editing,
         shelters,

@@ -249,6 +249,12 @@ EXPECTED: dict[str, Expect] = {
         STAFF, body={"school_facility_id": None}, audited=False
     ),
     "DELETE /api/school-route-sites/{site_id}": Expect(STAFF),
+    # The facility register: staff only; a change without If-Match is a 428 (test_register).
+    "GET /api/register": Expect(STAFF),
+    "GET /api/register/buildings/{building_id}": Expect(STAFF),
+    "POST /api/register/buildings": Expect(STAFF, body={"facility_id": 1, "name": "倉庫"}),
+    "PATCH /api/register/buildings/{building_id}": Expect(STAFF, body={"note": "台帳の訂正"}),
+    "DELETE /api/register/buildings/{building_id}": Expect(STAFF),
     # Vector tiles: anyone; each caller's rows come from the policy's row filter.
     "GET /tiles/style.json": Expect(ANYONE),
     "GET /tiles/glyphs/{fontstack}/{codepoints}.pbf": Expect(
@@ -533,6 +539,10 @@ def _world_rows(url: str, group_a: int, people: dict[str, Person]) -> dict[str, 
             f"VALUES (%s, 2026, '1', {point}) RETURNING id",
             school,
         )
+        building = one(
+            "INSERT INTO facility_building (facility_id, name) VALUES (%s, '本館') RETURNING id",
+            school,
+        )
         link = one(
             "INSERT INTO school_route_link (site_id, subject_layer, subject_id) "
             "VALUES (%s, 'hazard', %s) RETURNING id",
@@ -540,6 +550,7 @@ def _world_rows(url: str, group_a: int, people: dict[str, Person]) -> dict[str, 
             hazard,
         )
     return {
+        "building_id": building,
         "site_id": site,
         "link_id": link,
         "map_id": map_id,

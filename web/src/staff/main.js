@@ -10,6 +10,7 @@ import messages from "../messages/staff.js";
 import schoolRouteMessages from "../messages/school-routes-staff.js";
 import coverageMessages from "../messages/staff-coverage.js";
 import inspectionMessages from "../messages/inspections-staff.js";
+import registerMessages from "../messages/register-staff.js";
 import { clear, h } from "../common/dom.js";
 import { departmentName, departments } from "./lookups.js";
 import { currentRoute, queueHash, rememberQueue } from "./route.js";
@@ -18,6 +19,7 @@ addMessages(messages);
 addMessages(schoolRouteMessages); // the menu names the 通学路合同点検 section
 addMessages(coverageMessages);
 addMessages(inspectionMessages); // the menu's 点検 tab
+addMessages(registerMessages);
 initLanguage();
 
 const main = document.getElementById("main");
@@ -50,6 +52,7 @@ function staffNav(active) {
       h("li", {}, link("school-routes", "sr.nav")),
       h("li", {}, link("coverage", "scov.nav")),
       h("li", {}, link("inspections", "insp.nav")),
+      h("li", {}, link("register", "reg.nav")),
     ),
   );
 }
@@ -132,12 +135,20 @@ async function render({ focus = false } = {}) {
                 ? "../inspections/form/form.js"
                 : route.view === "inspection"
                   ? "../inspections/sheet/sheet.js"
-                  : "./queue.js"
+                  : route.view === "register"
+                    ? "../city/register/list.js"
+                    : route.view === "register-building"
+                      ? "../city/register/card.js"
+                      : "./queue.js"
   );
   if (ticket !== rendering) return;
   const container = h("div", { class: "staff-view" });
-  const tab = route.view.startsWith("inspection") ? "inspections" : route.view;
-  clear(main).append(staffNav(tab), container);
+  const section = route.view.startsWith("inspection")
+    ? "inspections"
+    : route.view === "register-building"
+      ? "register"
+      : route.view;
+  clear(main).append(staffNav(section), container);
   try {
     await view.render(container, { account, route, focus });
   } catch (error) {

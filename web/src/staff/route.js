@@ -20,6 +20,10 @@ export function currentRoute() {
     return { view: "inspection", id: decodeURIComponent(parts[1]), params };
   }
   if (parts[0] === "inspections") return { view: "inspections", params };
+  if (parts[0] === "register" && parts[1] === "buildings" && parts[2]) {
+    return { view: "register-building", id: decodeURIComponent(parts[2]), params };
+  }
+  if (parts[0] === "register") return { view: "register", params };
   return { view: "queue", params };
 }
 
