@@ -28,7 +28,7 @@ from api.groups.routes import (
 )
 from api.guard import RequestGuard
 from api.head import HeadAsGet
-from api.inspections.routes import due, school_routes
+from api.inspections.routes import due, inspections, kinds, school_routes
 from api.permissions import check_every_route_has_a_rule
 from api.places.routes import places
 from api.rate_limits import RateLimits
@@ -108,6 +108,8 @@ def create_app() -> FastAPI:
         due,
         school_routes,
         register,
+        kinds,  # before inspections: /api/inspections/{inspection_id} would take its path
+        inspections,
         places,
         editing,
         shelters,
