@@ -140,6 +140,8 @@ def test_an_inspector_records_a_building_inspection_offline_and_staff_read_it_on
     expect(desk).to_have_url(re.compile("#/inspections$"))
     expect(desk.get_by_role("heading", level=1, name="点検の予定と期限切れ")).to_be_visible()
     expect(desk.locator(".due-map-canvas canvas")).to_be_visible()
+    # Every subject with a place is a marker (the demo's buildings, play equipment …).
+    expect(desk.locator(".due-map-canvas")).to_have_attribute("data-markers", re.compile(r"^[1-9]"))
     expect(desk.locator("table.due-list tbody tr").first).to_be_visible()
     expect(desk.locator(".insp-counts")).to_contain_text("期限切れ")
     csv_href = desk.get_by_role("link", name="CSV をダウンロード").get_attribute("href")
@@ -148,9 +150,9 @@ def test_an_inspector_records_a_building_inspection_offline_and_staff_read_it_on
     browse.shot(desk, "4-board")
     assert_accessible(desk)
 
-    desk.get_by_label("点検の種類").select_option("building_article12")
+    desk.get_by_label("点検の種類", exact=True).select_option("building_article12")
     expect(desk).to_have_url(re.compile("kind=building_article12"))
-    desk.get_by_label("状態").select_option(label="期限内")
+    desk.get_by_label("状態", exact=True).select_option(label="期限内")
     expect(desk).to_have_url(re.compile("status=ok"))
     # Latest next-due first: the inspection just recorded is due in 36 months.
     desk.get_by_role("button", name="次回期限で並べ替え").click()

@@ -82,6 +82,7 @@ export async function dueMap(slot, { onPick }) {
           },
         }));
       map.getSource(SOURCE).setData({ type: "FeatureCollection", features });
+      canvas.dataset.markers = String(features.length);
       const box = new maplibregl.LngLatBounds();
       const walk = (c) => (typeof c[0] === "number" ? box.extend(c) : c.forEach(walk));
       for (const f of features) walk(f.geometry.coordinates);

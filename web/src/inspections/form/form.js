@@ -146,6 +146,8 @@ export async function render(container, { account, route }) {
   function say(kind, ...content) {
     const role = kind === "error" ? "alert" : "status";
     clear(status).append(h("div", { class: `notice ${kind}`, role }, ...content));
+    // On a phone the form is long: the answer is read where it appears, at its top.
+    status.scrollIntoView?.({ block: "start" });
   }
 
   function suggestOverall() {
