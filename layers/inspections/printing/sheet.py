@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -135,7 +136,7 @@ def _overall(detail: dict[str, Any]) -> str:
         hazard = (
             f'<div class="hazard level{int(level)}"><span class="label">ハザードレベル</span>'
             f'<span class="n">{int(level)}</span>'
-            f'<span class="word">{_e(labels.HAZARD_WORDS.get(int(level), ""))}</span></div>'
+            f'<span class="word">{_e(labels.HAZARD_SHORT_WORDS.get(int(level), ""))}</span></div>'
         )
     label = "総合判定" if detail["kind"]["grading"] == "jpfa" else "総合評価"
     return (
@@ -210,13 +211,15 @@ def _photos(uris: list[str]) -> str:
     return f'<section class="photos"><h2>写真（{len(uris)}枚）</h2>{figures}</section>'
 
 
-def _css(footer: str) -> str:
+def _css(footer: str, running: str) -> str:
     return f"""
 @font-face {{ font-family: "{FONT}"; src: url("{FONT_FILE.as_uri()}"); }}
 @page {{ size: A4 portrait; margin: 11mm 12mm 14mm;
   @bottom-left {{ content: "{footer}"; font: 7.5pt "{FONT}"; color: #555; }}
   @bottom-right {{ content: counter(page) " / " counter(pages); font: 7.5pt "{FONT}";
-                   color: #555; }} }}
+                   color: #555; }}
+  @top-left {{ content: "{running}"; font: 7.5pt "{FONT}"; color: #555; }} }}
+@page :first {{ @top-left {{ content: none; }} }}
 * {{ box-sizing: border-box; }}
 body {{ font-family: "{FONT}"; font-size: 9pt; line-height: 1.4; color: #111; margin: 0; }}
 header {{ display: flex; justify-content: space-between; align-items: flex-start;
@@ -272,6 +275,8 @@ table.stamps {{ border-collapse: collapse; }}
                           font-size: 7pt; font-weight: normal; padding: 0.3mm; }}
 .stamps th {{ height: 4.5mm; }}
 .stamps td {{ height: 19mm; }}
+/* Rows of photos are lines to the layout: one row may end page 1, one start page 2. */
+.photos {{ orphans: 1; widows: 1; }}
 .photos figure {{ display: inline-block; width: 58mm; margin: 0 4mm 1mm 0;
                   break-inside: avoid; vertical-align: top; }}
 .photos figure:nth-of-type(3n) {{ margin-right: 0; }}
@@ -322,9 +327,13 @@ def report_html(session: Session, detail: dict[str, Any], full: bool) -> str:
     )
     uris = photo_uris(session, detail, full, settings.inspection_max_photos)
     footer = f"machimap で作成　{_day(_today())} 印刷　点検番号 {int(detail['id'])}"
+    # The sheets after the first say whose report they continue; the name goes into a CSS
+    # string inside <style>, so nothing that could end either.
+    subject_name = re.sub(r'["\\<>\x00-\x1f]', "", str(detail["subject"].get("name") or ""))
+    running = f"点検結果報告書（つづき）　{subject_name}　{_day(detail.get('inspected_on'))}"
     return f"""<!doctype html><html lang="ja"><head><meta charset="utf-8">
 <title>点検結果報告書 {_e(detail["subject"].get("name"))} {_day(detail.get("inspected_on"))}</title>
-<style>{_css(footer)}</style></head><body>
+<style>{_css(footer, running)}</style></head><body>
 <header><div><p class="who">{_e(who)}</p><h1>点検結果報告書</h1>
 <p class="kind">{_e(kind.get("name_ja"))}</p>
 {f'<p class="basis">根拠：{_e(legal_basis)}</p>' if legal_basis else ""}{mark}</div>
