@@ -39,6 +39,8 @@ UPLOADS = re.compile(
     r"^/api/(?:reports(?:/photo-location|/[^/]+/photos)?"
     r"|safety-maps/[^/]+/features/[^/]+/photos|patrols/[^/]+/observations)$"
 )
+# An inspection's photos (inspection_max_photos of them), and the form.
+INSPECTION_UPLOAD = re.compile(r"^/api/inspections$")
 # A GPS logger's file (or a zip of several) as patrols: up to gpx_max_bytes, and the form.
 GPX_UPLOAD = re.compile(r"^/api/groups/[^/]+/patrols/gpx$")
 OPEN311_MAX_BYTES = 64_000  # a form of text fields; photos are added through the API
@@ -64,6 +66,8 @@ def body_limit(path: str, content_type: str, settings: Settings) -> int:
     gets the plain limit, wherever it is sent."""
     if UPLOADS.match(path) and content_type.startswith("multipart/form-data"):
         return settings.photo_max_count * settings.photo_max_bytes + 1_000_000
+    if INSPECTION_UPLOAD.match(path) and content_type.startswith("multipart/form-data"):
+        return settings.inspection_max_photos * settings.photo_max_bytes + 1_000_000
     if GPX_UPLOAD.match(path) and content_type.startswith("multipart/form-data"):
         return settings.gpx_max_bytes + 1_000_000
     if path.startswith(OPEN311_PREFIX):

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from layers.inspections import subjects
+from layers.media.stored import PhotoFile
 from layers.policy import Action, Actor, can
 
 # {full}: the caller reads what is withheld until release (staff, or a released one).
@@ -137,3 +138,31 @@ def list_inspections(
     seen: dict[tuple[str, int], subjects.Subject | None] = {}
     found = (_with_subject(session, actor, body, seen) for body in rows)
     return [s for s in found if s is not None], matched
+
+
+PHOTO = text(
+    """SELECT i.subject_layer, i.subject_id, i.released, a.is_public,
+        a.storage_key, a.thumbnail_key, a.public_key, a.public_thumbnail_key, a.content_type
+    FROM inspection i JOIN attachment a ON a.subject_layer = 'inspection'
+        AND a.subject_id = i.id AND a.id = :photo
+    WHERE i.id = :id"""
+)
+
+
+def photo_file(
+    session: Session, actor: Actor, inspection_id: int, photo_id: int, thumbnail: bool
+) -> PhotoFile | None:
+    """Staff get the photo as taken; anyone who may see the subject gets the public copy of
+    a released inspection's photo; None for anything else (absent and hidden alike)."""
+    row = session.execute(PHOTO, {"id": inspection_id, "photo": photo_id}).first()
+    if row is None:
+        return None
+    if can(actor, Action.inspection_read):
+        key = row.thumbnail_key if thumbnail and row.thumbnail_key else row.storage_key
+        return PhotoFile.of(key, row.content_type)
+    if not (row.released and row.is_public and row.public_key):
+        return None
+    if subjects.resolve(session, actor, row.subject_layer, row.subject_id) is None:
+        return None
+    small = row.public_thumbnail_key
+    return PhotoFile.of(small if thumbnail and small else row.public_key, row.content_type)
