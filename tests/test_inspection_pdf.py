@@ -268,3 +268,40 @@ def test_a_missing_inspection_is_a_404_and_a_bad_id_a_400(article12: Printed) ->
         for bad in ("abc", "0", "99999999999999999999"):
             answer = client.get(f"/api/inspections/{bad}.pdf")
             assert 400 <= answer.status_code < 500, (bad, answer.status_code)
+
+
+def test_an_inspection_of_a_hazard_prints_with_its_district_for_an_address(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kind with no parts (an overall grade only) of a feature that is not a facility."""
+    from layers.store.settings import get_settings
+
+    monkeypatch.setenv("MACHIMAP_PRINT_BASEMAP_URL", UNREACHABLE)
+    get_settings.cache_clear()
+    with psycopg.connect(libpq_url(demo_url)) as conn:
+        hazard, title, district = one(
+            conn,
+            "SELECT h.id, h.title, d.name FROM hazard h JOIN district d "
+            "ON d.level = 'neighbourhood' AND ST_Intersects(d.geom, ST_PointOnSurface(h.geom)) "
+            "ORDER BY h.id LIMIT 1",
+        )
+        inspection_id = one(
+            conn,
+            "INSERT INTO inspection (subject_layer, subject_id, kind, inspected_on, "
+            "overall_grade, findings) VALUES ('hazard', %s, 'other', '2026-10-01', 'B', "
+            "'舗装のひび') RETURNING id",
+            hazard,
+        )
+    path, text = fetch(new_client(), inspection_id, "hazard-public")
+    flat = re.sub(r"\s+", "", text)
+    for words in (
+        title.replace(" ", ""),
+        district,
+        "危険箇所",
+        "総合評価",
+        "2026年10月1日",
+        "定めなし",
+    ):
+        assert words in flat, words
+    assert "部位別の評価" not in flat and "舗装のひび" not in flat
+    assert pages(path) == [(595.276, 841.89)]

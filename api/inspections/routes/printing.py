@@ -31,16 +31,23 @@ router = APIRouter(tags=["inspections"])
 def print_inspection(
     inspection_id: PathId, auth: Authorized = permit(Action.public_read)
 ) -> Response:
-    # A plain def: the layout's second runs in the thread pool, with no connection held.
+    # A plain def: the layout's seconds run in the thread pool, with no connection held.
     with session_scope() as db:
         detail = inspection_detail(db, auth.actor, inspection_id)
-        if detail is None:
-            raise Refused("点検記録が見つかりません。", "no such inspection", status=404)
-        document = report_html(db, detail, can(auth.actor, Action.inspection_read))
+        if detail is None:  # or a subject this caller may not see: the same answer
+            raise Refused(
+                f"点検記録 {inspection_id} はありません。",
+                f"no inspection {inspection_id}",
+                status=404,
+            )
+        full = can(auth.actor, Action.inspection_read)
+        document = report_html(db, detail, full)
     response = Response(
         pdf_of(document),
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="inspection-{inspection_id}.pdf"'},
     )
     vary_by_caller(response, auth.actor)
+    if full:  # unreleased findings and photos: kept by no cache, as the photos are
+        response.headers["Cache-Control"] = "private, no-store"
     return response

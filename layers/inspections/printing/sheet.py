@@ -24,7 +24,6 @@ from layers.inspections.printing import labels
 from layers.inspections.printing import queries as q
 from layers.inspections.printing.photos import photo_uris
 from layers.inspections.printing.smallmap import small_map
-from layers.store.refusals import Refused
 from layers.store.settings import get_settings
 
 MAP_MM = (78.0, 50.0)
@@ -62,7 +61,9 @@ def _subject_rows(session: Session, detail: dict[str, Any]) -> list[tuple[str, s
     """名称, 施設, 所在地, 種別 and, for a building, what the register knows of it."""
     subject = detail["subject"]
     layer, subject_id = subject["layer"], subject["id"]
-    rows: list[tuple[str, str]] = [("名称", _e(subject.get("name")))]
+    # A building recorded by mistake and deleted since: staff still print what was found.
+    name = _e(subject.get("name")) or "（対象は台帳から削除されています）"
+    rows: list[tuple[str, str]] = [("名称", name)]
     facility = None
     if subject.get("facility_id") is not None:
         facility = session.execute(q.FACILITY, {"id": subject["facility_id"]}).one_or_none()
@@ -291,24 +292,25 @@ def report_html(session: Session, detail: dict[str, Any], full: bool) -> str:
     """The report of the inspection ``detail`` (as inspection_detail gave it to the caller)
     as one self-contained HTML document; ``full``: the caller is staff, who get the stored
     photos (the public the released copies). Layout is pdf_of's, with no session held."""
+    # Without the city's row (an instance being set up) the sheet prints without its map.
     city = get_city(session)
-    if city is None:
-        raise Refused("市の設定がないため印刷できません。", "the city is not set up", status=409)
-    srid = plane_zone_epsg(city.plane_zone)
+    city_name = city.name if city is not None else ""
     settings = get_settings()
     kind = detail["kind"]
     released = bool(detail.get("released")) or full
     legal_basis = session.execute(q.KIND, {"code": kind["code"]}).scalar_one_or_none() or ""
     department = detail.get("department") or {}
     inspector = (detail.get("inspector") or {}).get("name")
-    drawn = small_map(session, detail["subject"], srid, *MAP_MM)
+    drawn = None
+    if city is not None:
+        drawn = small_map(session, detail["subject"], plane_zone_epsg(city.plane_zone), *MAP_MM)
     map_html = ""
     if drawn is not None:
         svg, basemap = drawn
         source = "地理院タイル、" if basemap else ""
         map_html = (
             f'<div class="place">{svg}<p class="mapnote">◎ 点検対象　● 周辺の施設　'
-            f"出典：{source}{_e(city.name)}</p></div>"
+            f"出典：{source}{_e(city_name)}</p></div>"
         )
     if full and not detail.get("released"):
         mark = '<span class="mark">職員用：所見・写真は未公開</span>'
@@ -316,7 +318,7 @@ def report_html(session: Session, detail: dict[str, Any], full: bool) -> str:
         mark = '<span class="mark public">所見・写真 公開済み</span>'
     else:
         mark = '<span class="mark public">公開版</span>'
-    who = "　".join(x for x in (city.name, department.get("name_ja") or "") if x)
+    who = "　".join(x for x in (city_name, department.get("name_ja") or "") if x)
     record = (
         '<table class="grid record"><tr><th>点検日</th><th>点検者</th><th>担当課</th>'
         "<th>次回点検期限</th></tr><tr>"
