@@ -231,6 +231,9 @@ EXPECTED: dict[str, Expect] = {
     "GET /api/school-route-schools": Expect(ANYONE),
     "GET /api/school-route-sites.csv": Expect(ANYONE),
     "GET /api/school-route-sites.pdf": Expect(ANYONE),
+    # An inspection's printed report: whoever may read the inspection (the world's is of a
+    # hazard anyone sees), showing that caller what the detail shows.
+    "GET /api/inspections/{inspection_id}.pdf": Expect(ANYONE),
     "GET /api/school-route-sites/{site_id}": Expect(STAFF | A_READ),
     "POST /api/school-route-sites": Expect(STAFF),
     "POST /api/school-route-sites.csv": Expect(STAFF),

@@ -1,6 +1,6 @@
 """The inspection's photos as data: URIs for the sheet, at print size: a stored photo can be
-2560 px on its long side, which at the sheet's 85 mm would be 760 dpi and megabytes per
-photo; 1200 px prints at over 300 dpi."""
+2560 px on its long side, which at the sheet's 58 mm would be over 1100 dpi and megabytes per
+photo; 800 px prints at 350 dpi."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from layers.inspections.printing import queries as q
 from layers.media.storage import media_store
 from layers.store.refusals import Refused
 
-PRINT_SIDE_PX = 1200
+PRINT_SIDE_PX = 800
 
 
 def _print_size(data: bytes) -> bytes:

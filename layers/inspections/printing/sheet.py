@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,7 +24,6 @@ from layers.inspections.printing import labels
 from layers.inspections.printing import queries as q
 from layers.inspections.printing.photos import photo_uris
 from layers.inspections.printing.smallmap import small_map
-from layers.store.refusals import Refused
 from layers.store.settings import get_settings
 
 MAP_MM = (78.0, 50.0)
@@ -61,7 +61,9 @@ def _subject_rows(session: Session, detail: dict[str, Any]) -> list[tuple[str, s
     """名称, 施設, 所在地, 種別 and, for a building, what the register knows of it."""
     subject = detail["subject"]
     layer, subject_id = subject["layer"], subject["id"]
-    rows: list[tuple[str, str]] = [("名称", _e(subject.get("name")))]
+    # A building recorded by mistake and deleted since: staff still print what was found.
+    name = _e(subject.get("name")) or "（対象は台帳から削除されています）"
+    rows: list[tuple[str, str]] = [("名称", name)]
     facility = None
     if subject.get("facility_id") is not None:
         facility = session.execute(q.FACILITY, {"id": subject["facility_id"]}).one_or_none()
@@ -135,7 +137,7 @@ def _overall(detail: dict[str, Any]) -> str:
         hazard = (
             f'<div class="hazard level{int(level)}"><span class="label">ハザードレベル</span>'
             f'<span class="n">{int(level)}</span>'
-            f'<span class="word">{_e(labels.HAZARD_WORDS.get(int(level), ""))}</span></div>'
+            f'<span class="word">{_e(labels.HAZARD_SHORT_WORDS.get(int(level), ""))}</span></div>'
         )
     label = "総合判定" if detail["kind"]["grading"] == "jpfa" else "総合評価"
     return (
@@ -210,13 +212,15 @@ def _photos(uris: list[str]) -> str:
     return f'<section class="photos"><h2>写真（{len(uris)}枚）</h2>{figures}</section>'
 
 
-def _css(footer: str) -> str:
+def _css(footer: str, running: str) -> str:
     return f"""
 @font-face {{ font-family: "{FONT}"; src: url("{FONT_FILE.as_uri()}"); }}
 @page {{ size: A4 portrait; margin: 11mm 12mm 14mm;
   @bottom-left {{ content: "{footer}"; font: 7.5pt "{FONT}"; color: #555; }}
   @bottom-right {{ content: counter(page) " / " counter(pages); font: 7.5pt "{FONT}";
-                   color: #555; }} }}
+                   color: #555; }}
+  @top-left {{ content: "{running}"; font: 7.5pt "{FONT}"; color: #555; }} }}
+@page :first {{ @top-left {{ content: none; }} }}
 * {{ box-sizing: border-box; }}
 body {{ font-family: "{FONT}"; font-size: 9pt; line-height: 1.4; color: #111; margin: 0; }}
 header {{ display: flex; justify-content: space-between; align-items: flex-start;
@@ -272,6 +276,8 @@ table.stamps {{ border-collapse: collapse; }}
                           font-size: 7pt; font-weight: normal; padding: 0.3mm; }}
 .stamps th {{ height: 4.5mm; }}
 .stamps td {{ height: 19mm; }}
+/* Rows of photos are lines to the layout: one row may end page 1, one start page 2. */
+.photos {{ orphans: 1; widows: 1; }}
 .photos figure {{ display: inline-block; width: 58mm; margin: 0 4mm 1mm 0;
                   break-inside: avoid; vertical-align: top; }}
 .photos figure:nth-of-type(3n) {{ margin-right: 0; }}
@@ -286,24 +292,25 @@ def report_html(session: Session, detail: dict[str, Any], full: bool) -> str:
     """The report of the inspection ``detail`` (as inspection_detail gave it to the caller)
     as one self-contained HTML document; ``full``: the caller is staff, who get the stored
     photos (the public the released copies). Layout is pdf_of's, with no session held."""
+    # Without the city's row (an instance being set up) the sheet prints without its map.
     city = get_city(session)
-    if city is None:
-        raise Refused("市の設定がないため印刷できません。", "the city is not set up", status=409)
-    srid = plane_zone_epsg(city.plane_zone)
+    city_name = city.name if city is not None else ""
     settings = get_settings()
     kind = detail["kind"]
     released = bool(detail.get("released")) or full
     legal_basis = session.execute(q.KIND, {"code": kind["code"]}).scalar_one_or_none() or ""
     department = detail.get("department") or {}
     inspector = (detail.get("inspector") or {}).get("name")
-    drawn = small_map(session, detail["subject"], srid, *MAP_MM)
+    drawn = None
+    if city is not None:
+        drawn = small_map(session, detail["subject"], plane_zone_epsg(city.plane_zone), *MAP_MM)
     map_html = ""
     if drawn is not None:
         svg, basemap = drawn
         source = "地理院タイル、" if basemap else ""
         map_html = (
             f'<div class="place">{svg}<p class="mapnote">◎ 点検対象　● 周辺の施設　'
-            f"出典：{source}{_e(city.name)}</p></div>"
+            f"出典：{source}{_e(city_name)}</p></div>"
         )
     if full and not detail.get("released"):
         mark = '<span class="mark">職員用：所見・写真は未公開</span>'
@@ -311,7 +318,7 @@ def report_html(session: Session, detail: dict[str, Any], full: bool) -> str:
         mark = '<span class="mark public">所見・写真 公開済み</span>'
     else:
         mark = '<span class="mark public">公開版</span>'
-    who = "　".join(x for x in (city.name, department.get("name_ja") or "") if x)
+    who = "　".join(x for x in (city_name, department.get("name_ja") or "") if x)
     record = (
         '<table class="grid record"><tr><th>点検日</th><th>点検者</th><th>担当課</th>'
         "<th>次回点検期限</th></tr><tr>"
@@ -322,9 +329,13 @@ def report_html(session: Session, detail: dict[str, Any], full: bool) -> str:
     )
     uris = photo_uris(session, detail, full, settings.inspection_max_photos)
     footer = f"machimap で作成　{_day(_today())} 印刷　点検番号 {int(detail['id'])}"
+    # The sheets after the first say whose report they continue; the name goes into a CSS
+    # string inside <style>, so nothing that could end either.
+    subject_name = re.sub(r'["\\<>\x00-\x1f]', "", str(detail["subject"].get("name") or ""))
+    running = f"点検結果報告書（つづき）　{subject_name}　{_day(detail.get('inspected_on'))}"
     return f"""<!doctype html><html lang="ja"><head><meta charset="utf-8">
 <title>点検結果報告書 {_e(detail["subject"].get("name"))} {_day(detail.get("inspected_on"))}</title>
-<style>{_css(footer)}</style></head><body>
+<style>{_css(footer, running)}</style></head><body>
 <header><div><p class="who">{_e(who)}</p><h1>点検結果報告書</h1>
 <p class="kind">{_e(kind.get("name_ja"))}</p>
 {f'<p class="basis">根拠：{_e(legal_basis)}</p>' if legal_basis else ""}{mark}</div>
