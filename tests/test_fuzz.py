@@ -157,6 +157,9 @@ def _dictionaries(owner_url: str, tracking: list[str]) -> dict[str, list[Any]]:
         "building_facility_ids": column(
             "SELECT DISTINCT facility_id FROM facility_building ORDER BY 1 LIMIT 10"
         ),
+        # Inspections and their kinds (issue 18).
+        "inspection_ids": column("SELECT id FROM inspection ORDER BY id DESC LIMIT 10"),
+        "inspection_kind_codes": column("SELECT code FROM inspection_kind ORDER BY id"),
         # The OGC API's collections: a mixed layer's geometry parts (hazard_points ...).
         "collection_ids": [v.id for v in collection_views(ANONYMOUS)],
         "statuses": ["submitted", "accepted", "in_progress", "resolved", "rejected"],
@@ -193,6 +196,8 @@ BINDINGS = {
     "path.link_id": "school_route_link_ids",
     "path.building_id": "building_ids",
     "body.facility_id": "building_facility_ids",
+    "path.inspection_id": "inspection_ids",
+    "path.kind_code": "inspection_kind_codes",
     "query.school": "school_ids",
     "body.school_facility_id": "school_ids",
     "path.collectionId": "collection_ids",
