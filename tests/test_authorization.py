@@ -252,14 +252,12 @@ EXPECTED: dict[str, Expect] = {
         STAFF, body={"school_facility_id": None}, audited=False
     ),
     "DELETE /api/school-route-sites/{site_id}": Expect(STAFF),
-<<<<<<< HEAD
     # The facility register: staff only; a change without If-Match is a 428 (test_register).
     "GET /api/register": Expect(STAFF),
     "GET /api/register/buildings/{building_id}": Expect(STAFF),
     "POST /api/register/buildings": Expect(STAFF, body={"facility_id": 1, "name": "倉庫"}),
     "PATCH /api/register/buildings/{building_id}": Expect(STAFF, body={"note": "台帳の訂正"}),
     "DELETE /api/register/buildings/{building_id}": Expect(STAFF),
-=======
     # Inspections: staff record, list and change them (release decided inside the PATCH);
     # anyone reads one whose subject they may see (the world's: a hazard, the findings
     # withheld); administrators keep the kinds. The matrix's JSON is not the recording
@@ -281,7 +279,6 @@ EXPECTED: dict[str, Expect] = {
     "GET /api/inspections/{inspection_id}/photos/{photo_id}/thumbnail": Expect(
         ANYONE, params={"photo_id": "inspection_photo_id"}
     ),
->>>>>>> inspections
     # Vector tiles: anyone; each caller's rows come from the policy's row filter.
     "GET /tiles/style.json": Expect(ANYONE),
     "GET /tiles/glyphs/{fontstack}/{codepoints}.pbf": Expect(
