@@ -181,3 +181,55 @@ def test_an_inspector_records_a_building_inspection_offline_and_staff_read_it_on
     )
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")
+
+
+def test_parks_staff_record_a_playground_inspection_from_the_board_in_english(
+    browse: Browse, live_server: LiveServer
+) -> None:
+    """From the board's row to the form: play equipment is graded with the JPFA hazard level
+    rather than parts, and the page works the same in English."""
+    staff = live_server.person(f"parks-{uuid.uuid4().hex[:8]}@example.jp", "staff", "parks")
+    page = browse.open("", viewport=PHONE, has_touch=True, is_mobile=True)
+    sign_in(page, staff)
+    expect(page.get_by_role("link", name="点検", exact=True)).to_be_visible()
+    page.goto("/staff?lang=en#/inspections?kind=playground&status=all")
+    expect(page.get_by_role("heading", level=1, name="Inspections due and overdue")).to_be_visible()
+    row = page.locator("table.due-list tbody tr").first
+    subject = row.locator("th").inner_text()
+    equipment = int(
+        (row.get_attribute("data-subject") or "").split("/")[1]  # facility/{id}/playground
+    )
+    row.get_by_role("link", name=re.compile("^Record a ")).click()
+    expect(page.get_by_role("heading", level=1, name="Record an inspection")).to_be_visible()
+    expect(page.locator(".insp-subject")).to_contain_text(subject)
+    form = page.locator("form.inspection-form")
+    expect(form.get_by_label("Inspection kind")).to_have_value("playground")
+    # No parts for play equipment: the overall grade and the hazard level.
+    expect(form.get_by_role("group", name="Roof")).to_have_count(0)
+    form.get_by_role("button", name="Record").click()
+    expect(page.get_by_role("alert")).to_contain_text("Overall grade")
+    expect(page.get_by_role("alert")).to_contain_text("Hazard level (JPFA)")
+    form.get_by_role("group", name="Overall grade").get_by_label("B", exact=True).check()
+    form.get_by_role("group", name="Hazard level (JPFA)").get_by_label("1 Minor hazard").check()
+    form.get_by_label("Findings", exact=True).fill("Chain worn at the top shackle")
+    browse.shot(page, "1-playground-form")
+    assert_accessible(page)
+    form.get_by_role("button", name="Record").click()
+    expect(
+        page.get_by_role("status").filter(has_text="The inspection is recorded.")
+    ).to_be_visible()
+    assert (
+        live_server.sql(
+            "SELECT overall_grade || hazard_level FROM inspection WHERE subject_layer = 'facility' "
+            "AND subject_id = %s AND findings = 'Chain worn at the top shackle'",
+            equipment,
+        )
+        == "B1"
+    )
+    page.get_by_role("link", name="Open the inspection sheet").click()
+    expect(
+        page.get_by_role("heading", level=1, name=re.compile("Inspection sheet"))
+    ).to_be_visible()
+    expect(page.locator(".facts").first).to_contain_text("1 Minor hazard")
+    browse.shot(page, "2-playground-sheet")
+    assert_accessible(page)
