@@ -233,3 +233,53 @@ def test_parks_staff_record_a_playground_inspection_from_the_board_in_english(
     expect(page.locator(".facts").first).to_contain_text("1 Minor hazard")
     browse.shot(page, "2-playground-sheet")
     assert_accessible(page)
+
+
+def test_an_inspection_kept_offline_is_sent_on_the_next_visit(
+    browse: Browse, live_server: LiveServer
+) -> None:
+    """The inspector records offline and closes the page; the next time the staff pages
+    open with a connection, whatever the view, it is sent (once) and leaves the device."""
+    building = live_server.sql(
+        "SELECT id FROM facility_building WHERE in_use ORDER BY id OFFSET 1 LIMIT 1"
+    )
+    findings = f"屋上防水シートの浮き {uuid.uuid4().hex[:6]}"
+    staff = live_server.person(f"assets-{uuid.uuid4().hex[:8]}@example.jp", "staff", "assets")
+    page = browse.open("", viewport=PHONE, has_touch=True, is_mobile=True)
+    sign_in(page, staff)
+    expect(page.get_by_role("link", name="点検", exact=True)).to_be_visible()
+    page.goto(
+        f"/staff#/inspections/new?subject_layer=facility_building&subject_id={building}"
+        "&kind=building_article12"
+    )
+    form = page.locator("form.inspection-form")
+    for part in PARTS:
+        form.get_by_role("group", name=part, exact=True).get_by_label("A", exact=True).check()
+    form.get_by_label("所見", exact=True).fill(findings)
+    context = page.context
+    context.set_offline(True)
+    form.get_by_role("button", name="記録する").click()
+    expect(page.get_by_role("status").filter(has_text="この端末に保存しました")).to_be_visible()
+    page.close()
+    count = (
+        "SELECT count(*) FROM inspection WHERE subject_layer = 'facility_building' "
+        "AND subject_id = %s AND findings = %s"
+    )
+    assert live_server.sql(count, building, findings) == 0
+
+    context.set_offline(False)
+    later = browse.open("", context=context)
+    with later.expect_response(
+        lambda r: r.url.endswith("/api/inspections") and r.request.method == "POST"
+    ) as answer:
+        later.goto("/staff#/queue")
+    assert answer.value.status == 201
+    assert answer.value.request.header_value("Idempotency-Key")
+    assert live_server.sql(count, building, findings) == 1
+    later.get_by_role("link", name="点検", exact=True).click()
+    expect(later.get_by_role("heading", level=1, name="点検の予定と期限切れ")).to_be_visible()
+    expect(later.locator(".insp-kept-list")).to_have_count(0)
+    assert _kept_on_device(later) == 0
+    assert (
+        live_server.sql("SELECT overall_grade FROM inspection WHERE findings = %s", findings) == "A"
+    )

@@ -136,8 +136,16 @@ export async function render(container, { route, focus }) {
     keptSlot,
     h("div", { class: "due-layout" }, mapSlot, tableSlot),
   );
-  const kept = await keptSection();
-  if (kept) keptSlot.append(kept);
+  const drawKept = async () => {
+    const kept = await keptSection();
+    keptSlot.replaceChildren(...(kept ? [kept] : []));
+  };
+  await drawKept();
+  // Kept inspections sent (or refused) while the board is open leave or change the list.
+  const stopListening = outbox.onOutbox(() => {
+    if (!section.isConnected) stopListening();
+    else drawKept();
+  });
 
   const sort = params.get("sort") || "next_due";
   const sortHeader = ([code, key]) => {
@@ -205,7 +213,7 @@ export async function render(container, { route, focus }) {
                   "tr",
                   { dataset: { subject: `${row.subject.layer}/${row.subject.id}/${row.kind.code}` } },
                   h("td", {}, row.next_due ? formatDate(row.next_due) : t("insp.none")),
-                  h("th", { scope: "row" }, name),
+                  h("th", { scope: "row", lang: "ja" }, name),
                   h("td", {}, kind),
                   h("td", {}, row.department ? pick({ ja: row.department.name_ja, en: row.department.name_en }) : t("insp.none")),
                   statusCell(row),
