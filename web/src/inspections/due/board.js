@@ -177,7 +177,7 @@ export async function render(container, { route, focus }) {
       {},
       h("span", { class: `dot dot-${row.status}`, "aria-hidden": "true" }),
       t(`insp.status.${row.status}`),
-      row.days_overdue ? h("span", { class: "meta" }, ` ${t("insp.days_overdue", { n: formatNumber(row.days_overdue) })}`) : null,
+      row.days_overdue ? h("span", { class: "meta" }, ` ${t("insp.days_overdue", { n: formatNumber(row.days_overdue), count: row.days_overdue })}`) : null,
     );
   tableSlot.append(
     rows.length

@@ -246,7 +246,7 @@ export async function render(container, { account, route }) {
         ),
       ),
     );
-    photoNote.textContent = t("insp.photo_count", { n: formatNumber(draft.photos.length) });
+    photoNote.textContent = t("insp.photo_count", { n: formatNumber(draft.photos.length), count: draft.photos.length });
   }
 
   function addPhotos(files) {

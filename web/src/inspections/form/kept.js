@@ -13,7 +13,7 @@ export async function keptSection() {
     "section",
     { class: "insp-kept-list", "aria-labelledby": headingId },
     h("h2", { id: headingId }, t("insp.kept_list")),
-    h("p", {}, t("insp.kept_count", { n: formatNumber(drafts.length) })),
+    h("p", {}, t("insp.kept_count", { n: formatNumber(drafts.length), count: drafts.length })),
     h(
       "ul",
       {},
