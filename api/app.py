@@ -13,7 +13,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import errors, logs, openapi
 from api.accounts.routes import admin, auth, me
-from api.city.routes import editing, shelters
+from api.city.routes import editing, register, shelters
 from api.compression import Compression
 from api.groups.routes import (
     coverage,
@@ -28,7 +28,7 @@ from api.groups.routes import (
 )
 from api.guard import RequestGuard
 from api.head import HeadAsGet
-from api.inspections.routes import inspections, kinds, school_routes
+from api.inspections.routes import due, inspections, kinds, printing, school_routes
 from api.permissions import check_every_route_has_a_rule
 from api.places.routes import places
 from api.rate_limits import RateLimits
@@ -104,7 +104,12 @@ def create_app() -> FastAPI:
         coverage,
         observations,
         patrol_files,
+        # Before any router with /api/inspections/{inspection_id}: due is a path of its own.
+        due,
+        # Before the inspections' own router: /api/inspections/{id} would take "7.pdf" as an id.
+        printing,
         school_routes,
+        register,
         kinds,  # before inspections: /api/inspections/{inspection_id} would take its path
         inspections,
         places,

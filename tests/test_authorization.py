@@ -231,6 +231,9 @@ EXPECTED: dict[str, Expect] = {
     "GET /api/school-route-schools": Expect(ANYONE),
     "GET /api/school-route-sites.csv": Expect(ANYONE),
     "GET /api/school-route-sites.pdf": Expect(ANYONE),
+    # An inspection's printed report: whoever may read the inspection (the world's is of a
+    # hazard anyone sees), showing that caller what the detail shows.
+    "GET /api/inspections/{inspection_id}.pdf": Expect(ANYONE),
     "GET /api/school-route-sites/{site_id}": Expect(STAFF | A_READ),
     "POST /api/school-route-sites": Expect(STAFF),
     "POST /api/school-route-sites.csv": Expect(STAFF),
@@ -249,6 +252,12 @@ EXPECTED: dict[str, Expect] = {
         STAFF, body={"school_facility_id": None}, audited=False
     ),
     "DELETE /api/school-route-sites/{site_id}": Expect(STAFF),
+    # The facility register: staff only; a change without If-Match is a 428 (test_register).
+    "GET /api/register": Expect(STAFF),
+    "GET /api/register/buildings/{building_id}": Expect(STAFF),
+    "POST /api/register/buildings": Expect(STAFF, body={"facility_id": 1, "name": "倉庫"}),
+    "PATCH /api/register/buildings/{building_id}": Expect(STAFF, body={"note": "台帳の訂正"}),
+    "DELETE /api/register/buildings/{building_id}": Expect(STAFF),
     # Inspections: staff record, list and change them (release decided inside the PATCH);
     # anyone reads one whose subject they may see (the world's: a hazard, the findings
     # withheld); administrators keep the kinds. The matrix's JSON is not the recording
@@ -554,6 +563,10 @@ def _world_rows(url: str, group_a: int, people: dict[str, Person]) -> dict[str, 
             f"VALUES (%s, 2026, '1', {point}) RETURNING id",
             school,
         )
+        building = one(
+            "INSERT INTO facility_building (facility_id, name) VALUES (%s, '本館') RETURNING id",
+            school,
+        )
         link = one(
             "INSERT INTO school_route_link (site_id, subject_layer, subject_id) "
             "VALUES (%s, 'hazard', %s) RETURNING id",
@@ -573,6 +586,7 @@ def _world_rows(url: str, group_a: int, people: dict[str, Person]) -> dict[str, 
             inspection,
         )
     return {
+        "building_id": building,
         "site_id": site,
         "inspection_id": inspection,
         "inspection_photo_id": inspection_photo,

@@ -152,6 +152,11 @@ def _dictionaries(owner_url: str, tracking: list[str]) -> dict[str, list[Any]]:
         "school_route_site_ids": column("SELECT id FROM school_route_site ORDER BY id"),
         "school_route_link_ids": column("SELECT id FROM school_route_link ORDER BY id"),
         "school_ids": column("SELECT id FROM facility WHERE kind = 'school' ORDER BY id LIMIT 5"),
+        # The facility register (issue 18): the demo's buildings and their facilities.
+        "building_ids": column("SELECT id FROM facility_building ORDER BY id LIMIT 10"),
+        "building_facility_ids": column(
+            "SELECT DISTINCT facility_id FROM facility_building ORDER BY 1 LIMIT 10"
+        ),
         # Inspections and their kinds (issue 18).
         "inspection_ids": column("SELECT id FROM inspection ORDER BY id DESC LIMIT 10"),
         "inspection_kind_codes": column("SELECT code FROM inspection_kind ORDER BY id"),
@@ -189,6 +194,8 @@ BINDINGS = {
     "path.layer_id": "layer_ids",
     "path.site_id": "school_route_site_ids",
     "path.link_id": "school_route_link_ids",
+    "path.building_id": "building_ids",
+    "body.facility_id": "building_facility_ids",
     "path.inspection_id": "inspection_ids",
     "path.kind_code": "inspection_kind_codes",
     "query.school": "school_ids",

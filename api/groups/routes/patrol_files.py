@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.encoders import jsonable_encoder
@@ -13,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from api.downloads import disposition
 from api.groups.loaders import group_row, patrol_row
 from api.guard import refuse_control_characters
 from api.permissions import Authorized, acting, permit
@@ -190,12 +190,11 @@ def download_gpx(auth: Authorized = permit(Action.group_read_private, patrol_row
     plain, titled = gpx.file_names(
         patrol.id, patrol.title, patrol.started_at, get_settings().city_time_zone
     )
-    disposition = f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(titled, safe='')}"
     return Response(
         body,
         media_type=gpx.GPX_MEDIA_TYPE,
         headers={
-            "Content-Disposition": disposition,
+            "Content-Disposition": disposition(plain, titled),
             # A group's private track: kept by no shared cache.
             "Cache-Control": "private, no-store",
         },

@@ -5,12 +5,12 @@ as a draft, and no poster ever shows a photo the leader has not released."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
 
 from api.addresses import public_base
 from api.caching import vary_by_caller
+from api.downloads import disposition
 from api.groups.loaders import map_row
 from api.permissions import Authorized, permit
 from layers.groups.model import SafetyMap
@@ -47,11 +47,10 @@ def print_map(
         document = poster_html(db, m, options, public_base(request))
     pdf = pdf_of(document)  # the connection is back in the pool while this lays out
     name = f"safety-map-{m.id}-{paper.value}-{orientation.value}.pdf"
-    titled = quote(f"{m.title}.pdf", safe="")
     response = Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f"inline; filename=\"{name}\"; filename*=UTF-8''{titled}"},
+        headers={"Content-Disposition": disposition(name, f"{m.title}.pdf", inline=True)},
     )
     vary_by_caller(response, auth.actor)
     return response

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile
 from fastapi.encoders import jsonable_encoder
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api.caching import vary_by_caller
+from api.downloads import disposition
 from api.forms import LongText
 from api.params import BodyId, PathId, QueryId
 from api.permissions import Authorized, acting, path_parameters, permit
@@ -224,13 +224,12 @@ def export_csv(
 ) -> Response:
     with session_scope() as db:
         found = sites.list_sites(db, auth.actor, _filters(school, year, status, group))
-    name = quote("通学路交通安全対策箇所一覧表.csv", safe="")
     response = Response(
         spreadsheet.csv_text(found).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
         headers={
-            "Content-Disposition": (
-                f"attachment; filename=\"school-route-sites.csv\"; filename*=UTF-8''{name}"
+            "Content-Disposition": disposition(
+                "school-route-sites.csv", "通学路交通安全対策箇所一覧表.csv"
             )
         },
     )
@@ -258,7 +257,7 @@ def print_list(
     response = Response(
         pdf_of(document),
         media_type="application/pdf",
-        headers={"Content-Disposition": 'inline; filename="school-route-sites.pdf"'},
+        headers={"Content-Disposition": disposition("school-route-sites.pdf", inline=True)},
     )
     vary_by_caller(response, auth.actor)
     return response

@@ -111,7 +111,7 @@ MAX_ROWS = 5000
 # -- out ----------------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> str:
+def text_cell(value: Any) -> str:
     if value is None:
         return ""
     text = str(value)
@@ -148,7 +148,7 @@ def csv_text(features: list[dict[str, Any]]) -> str:
                 STATUS_LABELS[MeasureStatus(m["status"])] if m["status"] else None,
                 m["not_done_reason"],
             ]
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([text_cell(v) for v in row])
     return out.getvalue()
 
 

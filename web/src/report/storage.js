@@ -3,10 +3,8 @@
 // 「私も困っています」 and the last copies of the server's lists (localStorage). Storage can
 // be disabled or full: every function here fails soft, and the flow still works while the
 // page is open.
+import { keyedStore } from "../common/keyed-store.js";
 
-const DB_NAME = "machimap-report";
-const DB_VERSION = 1;
-const DRAFTS = "drafts";
 const MY_REPORTS = "machimap.myReports";
 const DEVICE = "machimap.deviceId";
 // The last copy of each list the server owns (lists.js), by name.
@@ -14,47 +12,16 @@ const COPIES = {
   categories: "machimap.reportCategories",
   vocabulary: "machimap.reportVocabulary",
 };
-
-let opening = null;
-
-function openDb() {
-  if (!("indexedDB" in window)) return Promise.reject(new Error("no IndexedDB"));
-  opening ??= new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, DB_VERSION);
-    request.onupgradeneeded = () => {
-      const db = request.result;
-      if (!db.objectStoreNames.contains(DRAFTS)) db.createObjectStore(DRAFTS, { keyPath: "key" });
-    };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-    request.onblocked = () => reject(new Error("IndexedDB blocked"));
-  }).catch((error) => {
-    opening = null;
-    throw error;
-  });
-  return opening;
-}
-
-async function withStore(mode, work) {
-  const db = await openDb();
-  return new Promise((resolve, reject) => {
-    const tx = db.transaction(DRAFTS, mode);
-    const request = work(tx.objectStore(DRAFTS));
-    tx.oncomplete = () => resolve(request?.result);
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error);
-  });
-}
+const drafts = keyedStore("machimap-report", "drafts");
 
 /** Stores a draft (a plain object with Blobs for photos) under its idempotency key. */
 export function saveDraft(draft) {
-  return withStore("readwrite", (store) => store.put(draft));
+  return drafts.put(draft);
 }
 
 export async function loadDrafts() {
   try {
-    const drafts = (await withStore("readonly", (store) => store.getAll())) || [];
-    return drafts.sort((a, b) => (a.savedAt || 0) - (b.savedAt || 0));
+    return await drafts.all();
   } catch {
     return [];
   }
@@ -62,7 +29,7 @@ export async function loadDrafts() {
 
 export async function deleteDraft(key) {
   try {
-    await withStore("readwrite", (store) => store.delete(key));
+    await drafts.remove(key);
   } catch {
     // Nothing stored to remove.
   }

@@ -9,6 +9,8 @@ import { addMessages, initLanguage, onLanguageChange, t } from "../common/i18n.j
 import messages from "../messages/staff.js";
 import schoolRouteMessages from "../messages/school-routes-staff.js";
 import coverageMessages from "../messages/staff-coverage.js";
+import inspectionMessages from "../messages/inspections-staff.js";
+import registerMessages from "../messages/register-staff.js";
 import { clear, h } from "../common/dom.js";
 import { departmentName, departments } from "./lookups.js";
 import { currentRoute, queueHash, rememberQueue } from "./route.js";
@@ -16,6 +18,8 @@ import { currentRoute, queueHash, rememberQueue } from "./route.js";
 addMessages(messages);
 addMessages(schoolRouteMessages); // the menu names the 通学路合同点検 section
 addMessages(coverageMessages);
+addMessages(inspectionMessages); // the menu's 点検 tab
+addMessages(registerMessages);
 initLanguage();
 
 const main = document.getElementById("main");
@@ -47,6 +51,8 @@ function staffNav(active) {
       h("li", {}, link("figures", "staff.nav_figures")),
       h("li", {}, link("school-routes", "sr.nav")),
       h("li", {}, link("coverage", "scov.nav")),
+      h("li", {}, link("inspections", "insp.nav")),
+      h("li", {}, link("register", "reg.nav")),
     ),
   );
 }
@@ -123,11 +129,26 @@ async function render({ focus = false } = {}) {
           ? "../inspections/school_routes/staff.js"
           : route.view === "coverage"
             ? "./coverage.js"
-            : "./queue.js"
+            : route.view === "inspections"
+              ? "../inspections/due/board.js"
+              : route.view === "inspection-new"
+                ? "../inspections/form/form.js"
+                : route.view === "inspection"
+                  ? "../inspections/sheet/sheet.js"
+                  : route.view === "register"
+                    ? "../city/register/list.js"
+                    : route.view === "register-building"
+                      ? "../city/register/card.js"
+                      : "./queue.js"
   );
   if (ticket !== rendering) return;
   const container = h("div", { class: "staff-view" });
-  clear(main).append(staffNav(route.view), container);
+  const section = route.view.startsWith("inspection")
+    ? "inspections"
+    : route.view === "register-building"
+      ? "register"
+      : route.view;
+  clear(main).append(staffNav(section), container);
   try {
     await view.render(container, { account, route, focus });
   } catch (error) {
@@ -161,6 +182,11 @@ async function start() {
   }
   renderAccountBar();
   await render();
+  if (isStaff(state.account)) {
+    // Inspections an earlier visit kept on this device (recorded offline) are sent now and
+    // whenever the connection returns, whichever view is open.
+    import("../inspections/form/outbox.js").then((outbox) => outbox.startSending());
+  }
 }
 
 start();

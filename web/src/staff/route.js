@@ -15,6 +15,15 @@ export function currentRoute() {
   if (parts[0] === "figures") return { view: "figures", params };
   if (parts[0] === "school-routes") return { view: "school-routes", params };
   if (parts[0] === "coverage") return { view: "coverage", params };
+  if (parts[0] === "inspections" && parts[1] === "new") return { view: "inspection-new", params };
+  if (parts[0] === "inspections" && parts[1]) {
+    return { view: "inspection", id: decodeURIComponent(parts[1]), params };
+  }
+  if (parts[0] === "inspections") return { view: "inspections", params };
+  if (parts[0] === "register" && parts[1] === "buildings" && parts[2]) {
+    return { view: "register-building", id: decodeURIComponent(parts[2]), params };
+  }
+  if (parts[0] === "register") return { view: "register", params };
   return { view: "queue", params };
 }
 

@@ -1,0 +1,51 @@
+// A keyed IndexedDB store for things a page must not lose when the connection does: drafts
+// with their photos as Blobs (localStorage cannot hold a Blob). One database per page, one
+// store of records under their `key` (the draft's Idempotency-Key, so the key that names a
+// draft on the device is the key the server sees when it is sent). Storage can be disabled
+// or full: opening fails with an Error, and the caller says what that means.
+
+/** The store `storeName` in the database `dbName`: {put, get, all, remove}. */
+export function keyedStore(dbName, storeName = "drafts") {
+  let opening = null;
+
+  function openDb() {
+    if (!("indexedDB" in window)) return Promise.reject(new Error("no IndexedDB"));
+    opening ??= new Promise((resolve, reject) => {
+      const request = indexedDB.open(dbName, 1);
+      request.onupgradeneeded = () => {
+        const db = request.result;
+        if (!db.objectStoreNames.contains(storeName)) db.createObjectStore(storeName, { keyPath: "key" });
+      };
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+      request.onblocked = () => reject(new Error("IndexedDB blocked"));
+    }).catch((error) => {
+      opening = null;
+      throw error;
+    });
+    return opening;
+  }
+
+  async function run(mode, work) {
+    const db = await openDb();
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction(storeName, mode);
+      const request = work(tx.objectStore(storeName));
+      tx.oncomplete = () => resolve(request?.result);
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error);
+    });
+  }
+
+  return {
+    /** Stores (or replaces) a record; resolves once it is written. */
+    put: (record) => run("readwrite", (store) => store.put(record)),
+    get: (key) => run("readonly", (store) => store.get(key)),
+    /** Every record, oldest `savedAt` first. */
+    all: async () => {
+      const rows = (await run("readonly", (store) => store.getAll())) || [];
+      return rows.sort((a, b) => (a.savedAt || 0) - (b.savedAt || 0));
+    },
+    remove: (key) => run("readwrite", (store) => store.delete(key)),
+  };
+}
