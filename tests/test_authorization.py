@@ -248,6 +248,8 @@ EXPECTED: dict[str, Expect] = {
         STAFF, body={"school_facility_id": None}, audited=False
     ),
     "DELETE /api/school-route-sites/{site_id}": Expect(STAFF),
+    # Inspections: what is due and overdue, staff only (it says where the city is behind).
+    "GET /api/inspections/due": Expect(STAFF),
     # Vector tiles: anyone; each caller's rows come from the policy's row filter.
     "GET /tiles/style.json": Expect(ANYONE),
     "GET /tiles/glyphs/{fontstack}/{codepoints}.pbf": Expect(
