@@ -152,10 +152,6 @@ def _dictionaries(owner_url: str, tracking: list[str]) -> dict[str, list[Any]]:
         "school_route_site_ids": column("SELECT id FROM school_route_site ORDER BY id"),
         "school_route_link_ids": column("SELECT id FROM school_route_link ORDER BY id"),
         "school_ids": column("SELECT id FROM facility WHERE kind = 'school' ORDER BY id LIMIT 5"),
-        # Inspection kinds (issue 18) and facility kinds: `kind` filters name either.
-        "kind_codes": column(
-            "SELECT code FROM inspection_kind UNION ALL (SELECT DISTINCT kind FROM facility)"
-        ),
         # The OGC API's collections: a mixed layer's geometry parts (hazard_points ...).
         "collection_ids": [v.id for v in collection_views(ANONYMOUS)],
         "statuses": ["submitted", "accepted", "in_progress", "resolved", "rejected"],
@@ -191,7 +187,6 @@ BINDINGS = {
     "path.site_id": "school_route_site_ids",
     "path.link_id": "school_route_link_ids",
     "query.school": "school_ids",
-    "query.kind": "kind_codes",
     "body.school_facility_id": "school_ids",
     "path.collectionId": "collection_ids",
     "path.layers": "layer_lists",
