@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from layers.demo import safety_walk, school_route_sites
+from layers.demo import register, safety_walk, school_route_sites
 from layers.importing.load import ImportOptions, import_file
 
 SEED = 20261123
@@ -82,10 +82,10 @@ def generate(conn: psycopg.Connection[Any], data: Path, url: str) -> Iterator[st
         rng = random.Random(SEED)
         yield from _reports(conn, rng)
         yield from _patrols(conn, rng)
-        yield from _inspections(conn, rng)
     # Checks for itself, so an install from before it gets it too.
     yield from safety_walk.group_map(conn)
     yield from school_route_sites.demo_sites(conn)
+    yield from register.demo_register(conn)
 
 
 def _departments_and_categories(conn: psycopg.Connection[Any]) -> Iterator[str]:
@@ -414,55 +414,3 @@ def _patrols(conn: psycopg.Connection[Any], rng: random.Random) -> Iterator[str]
         f"groups (synthetic): {len(areas)}, patrols (synthetic): {patrols} "
         f"walked along school routes ({points} track points)"
     )
-
-
-def _inspections(conn: psycopg.Connection[Any], rng: random.Random) -> Iterator[str]:
-    buildings = conn.execute(
-        "SELECT id, built_year FROM facility WHERE kind IN ('community_center', 'kominkan', "
-        "'shelter') ORDER BY id"
-    ).fetchall()
-    parts = ["roof", "exterior_wall", "interior", "electrical", "mechanical"]
-    made = 0
-    for fid, built in buildings:
-        age = 2026 - (built or 1990)
-        bias = min(age / 60, 1.0)
-        day = date(2026, 4, 1) + timedelta(days=rng.randint(0, 180))
-        grades = [_grade(rng, bias) for _ in parts]
-        overall = max(grades)
-        inspection = conn.execute(
-            "INSERT INTO inspection (subject_layer, subject_id, kind, inspected_on, "
-            "department_id, overall_grade, findings, next_due, synthetic) "
-            "SELECT 'facility', %s, 'building_article12', %s, id, %s, %s, %s, true "
-            "FROM department WHERE code = 'assets' RETURNING id",
-            (
-                fid,
-                day,
-                overall,
-                "外壁にひび割れ、屋上防水の劣化" if overall >= "C" else "概ね良好",
-                day + timedelta(days=365 * 3),
-            ),
-        ).fetchone()
-        assert inspection is not None
-        conn.cursor().executemany(
-            "INSERT INTO inspection_part_grade (inspection_id, part, grade) VALUES (%s, %s, %s)",
-            [(inspection[0], p, g) for p, g in zip(parts, grades, strict=True)],
-        )
-        made += 1
-    parks = conn.execute("SELECT id FROM facility WHERE kind = 'park' ORDER BY id").fetchall()
-    for (pid,) in parks:
-        day = date(2026, 5, 1) + timedelta(days=rng.randint(0, 120))
-        grade = _grade(rng, 0.3)
-        conn.execute(
-            "INSERT INTO inspection (subject_layer, subject_id, kind, inspected_on, "
-            "department_id, overall_grade, findings, next_due, synthetic) "
-            "SELECT 'facility', %s, 'playground', %s, id, %s, %s, %s, true "
-            "FROM department WHERE code = 'parks'",
-            (pid, day, grade, "遊具の点検", day + timedelta(days=365)),
-        )
-        made += 1
-    yield f"inspections (synthetic): {made}"
-
-
-def _grade(rng: random.Random, bias: float) -> str:
-    roll = rng.random() * (0.6 + bias)
-    return "A" if roll < 0.35 else "B" if roll < 0.75 else "C" if roll < 1.25 else "D"
