@@ -102,7 +102,8 @@ def build_city(url: str) -> City:
         facility("港公民館", "kominkan", 138.3250, "lifelong", None)
         facility("中央公園", "park", 138.3150, "parks", None)
         facility("ブランコ", "play_equipment", 138.3151, None, "中央公園")
-        facility("すべり台", "play_equipment", 138.3152, None, "中央公園")
+        # Named with its park already (as the demo names them): not named twice.
+        facility("中央公園 すべり台", "play_equipment", 138.3152, None, "中央公園")
         facility("砂場", "play_equipment", 138.3153, None, "中央公園")
         facility("港小学校", "school", 138.3230, "school_education", None)
         for key, name, of, in_use in (
@@ -172,7 +173,7 @@ def build_city(url: str) -> City:
         # Two records of one day: the later row is the last (ids break the tie).
         inspect(facility_layer, "ブランコ", "playground", "2024-04-30", "C")
         inspect(facility_layer, "ブランコ", "playground", "2024-04-30", "A")  # due TODAY + 60
-        inspect(facility_layer, "すべり台", "playground", "2024-05-01")  # due TODAY + 61
+        inspect(facility_layer, "中央公園 すべり台", "playground", "2024-05-01")  # due TODAY + 61
         inspect("school_route_site", "site", "school_route", "2023-07-15")  # due 2024-07-15
         conn.execute("UPDATE inspection SET created_at = now() - interval '1 year'")
         # Recorded today (created_at now, the newest id), done a year ago: counts from the
@@ -466,6 +467,8 @@ def test_the_csv_reads_back_as_the_board(city: City) -> None:
         assert days == ("" if item["days_overdue"] is None else str(item["days_overdue"]))
     swing = next(r for r in rows if r[1] == "ブランコ")
     assert swing[:4] == ["中央公園", "ブランコ", "遊具定期点検", "公園緑地課"]
+    slide = next(r for r in rows if r[1] == "すべり台")  # its name without the park's
+    assert slide[0] == "中央公園"
 
 
 def test_bad_filters_are_refused_in_both_languages(city: City) -> None:
