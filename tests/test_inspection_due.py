@@ -516,3 +516,42 @@ def test_a_long_csv_keeps_every_row(city: City) -> None:
         ("本町住民センター", "建築基準法12条点検（建築設備・昇降機）", "未点検"),
     }
     assert sorted({r[1] for r in new}) == sorted(f"別棟{n}" for n in range(1, 1501))
+
+
+def test_the_demo_city_board_holds_every_subject_once_per_kind(demo_url: str) -> None:
+    """The demo's register and its year of inspections: every building in use twice (the
+    two 12条 kinds), every piece of play equipment and streetlight once, every site once,
+    each with the next due of its latest inspection."""
+    from tests.conftest import sql_value
+
+    staff = signed_in(make_person("shisan@example.jp", "staff", department="assets"))
+    body = staff.get("/api/inspections/due?status=all&limit=500").json()
+    counts = body["counts"]
+    expected = sql_value(
+        demo_url,
+        "SELECT 2 * (SELECT count(*) FROM facility_building WHERE in_use)"
+        " + (SELECT count(*) FROM facility WHERE kind IN ('play_equipment', 'streetlight'))"
+        " + (SELECT count(*) FROM school_route_site)",
+    )
+    assert sum(counts.values()) == body["numberMatched"] == expected > 300
+    assert counts["overdue"] > 0 and counts["due_soon"] > 0 and counts["ok"] > 0
+    everything: list[dict[str, Any]] = []
+    for offset in range(0, body["numberMatched"], 500):
+        page = staff.get(f"/api/inspections/due?status=all&limit=500&offset={offset}").json()
+        everything += page["items"]
+    keys = [(i["subject"]["layer"], i["subject"]["id"], i["kind"]["code"]) for i in everything]
+    assert len(set(keys)) == len(keys) == expected
+    with psycopg.connect(libpq_url(demo_url)) as conn:
+        latest = {
+            (row[0], row[1], row[2]): (row[3], row[4])
+            for row in conn.execute(
+                "SELECT DISTINCT ON (subject_layer, subject_id, kind) subject_layer, subject_id,"
+                " kind, id, next_due::text FROM inspection"
+                " ORDER BY subject_layer, subject_id, kind, inspected_on DESC, id DESC"
+            )
+        }
+    for key, item in zip(keys, everything, strict=True):
+        if item["last"] is None:
+            assert key not in latest and item["status"] == "never"
+        else:
+            assert latest[key] == (item["last"]["id"], item["next_due"])
