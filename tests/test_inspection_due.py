@@ -469,6 +469,9 @@ def test_the_csv_reads_back_as_the_board(city: City) -> None:
     assert swing[:4] == ["中央公園", "ブランコ", "遊具定期点検", "公園緑地課"]
     slide = next(r for r in rows if r[1] == "すべり台")  # its name without the park's
     assert slide[0] == "中央公園"
+    head = signed_in(city.staff).head("/api/inspections/due?status=all&f=csv")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == answer.headers["content-type"]
 
 
 def test_bad_filters_are_refused_in_both_languages(city: City) -> None:
