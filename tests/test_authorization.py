@@ -279,6 +279,8 @@ EXPECTED: dict[str, Expect] = {
     "GET /api/inspections/{inspection_id}/photos/{photo_id}/thumbnail": Expect(
         ANYONE, params={"photo_id": "inspection_photo_id"}
     ),
+    # Inspections: what is due and overdue, staff only (it says where the city is behind).
+    "GET /api/inspections/due": Expect(STAFF),
     # Vector tiles: anyone; each caller's rows come from the policy's row filter.
     "GET /tiles/style.json": Expect(ANYONE),
     "GET /tiles/glyphs/{fontstack}/{codepoints}.pbf": Expect(

@@ -5,7 +5,8 @@ or fine, for the staff's board (map, table and CSV).
 The subjects of a kind are those it applies to and that are in use:
 - ``facility_building``: every building in use (of the kind's facility kinds, if it names any);
 - ``facility``: every facility of the kind's ``subject_kinds`` (all facilities if empty);
-  play equipment is named with its park, since "ブランコ" alone says nothing on a list;
+  play equipment is named with its park (unless its name starts with it), since "ブランコ"
+  alone says nothing on a list;
 - ``school_route_site``: every 通学路合同点検 site.
 Kinds of any other subject layer (hazards, or any layer) are left off the board: they
 inspect whatever comes up, so nothing in those layers is ever "due".
@@ -83,7 +84,10 @@ WITH RECURSIVE area AS (
     WHERE cardinality(k.subject_kinds) = 0 OR f.kind = ANY(k.subject_kinds)
     UNION ALL
     SELECT 'facility', f.id, k.code,
-        coalesce(p.name || ' ', '') || f.name, CASE WHEN p.id IS NOT NULL THEN f.name END,
+        CASE WHEN p.id IS NULL OR starts_with(f.name, p.name) THEN f.name
+             ELSE p.name || ' ' || f.name END,
+        CASE WHEN starts_with(f.name, p.name || ' ') THEN substr(f.name, length(p.name) + 2)
+             ELSE f.name END,
         coalesce(p.id, f.id), coalesce(p.name, f.name),
         coalesce(f.department_id, p.department_id), f.district_id, f.geom
     FROM kinds k
