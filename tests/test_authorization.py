@@ -251,6 +251,27 @@ EXPECTED: dict[str, Expect] = {
         STAFF, body={"school_facility_id": None}, audited=False
     ),
     "DELETE /api/school-route-sites/{site_id}": Expect(STAFF),
+    # Inspections: staff record, list and change them (release decided inside the PATCH);
+    # anyone reads one whose subject they may see (the world's: a hazard, the findings
+    # withheld); administrators keep the kinds. The matrix's JSON is not the recording
+    # form, so staff get past the policy to a 400 there.
+    "GET /api/inspections/kinds": Expect(STAFF),
+    "POST /api/inspections/kinds": Expect(
+        ADMIN, body={"code": "matrix", "name_ja": "表の点検", "name_en": "Matrix"}
+    ),
+    "PATCH /api/inspections/kinds/{kind_code}": Expect(
+        ADMIN, body={"interval_months": 6}, params={"kind_code": "other"}
+    ),
+    "POST /api/inspections": Expect(STAFF),
+    "GET /api/inspections": Expect(STAFF),
+    "GET /api/inspections/{inspection_id}": Expect(ANYONE),
+    "PATCH /api/inspections/{inspection_id}": Expect(STAFF, body={"follow_up": "経過観察"}),
+    "GET /api/inspections/{inspection_id}/photos/{photo_id}": Expect(
+        ANYONE, params={"photo_id": "inspection_photo_id"}
+    ),
+    "GET /api/inspections/{inspection_id}/photos/{photo_id}/thumbnail": Expect(
+        ANYONE, params={"photo_id": "inspection_photo_id"}
+    ),
     # Vector tiles: anyone; each caller's rows come from the policy's row filter.
     "GET /tiles/style.json": Expect(ANYONE),
     "GET /tiles/glyphs/{fontstack}/{codepoints}.pbf": Expect(
@@ -541,8 +562,22 @@ def _world_rows(url: str, group_a: int, people: dict[str, Person]) -> dict[str, 
             site,
             hazard,
         )
+        inspection = one(
+            "INSERT INTO inspection (subject_layer, subject_id, kind, inspected_on, "
+            "overall_grade, findings) VALUES ('hazard', %s, 'other', '2026-10-01', 'C', "
+            "'舗装のひび') RETURNING id",
+            hazard,
+        )
+        inspection_photo = one(
+            "INSERT INTO attachment (subject_layer, subject_id, storage_key, content_type, "
+            "byte_size, sha256) VALUES ('inspection', %s, 'ab/cd.jpg', 'image/jpeg', "
+            "10, 'x') RETURNING id",
+            inspection,
+        )
     return {
         "site_id": site,
+        "inspection_id": inspection,
+        "inspection_photo_id": inspection_photo,
         "link_id": link,
         "map_id": map_id,
         "feature_id": feature,
@@ -674,9 +709,9 @@ def test_every_rule_is_load_bearing(world: World) -> None:
             RULES[action] = rule
     # Rules no route uses yet belong to later features (reports, inspections, planning).
     assert unused <= {
-        Action.inspection_record,
-        # No route of its own: it decides what an inspection record shows (tests/test_records.py).
-        Action.inspection_read,
+        # Decided inside PATCH /api/inspections/{id} when the body releases or withdraws
+        # (tests/test_inspections.py).
+        Action.inspection_release,
         Action.facility_plan,
     }, unused
 

@@ -152,6 +152,9 @@ def _dictionaries(owner_url: str, tracking: list[str]) -> dict[str, list[Any]]:
         "school_route_site_ids": column("SELECT id FROM school_route_site ORDER BY id"),
         "school_route_link_ids": column("SELECT id FROM school_route_link ORDER BY id"),
         "school_ids": column("SELECT id FROM facility WHERE kind = 'school' ORDER BY id LIMIT 5"),
+        # Inspections and their kinds (issue 18).
+        "inspection_ids": column("SELECT id FROM inspection ORDER BY id DESC LIMIT 10"),
+        "inspection_kind_codes": column("SELECT code FROM inspection_kind ORDER BY id"),
         # The OGC API's collections: a mixed layer's geometry parts (hazard_points ...).
         "collection_ids": [v.id for v in collection_views(ANONYMOUS)],
         "statuses": ["submitted", "accepted", "in_progress", "resolved", "rejected"],
@@ -186,6 +189,8 @@ BINDINGS = {
     "path.layer_id": "layer_ids",
     "path.site_id": "school_route_site_ids",
     "path.link_id": "school_route_link_ids",
+    "path.inspection_id": "inspection_ids",
+    "path.kind_code": "inspection_kind_codes",
     "query.school": "school_ids",
     "body.school_facility_id": "school_ids",
     "path.collectionId": "collection_ids",

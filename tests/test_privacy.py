@@ -22,6 +22,10 @@ DRAFT_NOTE = "DRAFT-NOTE-7f3a 4年2組の下書き"
 # A group's walk: where its members went, and what they noticed, are the group's alone.
 TRACK_LON = "138.3141593"
 PATROL_NOTE = "PATROL-NOTE-7f3a 山田さん宅の前で"
+# What an inspector found and wrote is staff's until released (issue 18).
+FINDINGS = "FINDINGS-7f3a 手すりの腐食、山田さんの指摘"
+PART_NOTE = "PART-NOTE-7f3a 舗装の陥没"
+FOLLOW_UP = "FOLLOW-UP-7f3a 来週補修"
 CANARIES = (
     CANARY_NAME,
     CANARY_EMAIL,
@@ -134,6 +138,30 @@ def planted(db_url: str, no_rate_limits: None) -> World:
             b"UPDATE community_group SET share_coverage = true WHERE id = %s",
             (world.params["group_id"],),
         )
+        # An inspection of the world's hazard, not released: its findings, part notes,
+        # follow-up, inspector and photo are staff's until staff release them.
+        inspection = conn.execute(
+            b"INSERT INTO inspection (subject_layer, subject_id, kind, inspected_on,"
+            b" overall_grade, findings, follow_up_action, follow_up, inspector_name)"
+            b" VALUES ('hazard', %s, 'other', '2026-10-01', 'D', %s, 'repair', %s, %s)"
+            b" RETURNING id",
+            (world.params["hazard_id"], FINDINGS, FOLLOW_UP, CANARY_NAME),
+        ).fetchone()
+        assert inspection is not None
+        conn.execute(
+            b"INSERT INTO inspection_part_grade (inspection_id, part, grade, note)"
+            b" VALUES (%s, 'surface', 'D', %s)",
+            (inspection[0], PART_NOTE),
+        )
+        inspection_photo = conn.execute(
+            b"INSERT INTO attachment (subject_layer, subject_id, storage_key, content_type,"
+            b" byte_size, sha256) VALUES ('inspection', %s, 'canary/7f3a-inspection.jpg',"
+            b" 'image/jpeg', 10, 'x') RETURNING id",
+            (inspection[0],),
+        ).fetchone()
+        assert inspection_photo is not None
+        world.params["inspection_id"] = str(inspection[0])
+        world.params["inspection_photo_id"] = str(inspection_photo[0])
         world.params["walk_id"] = str(walk[0])
         world.params["published_map_id"] = str(published[0])
         world.params["published_place_id"] = str(place[0])
@@ -238,3 +266,23 @@ def test_hidden_and_sensitive_reports_are_findable_by_staff(planted: World) -> N
     staff = client_for(planted, "staff")
     text = staff.get("/api/triage/reports", params={"department": "all"}).text
     assert "HIDDEN-7f3a" in text and "SENSITIVE-7f3a" in text
+
+
+def test_an_inspections_findings_and_unreleased_photo_are_staffs_alone(planted: World) -> None:
+    """The sweep above reads the planted inspection (its detail, its photo, its feature's
+    records) as outsiders; here the search is shown to be able to fail: staff read it all,
+    and the public reads the grade."""
+    inspection, photo = planted.params["inspection_id"], planted.params["inspection_photo_id"]
+    staff = client_for(planted, "staff").get(f"/api/inspections/{inspection}")
+    assert staff.status_code == 200
+    for written in (FINDINGS, PART_NOTE, FOLLOW_UP, CANARY_NAME):
+        assert written in staff.text, written
+    assert [p["id"] for p in staff.json()["photos"]] == [int(photo)]
+    public = client_for(planted, "anonymous").get(f"/api/inspections/{inspection}")
+    assert public.status_code == 200
+    assert public.json()["overall_grade"] == "D" and public.json()["photos"] == []
+    assert public.json()["parts"][0]["grade"] == "D"
+    records = client_for(planted, "anonymous").get(
+        f"/api/layers/hazard/features/{planted.params['hazard_id']}/records"
+    )
+    assert f"/api/inspections/{inspection}" in records.text

@@ -108,20 +108,24 @@ def add_kind(
 
 
 @router.patch(
-    "/api/inspections/kinds/{code}",
+    "/api/inspections/kinds/{kind_code}",
     summary="点検の種類の変更 / Change an inspection kind",
 )
 def change_kind(
-    code: KindCode, body: KindChange, auth: Authorized = permit(Action.inspection_kind_manage)
+    kind_code: KindCode,
+    body: KindChange,
+    auth: Authorized = permit(Action.inspection_kind_manage),
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
     for name in _NOT_NULL:
         if name in changes and changes[name] is None:
             changes.pop(name)
     with acting(auth, lambda db: None) as (db, _):
-        kind = kinds.find_kind(db, code, lock=True)
+        kind = kinds.find_kind(db, kind_code, lock=True)
         if kind is None:
             raise Refused(
-                f"点検の種類「{code}」はありません。", f"no inspection kind '{code}'", status=404
+                f"点検の種類「{kind_code}」はありません。",
+                f"no inspection kind '{kind_code}'",
+                status=404,
             )
         return kinds.kind_json(kinds.change_kind(db, kind, changes))
