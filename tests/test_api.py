@@ -33,7 +33,8 @@ def test_layers_lists_every_public_layer_with_real_counts(
     assert layers["facility"]["feature_count"] == sql_value(
         demo_url, "SELECT count(*) FROM facility"
     )
-    assert layers["facility"]["feature_count"] == 590  # 13 real files, POI duplicates merged
+    # 13 real files, POI duplicates merged (590), and the play equipment 公園一覧 lists (279).
+    assert layers["facility"]["feature_count"] == 590 + 279
     assert layers["district"]["title"] == {"ja": "地区", "en": "Districts"}
     # only published, non-sensitive reports count for the public
     public_reports = sql_value(

@@ -71,6 +71,7 @@ EXPECTED: dict[str, Expect] = {
     "GET /groups/{group_id}/walk": Expect(ANYONE),
     "GET /groups/walk-sw.js": Expect(ANYONE),
     "GET /safety-maps/{map_id}": Expect(ANYONE),
+    "GET /inspections/{inspection_id}": Expect(ANYONE),
     "GET /assets/{name:path}": Expect(ANYONE, params={"name": "missing.js"}),
     "GET /api/layers": Expect(ANYONE),
     "GET /api/places": Expect(ANYONE, query="q=焼津"),

@@ -357,6 +357,9 @@ def test_photos_released_as_they_are_stay_public_across_0008(demo_url: str) -> N
         conn.execute("DELETE FROM school_route_site")  # the demo's joint inspection (0016)
         # The demo's walks with their tracks, and the group sharing its coverage (0015).
         conn.execute("DELETE FROM patrol; UPDATE community_group SET share_coverage = false")
+        # The demo's register, play equipment and inspections (0017).
+        conn.execute("DELETE FROM inspection; DELETE FROM facility_building")
+        conn.execute("DELETE FROM facility WHERE kind = 'play_equipment'")
     migrate.downgrade(demo_url, "0007")  # the old rule: no public key for such a photo
     assert sql_value(demo_url, "SELECT count(public_key) FROM attachment") == 0
     migrate.upgrade(demo_url)

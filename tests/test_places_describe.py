@@ -216,6 +216,9 @@ def test_undoing_the_gazetteer_names_the_towns_lost(demo_url: str) -> None:
         conn.execute("DELETE FROM school_route_site")  # issue 17's demo sites
         # The demo's walks with their tracks, and the group sharing its coverage (0015).
         conn.execute("DELETE FROM patrol; UPDATE community_group SET share_coverage = false")
+        # The demo's register, play equipment and inspections (0017).
+        conn.execute("DELETE FROM inspection; DELETE FROM facility_building")
+        conn.execute("DELETE FROM facility WHERE kind = 'play_equipment'")
     with pytest.raises(Refused) as refused:
         migrate.downgrade(demo_url, "0010")
     assert "place: 140 rows" in refused.value.message_en

@@ -44,18 +44,16 @@ class Town:
 
 @pytest.fixture
 def town(demo_url: str) -> Town:
-    facility, day = (
-        sql_value(
-            demo_url,
-            "SELECT subject_id FROM inspection WHERE kind = 'building_article12' "
-            "AND subject_layer = 'facility' ORDER BY id LIMIT 1",
-        ),
-        sql_value(
-            demo_url,
-            "SELECT inspected_on::text FROM inspection WHERE kind = 'building_article12' "
-            "AND subject_layer = 'facility' ORDER BY id LIMIT 1",
-        ),
+    # A facility whose one building has one inspection in the demo: a 12条 of its 本館.
+    demo = (
+        "SELECT {} FROM inspection i JOIN facility_building b ON b.id = i.subject_id "
+        "WHERE i.subject_layer = 'facility_building' AND i.kind = 'building_article12' "
+        "AND (SELECT count(*) FROM inspection j JOIN facility_building c ON c.id = j.subject_id "
+        "AND j.subject_layer = 'facility_building' WHERE c.facility_id = b.facility_id) = 1 "
+        "ORDER BY i.id LIMIT 1"
     )
+    facility = sql_value(demo_url, demo.format("b.facility_id"))
+    day = sql_value(demo_url, demo.format("i.inspected_on::text"))
     group_a, group_b = (
         sql_value(demo_url, "SELECT id FROM community_group ORDER BY id OFFSET %s LIMIT 1", n)
         for n in (0, 1)
@@ -181,9 +179,12 @@ def test_a_facility_lists_its_inspections_newest_first(town: Town) -> None:
     ]
     oldest = records[2]
     assert oldest["overall_grade"] == "C"
-    assert oldest["summary_ja"] == "建築基準法12条点検 総合評価C（広範囲に劣化）"
+    assert oldest["summary_ja"] == "建築基準法12条点検（敷地・構造） 総合評価C（広範囲に劣化）"
     assert oldest["summary_en"].endswith("overall grade C (widely worn)")
     assert records[0]["summary_ja"] == "日常点検 総合評価B（部分的に劣化）"
+    assert [r["building"] for r in records] == [None, "本館", None]
+    assert records[1]["href"] == f"/api/inspections/{records[1]['id']}"
+    assert records[1]["page"] == f"/inspections/{records[1]['id']}"
     assert body["numberMatched"] == 3 and body["numberReturned"] == 3
 
 

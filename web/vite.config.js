@@ -27,6 +27,7 @@ export default defineConfig({
         groups: resolve(here, "groups.html"),
         "safety-map": resolve(here, "safety-map.html"),
         walk: resolve(here, "walk.html"),
+        inspection: resolve(here, "inspection.html"),
         // The walk page's service worker: served by the server at /groups/walk-sw.js (a
         // worker's scope cannot reach above its own path), found in the manifest.
         "walk-sw": resolve(here, "src/groups/walks/sw.js"),

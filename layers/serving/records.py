@@ -30,11 +30,10 @@ from layers.inspections.model import Grade
 from layers.policy import Action, Actor, can, row_filter
 from layers.registry import Layer, get_layer
 from layers.reports.model import STATUS_LABELS
+from layers.store.settings import get_settings
 
 # A patrol note is free text; the list shows its start, the patrol answer holds all of it.
 NOTE_CHARS = 80
-# Inspections are recorded by day; a day starts at midnight in Japan, where every city is.
-CITY_TIME_ZONE = "Asia/Tokyo"
 
 GRADES: dict[Grade, tuple[str, str]] = {
     Grade.A: ("概ね良好", "good"),
@@ -67,8 +66,9 @@ def _label(group: str, column: str, language: str) -> str:
 
 # Each branch yields (sort_at, kind, id, body); body is the record as the API shows it.
 # An inspection's kind is named by its row (kinds are data); href is its API, page its sheet.
+# A facility's records include its buildings' inspections (the 12条 of a 住民センター's 本館).
 INSPECTIONS = f"""
-    SELECT i.inspected_on::timestamp AT TIME ZONE '{CITY_TIME_ZONE}' AS sort_at,
+    SELECT i.inspected_on::timestamp AT TIME ZONE :city_time_zone AS sort_at,
         'inspection' AS kind, i.id,
         json_build_object(
             'kind', 'inspection', 'id', i.id, 'date', i.inspected_on,
@@ -77,6 +77,8 @@ INSPECTIONS = f"""
             'summary_en', k.name_en || ', overall grade '
                 || i.overall_grade || ' (' || {_label("grade", "i.overall_grade", "en")} || ')',
             'href', '/api/inspections/' || i.id, 'page', '/inspections/' || i.id,
+            'building', (SELECT b.name FROM facility_building b
+                WHERE i.subject_layer = 'facility_building' AND b.id = i.subject_id),
             'inspection_kind', i.kind, 'overall_grade', i.overall_grade,
             'detail', CASE WHEN :inspection_detail THEN json_build_object(
                 'findings', i.findings, 'follow_up', i.follow_up, 'next_due', i.next_due,
@@ -85,7 +87,9 @@ INSPECTIONS = f"""
                     '[]'::json)
                     FROM inspection_part_grade g WHERE g.inspection_id = i.id)) END
         ) AS body
-    FROM inspection i JOIN feature f ON i.subject_layer = :layer_id AND i.subject_id = f.id
+    FROM inspection i JOIN feature f ON (i.subject_layer = :layer_id AND i.subject_id = f.id)
+        OR (:layer_id = 'facility' AND i.subject_layer = 'facility_building'
+            AND i.subject_id IN (SELECT b.id FROM facility_building b WHERE b.facility_id = f.id))
     JOIN inspection_kind k ON k.code = i.kind"""
 
 OBSERVATIONS = """
@@ -171,6 +175,8 @@ def feature_records(
             "layer_id": layer.id,
             "labels": LABELS,
             "inspection_detail": can(actor, Action.inspection_read),
+            # Inspections are recorded by day, and a day starts at midnight in the city.
+            "city_time_zone": get_settings().city_time_zone,
             "limit": limit,
             "offset": offset,
         },

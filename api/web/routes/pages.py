@@ -1,6 +1,7 @@
 """The web pages: the public map at `/`, the report flow at `/report`, the staff pages at
 `/staff` and the community groups' pages at `/groups`, `/groups/{id}` and `/groups/{id}/walk`
-(with its service worker at `/groups/walk-sw.js`), built by Vite into
+(with its service worker at `/groups/walk-sw.js`) and an inspection's page at
+`/inspections/{id}`, built by Vite into
 web/dist (see web/README.md).
 
 Assets carry a content hash in their names, so they are cached for a year as immutable; the
@@ -49,6 +50,7 @@ for _route, _name in PAGES.items():
 # caller may read of the map, so the page itself is anyone's.
 SAFETY_MAP_PAGE = "safety-map.html"
 WALK_WORKER = "src/groups/walks/sw.js"
+INSPECTION_PAGE = "inspection.html"
 
 
 @router.get(
@@ -67,6 +69,17 @@ def safety_map_editor(request: Request, group_id: PathId, map_id: PathId) -> Res
 )
 def safety_map_public(request: Request, map_id: PathId) -> Response:
     return built_page(request, SAFETY_MAP_PAGE, "no-cache")
+
+
+@router.get(
+    "/inspections/{inspection_id}",
+    summary="点検結果 / An inspection's page",
+    dependencies=[permit(Action.public_read)],
+)
+def inspection_page(request: Request, inspection_id: PathId) -> Response:
+    # The page holds nothing of the inspection: its script reads GET /api/inspections/{id},
+    # which decides what the caller sees (findings and photos once released).
+    return built_page(request, INSPECTION_PAGE, "no-cache")
 
 
 @router.get(
