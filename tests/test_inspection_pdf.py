@@ -181,6 +181,9 @@ def test_the_public_copy_shows_the_grades_and_withholds_the_rest_until_released(
         assert note is None or note not in flat
     assert FINDINGS not in flat and INSPECTOR.replace(" ", "") not in flat
     assert "所見・措置・写真は公開されていません" in flat and "公開版" in flat
+    # The register's facts of the building are staff's (the facility layer keeps them from
+    # residents too).
+    assert "建築年度" not in flat and "延床面積" not in flat and "耐震" not in flat
     assert images(path) == []
 
     with session_scope() as db:

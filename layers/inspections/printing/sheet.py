@@ -57,8 +57,9 @@ def _rows(pairs: list[tuple[str, str]]) -> str:
     return "".join(f"<tr><th>{_e(k)}</th><td>{v}</td></tr>" for k, v in pairs if v)
 
 
-def _subject_rows(session: Session, detail: dict[str, Any]) -> list[tuple[str, str]]:
-    """名称, 施設, 所在地, 種別 and, for a building, what the register knows of it."""
+def _subject_rows(session: Session, detail: dict[str, Any], full: bool) -> list[tuple[str, str]]:
+    """名称, 施設, 所在地, 種別 and, for a building, what the register knows of it: staff's
+    alone, as the register and the facility layer's building fields are (resident=False)."""
     subject = detail["subject"]
     layer, subject_id = subject["layer"], subject["id"]
     # A building recorded by mistake and deleted since: staff still print what was found.
@@ -85,7 +86,7 @@ def _subject_rows(session: Session, detail: dict[str, Any]) -> list[tuple[str, s
     rows.append(("所在地", _e(address)))
     if layer != "facility":
         rows.append(("対象の種類", _e(labels.LAYER_WORDS.get(layer, layer))))
-    if layer == "facility_building":
+    if layer == "facility_building" and full:
         b = session.execute(q.BUILDING, {"id": subject_id}).one_or_none()
         if b is not None:
             rows += _building_rows(b, detail)
@@ -343,7 +344,7 @@ def report_html(session: Session, detail: dict[str, Any], full: bool) -> str:
 {f'<p class="basis">根拠：{_e(legal_basis)}</p>' if legal_basis else ""}{mark}</div>
 <div class="judgement">{_overall(detail)}{STAMPS if full else ""}</div></header>
 <section><h2>点検対象</h2><div class="top"><div class="subject"><table class="grid facts">
-{_rows(_subject_rows(session, detail))}</table></div>{map_html}</div></section>
+{_rows(_subject_rows(session, detail, full))}</table></div>{map_html}</div></section>
 <section><h2>点検の記録</h2>{record}</section>
 {_parts(detail, released)}
 {_follow_up(detail, released)}
