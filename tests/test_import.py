@@ -226,8 +226,10 @@ def test_a_missing_required_column_is_refused_before_reading(db_url: str, tmp_pa
     path = _write(tmp_path / "x.csv", [STANDARD_HEADER, _row(1, "A", "34.86", "138.32")], "utf-8")
     from layers.importing.load import ImportRefused
 
+    # A facility's kind is inferred when missing (tests/test_facility_kinds.py); a hazard's
+    # is not.
     with pytest.raises(ImportRefused, match="kind"):
-        import_file("facility", path, ImportOptions(), db_url)
+        import_file("hazard", path, ImportOptions(), db_url)
     with pytest.raises(ImportRefused, match="unknown value"):
         import_file("facility", path, ImportOptions(constants={"kind": "castle"}), db_url)
 

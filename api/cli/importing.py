@@ -34,10 +34,22 @@ def _pairs(values: list[str], what: str) -> dict[str, str]:
 
 @app.command("import")
 def import_command(
-    layer: Annotated[str, typer.Argument(help="Layer id, e.g. facility, hazard, district")],
+    layer: Annotated[
+        str,
+        typer.Argument(
+            help="Layer id, e.g. facility, hazard, district; facility_building for a register"
+        ),
+    ],
     file: Annotated[Path, typer.Argument(help="CSV, GeoJSON, GeoPackage or zipped Shapefile")],
     set_: Annotated[list[str], typer.Option("--set", help="FIELD=VALUE for every row")] = [],  # noqa: B006
     map_: Annotated[list[str], typer.Option("--map", help="COLUMN=FIELD")] = [],  # noqa: B006
+    map_values: Annotated[
+        list[str],
+        typer.Option(
+            "--map-values",
+            help="COLUMN=VALUE:kind, the kind of rows whose COLUMN is VALUE (kinds inferred)",
+        ),
+    ] = [],  # noqa: B006
     skip_invalid: Annotated[bool, typer.Option(help="Load the good rows, list the rest")] = False,
     rejects: Annotated[Path | None, typer.Option(help="Write rejected rows to this CSV")] = None,
     encoding: Annotated[str | None, typer.Option(help="Override detection (cp932, utf-8)")] = None,
@@ -52,8 +64,14 @@ def import_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Import a file into a layer: all rows or none, unless --skip-invalid."""
+    from layers.importing.inference import parse_value_map
     from layers.importing.load import ImportOptions, ImportRefused, import_file
 
+    try:
+        value_maps = [parse_value_map(item) for item in map_values]
+    except ImportRefused as exc:
+        fail(exc.message_ja, exc.message_en, code=2)
+        return
     url = database()
     migrate.upgrade(url)
     try:
@@ -90,6 +108,7 @@ def import_command(
         src_epsg=src_epsg,
         source_name=source,
         member=member,
+        value_maps=value_maps,
         progress=progress,
     )
     try:
@@ -116,6 +135,28 @@ def import_command(
     )
     if result.rejects_path:
         typer.echo(f"rejected rows written to {result.rejects_path}")
+    _show_kinds(result)
+
+
+def _show_kinds(result: ImportResult) -> None:
+    """How many rows got which inferred kind, and from what: a column, or the default."""
+    if not result.kinds:
+        return
+    from layers.city.facilities import FacilityKind
+    from layers.city.facility_kinds import KIND_NAMES_JA
+    from layers.importing.inference import DEFAULT
+
+    by_kind: dict[str, list[tuple[str, int]]] = {}
+    for kind, source, count in result.kinds:
+        by_kind.setdefault(kind, []).append((source, count))
+    typer.echo("種別の推定 / kinds inferred (種別 件数 (根拠) / kind rows (from)):")
+    for kind, sources in sorted(by_kind.items(), key=lambda k: (-sum(n for _, n in k[1]), k[0])):
+        total = sum(n for _, n in sources)
+        froms = ", ".join(
+            f"{'既定 default' if source == DEFAULT else source} {n}"
+            for source, n in sorted(sources, key=lambda s: (s[0] == DEFAULT, -s[1], s[0]))
+        )
+        typer.echo(f"  {kind}（{KIND_NAMES_JA[FacilityKind(kind)]}） {total} ({froms})")
 
 
 def _show_rejected(result: ImportResult) -> None:

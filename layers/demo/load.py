@@ -56,9 +56,11 @@ def _source_done(table: str, column: str, source: str) -> str:
     return f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} = '{source}')"
 
 
-def _facility(file: str, kind: str, source: str | None = None, **column_map: str) -> Step:
+def _facility(file: str, kind: str | None, source: str | None = None, **column_map: str) -> Step:
     # Files with IDs are upserted on (source, ID): re-running updates, never duplicates.
-    return Step("facility", file, {"kind": kind}, dict(column_map), source=source)
+    # No kind: inferred row by row, as an operator's import of the file would.
+    constants = {"kind": kind} if kind else {}
+    return Step("facility", file, constants, dict(column_map), source=source)
 
 
 POI = "yaizu_poi"
@@ -71,9 +73,10 @@ STEPS: tuple[Step, ...] = (
     ),
     Step("school_district", "elementary_school_districts.geojson", {"kind": "elementary"}),
     Step("school_district", "junior_high_school_districts.zip", {"kind": "junior_high"}),
-    # These five share the city's POI numbering (NO): the general list first, then the
-    # specific lists refine the kind of the same rows instead of adding duplicates.
-    _facility("public_facilities.csv", "other", POI),
+    # These five share the city's POI numbering (NO): the general list first, its kinds
+    # inferred (備考 names them), then the specific lists refine the kind of the same rows
+    # instead of adding duplicates.
+    _facility("public_facilities.csv", None, POI),
     _facility("community_center.csv", "community_center", POI),
     _facility("libraries.csv", "library", POI),
     _facility("elementary_schools.csv", "school", POI),

@@ -66,7 +66,7 @@ SELECT DISTINCT ON (coalesce(site_id, -id)) id, kind, built_year, floor_area_m2,
 FROM facility
 WHERE built_year IS NOT NULL AND kind IN ('community_center', 'kominkan', 'library',
     'school', 'childcare', 'shelter', 'branch_office', 'other', 'city_hall', 'culture',
-    'sports', 'welfare')
+    'sports', 'welfare', 'health_center', 'fire_station')
 ORDER BY coalesce(site_id, -id), array_position(ARRAY['school', 'community_center',
     'kominkan', 'library', 'branch_office', 'childcare', 'shelter']::text[], kind::text), id
 """

@@ -49,6 +49,12 @@ BUILDING_KINDS = {
     "shelter": ((200, 900), "civic_culture"),
     "branch_office": ((500, 2000), "administration"),
     "other": ((300, 3000), "other"),
+    "city_hall": ((3000, 12000), "administration"),
+    "culture": ((1000, 6000), "civic_culture"),
+    "welfare": ((500, 3000), "health_welfare"),
+    "health_center": ((500, 2500), "health_welfare"),
+    "sports": ((1000, 5000), "sports_recreation"),
+    "fire_station": ((800, 3000), "administration"),
 }
 DESCRIPTIONS = {
     "streetlight_out": ["夜になっても防犯灯が点きません。", "街灯が点滅しています。"],

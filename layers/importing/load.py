@@ -8,6 +8,7 @@ in one transaction, so an error or an interrupt leaves the database exactly as i
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -21,6 +22,7 @@ from geo.formats import VECTOR_SUFFIXES, ChooseLayer, FormatError, is_csv, is_ve
 from layers.city.districts import PARENTS_SQL
 from layers.city.locating import Locator
 from layers.importing.plan import Plan
+from layers.importing.register import load as register
 from layers.importing.rejects import Rejection, Rejects
 from layers.importing.rows import (
     ImportOptions,
@@ -38,6 +40,9 @@ from layers.store.db import psycopg_connect
 
 __all__ = ["ImportOptions", "ImportRefused", "ImportResult", "import_file"]
 
+KIND_SOURCE = "kind_source"
+STAGED_KINDS = "SELECT kind, kind_source, count(*) FROM import_stage GROUP BY kind, kind_source"
+
 
 def import_file(
     layer_id: str,
@@ -45,6 +50,8 @@ def import_file(
     options: ImportOptions,
     url: str | None = None,
 ) -> ImportResult:
+    if layer_id == register.LAYER:  # buildings of facilities: not a map layer of their own
+        return register.import_register(path, options, url)
     try:
         layer = get_layer(layer_id)
     except KeyError as exc:
@@ -196,15 +203,18 @@ def _load(
                 layer.geometry_column: "geometry",
             }
         )
+        # Where each row's inferred kind came from, for the summary after duplicates go.
+        staged = [*columns, *([KIND_SOURCE] if plan.inference else [])]
+        types[KIND_SOURCE] = "text"
         conn.execute(
             sql.SQL("CREATE TEMP TABLE import_stage (n bigint, {}) ON COMMIT DROP").format(
                 sql.SQL(", ").join(
-                    sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(types[c])) for c in columns
+                    sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(types[c])) for c in staged
                 )
             )
         )
         copy_sql = sql.SQL("COPY import_stage (n, {}) FROM STDIN").format(
-            sql.SQL(", ").join(map(sql.Identifier, columns))
+            sql.SQL(", ").join(map(sql.Identifier, staged))
         )
     locator = Locator(conn, _tolerance(conn)) if layer.located else None
     try:
@@ -223,9 +233,13 @@ def _load(
         return
     if direct:
         result.loaded = result.read - rejects.count
+        if plan.inference is not None:
+            result.kinds = _kinds(plan.inference.counts)
     else:
         _reject_duplicates(conn, layer, plan, result, rejects)
-        _place(conn, layer, columns, result)
+        if plan.inference is not None:
+            result.kinds = _kinds(_staged_kinds(conn))
+        _place(conn, layer, columns, result, plan.fill_only)
     if layer.id == "district":
         conn.execute(PARENTS_SQL)
 
@@ -259,6 +273,7 @@ def _copy_batch(
         geoms = to_multi(geoms)
     width = len(plan.fields)
     ewkb = shapely.to_wkb(shapely.set_srid(geoms, STORAGE_SRID), hex=True, include_srid=True)
+    inference = plan.inference
     for i, row in enumerate(batch):
         if refused is not None and refused[i]:
             continue
@@ -272,7 +287,15 @@ def _copy_batch(
                 continue
             cells.append(int(ids[i]) if ids[i] >= 0 else None)
         cells.append(ewkb[i])
-        copy.write_row(cells if direct else [row[0], *cells])
+        if inference is None:
+            copy.write_row(cells if direct else [row[0], *cells])
+        elif direct:
+            copy.write_row(cells)
+            inference.copied(int(row[0]))
+        else:
+            copy.write_row([row[0], *cells, inference.pending[int(row[0])][1]])
+    if inference is not None:
+        inference.pending.clear()  # the batch's rejected rows: never counted
 
 
 def _tolerance(conn: psycopg.Connection[Any]) -> float:
@@ -327,10 +350,15 @@ def _duplicate(row: tuple[Any, ...], unit: str) -> Rejection:
 
 
 def _place(
-    conn: psycopg.Connection[Any], layer: Layer, staged: list[str], result: ImportResult
+    conn: psycopg.Connection[Any],
+    layer: Layer,
+    staged: list[str],
+    result: ImportResult,
+    fill_only: frozenset[str] = frozenset(),
 ) -> None:
     """One statement from the staging table into the layer, updating rows whose key exists.
-    Geometries are staged already in the column's type (see _to_multi)."""
+    Geometries are staged already in the column's type (see _to_multi). A fill_only column
+    (a guessed cost category) is written where the stored row has none, never over it."""
     columns = [c for c in staged if c != layer.geometry_column]
     conflict: sql.Composable = sql.SQL("")
     if layer.upsert_key:
@@ -338,7 +366,12 @@ def _place(
         conflict = sql.SQL(" ON CONFLICT ({}) DO UPDATE SET {}").format(
             sql.SQL(", ").join(sql.Identifier(k) for k in layer.upsert_key),
             sql.SQL(", ").join(
-                sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in updates
+                sql.SQL("{c} = coalesce({t}.{c}, EXCLUDED.{c})").format(
+                    c=sql.Identifier(c), t=sql.Identifier(layer.table)
+                )
+                if c in fill_only
+                else sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c))
+                for c in updates
             ),
         )
     statement = sql.SQL(
@@ -351,6 +384,15 @@ def _place(
         conflict=conflict,
     )
     result.loaded = conn.execute(statement).rowcount
+
+
+def _staged_kinds(conn: psycopg.Connection[Any]) -> Counter[tuple[str, str]]:
+    rows = conn.execute(STAGED_KINDS).fetchall()
+    return Counter({(kind, source): count for kind, source, count in rows})
+
+
+def _kinds(counts: Counter[tuple[str, str]]) -> list[tuple[str, str, int]]:
+    return [(kind, source, n) for (kind, source), n in counts.most_common()]
 
 
 def _select_expr(layer: Layer, column: str) -> sql.Composable:

@@ -16,6 +16,7 @@ import shapely
 from geo.crs import STORAGE_SRID, to_storage
 from geo.formats import LATITUDE_NAMES, LONGITUDE_NAMES, open_csv, open_vector
 from geo.geometry import JAPAN_BOUNDS, GeometryError, check_lonlat, validate_many
+from layers.importing.inference import ValueMap
 from layers.importing.plan import Plan, make_plan
 from layers.importing.rejects import Rejection, Rejects
 from layers.importing.values import ImportRefused, RowError, number_text, shown, text_of
@@ -40,6 +41,8 @@ class ImportResult:
     rejected_count: int = 0
     rejects_path: Path | None = None
     committed: bool = False
+    # Inferred kinds: (kind, where it came from, rows), most rows first; empty otherwise.
+    kinds: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -51,6 +54,8 @@ class ImportOptions:
     encoding: str | None = None
     src_epsg: int | None = None  # for vector files without a CRS
     source_name: str | None = None
+    # --map-values: the kind of rows whose column holds a value, when kinds are inferred.
+    value_maps: list[ValueMap] = field(default_factory=list)
     member: str | None = None  # the layer of a file holding several (geo.formats.vector_layers)
     progress: Callable[[int, int | None], None] | None = None  # (done, total)
 
@@ -108,7 +113,7 @@ def implausible(batch: list[tuple[Any, ...]], geoms: Any, rejects: Rejects) -> A
     return bad
 
 
-def batches(rows: Iterator[Plan | Row]) -> Iterator[list[tuple[Any, ...]]]:
+def batches(rows: Iterator[Plan | Row] | Iterator[Row]) -> Iterator[list[tuple[Any, ...]]]:
     """The good rows of every BATCH rows read. Counting the rejected ones too bounds what a
     batch's check can find out of order (rejects.py keeps its file in order that way); a
     batch may be empty."""
@@ -146,7 +151,14 @@ def csv_rows(
             "緯度・経度の列が見つかりません（列名: 緯度, 経度 / latitude, longitude）",
             "no latitude/longitude columns found (expected 緯度/経度 or latitude/longitude)",
         )
-    plan = make_plan(layer, source.header, options.constants, options.column_map, {lat_i, lon_i})
+    plan = make_plan(
+        layer,
+        source.header,
+        options.constants,
+        options.column_map,
+        {lat_i, lon_i},
+        options.value_maps,
+    )
     yield plan
     progress, total = options.progress, source.size
     for number, cells in source:
@@ -154,7 +166,7 @@ def csv_rows(
         values: list[Any] | None = None
         try:
             if source.nul_seen:
-                _refuse_nul(cells, source.header)
+                refuse_nul(cells, source.header)
             lat_text, lon_text = text_of(cells[lat_i]), text_of(cells[lon_i])
             if lat_text is None or lon_text is None:
                 raise RowError("緯度・経度が空です", "latitude/longitude is empty")
@@ -170,7 +182,7 @@ def csv_rows(
                         f"latitude/longitude are not numbers ({shown_lat}, {shown_lon})",
                     ) from None
             # Plausibility (in Japan, not swapped) is checked a batch at a time in _load.
-            values = plan.row_values(cells)
+            values = plan.row_values(cells, number)
         except (RowError, GeometryError) as exc:
             rejects.add(number, *_reasons(exc))
         if values is None:
@@ -195,7 +207,14 @@ def vector_rows(
             "ファイルに座標参照系がありません。--crs EPSG:6668 のように指定してください",
             "the file has no coordinate reference system; give one with --crs (e.g. EPSG:6668)",
         )
-    plan = make_plan(layer, source.field_names, options.constants, options.column_map, set())
+    plan = make_plan(
+        layer,
+        source.field_names,
+        options.constants,
+        options.column_map,
+        set(),
+        options.value_maps,
+    )
     yield plan
     allowed = GEOMETRY_FAMILIES[layer.geometry_type]
     names = source.field_names
@@ -218,7 +237,7 @@ def vector_rows(
                     raise _nul_error(batch.nul[offset])
                 if error is not None:
                     raise error
-                values = plan.row_values(cells)
+                values = plan.row_values(cells, number)
                 if notes[offset]:
                     result.repaired += 1
                 check_extent(fixed[offset])
@@ -238,7 +257,7 @@ def _reasons(exc: RowError | GeometryError) -> tuple[str, str]:
     return (exc.ja, exc.en) if isinstance(exc, RowError) else (exc.message_ja, exc.message_en)
 
 
-def _refuse_nul(cells: list[str], header: list[str]) -> None:
+def refuse_nul(cells: list[str], header: list[str]) -> None:
     for i, cell in enumerate(cells):
         if "\x00" in cell:
             raise _nul_error(header[i] if i < len(header) else f"#{i + 1}")
