@@ -394,3 +394,40 @@ def test_the_feature_records_link_to_the_inspection(place: Place) -> None:
     assert FINDINGS not in records.text
     followed = new_client().get(record["href"])
     assert followed.status_code == 200 and followed.json()["overall_grade"] == "B"
+
+
+def test_a_school_route_site_is_read_as_its_site_is(place: Place) -> None:
+    """Unpublished, a site is staff's and its school's groups'; so is its inspection."""
+    with psycopg.connect(libpq_url(place.url)) as conn:
+        school = _point(
+            conn,
+            "INSERT INTO facility (kind, name, geom) VALUES ('school', '本町小学校', "
+            "ST_SetSRID(ST_MakePoint(%s, %s), 4326)) RETURNING id",
+        )
+        site = _point(
+            conn,
+            "INSERT INTO school_route_site (school_facility_id, fiscal_year, number, geom) "
+            "VALUES (%s, 2026, '3', ST_SetSRID(ST_MakePoint(%s, %s), 4326)) RETURNING id",
+            school,
+        )
+    found = send(
+        signed_in(place.staff),
+        {
+            "subject_layer": "school_route_site",
+            "subject_id": site,
+            "kind": "school_route",
+            "inspected_on": "2026-07-15",
+            "overall_grade": "C",
+        },
+    )
+    assert found.status_code == 201, found.text
+    assert found.json()["subject"]["name"] == "本町小学校 箇所3"
+    assert found.json()["next_due"] == "2027-07-15"
+    url = f"/api/inspections/{found.json()['id']}"
+    assert new_client().get(url).status_code == 404
+    sql_value(
+        place.url,
+        "UPDATE school_route_site SET is_published = true WHERE id = %s RETURNING 1",
+        site,
+    )
+    assert new_client().get(url).status_code == 200
