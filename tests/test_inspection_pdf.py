@@ -325,7 +325,7 @@ def test_a_demo_12jo_inspection_prints_every_part_of_its_kind(
             "WHERE i.kind = 'building_article12' AND i.synthetic "
             "ORDER BY i.overall_grade DESC, i.id LIMIT 1",
         )
-        grades = dict(
+        grades: dict[str, str] = dict(
             conn.execute(
                 b"SELECT p ->> 'ja', g.grade FROM inspection_part_grade g "
                 b"JOIN inspection_kind k ON k.code = 'building_article12' "

@@ -302,7 +302,7 @@ def test_the_printed_report_keeps_the_findings_staffs_until_released(planted: Wo
         done = subprocess.run(
             ["pdftotext", "-", "-"], input=answer.content, capture_output=True, check=True
         )
-        return done.stdout.decode()
+        return bytes(done.stdout).decode()
 
     for role in ("anonymous", "resident", "member_b"):
         text = printed(role)
