@@ -231,9 +231,6 @@ EXPECTED: dict[str, Expect] = {
     "GET /api/school-route-schools": Expect(ANYONE),
     "GET /api/school-route-sites.csv": Expect(ANYONE),
     "GET /api/school-route-sites.pdf": Expect(ANYONE),
-    # An inspection's printed report: whoever may read the inspection (the world's is of a
-    # hazard anyone sees), showing that caller what the detail shows.
-    "GET /api/inspections/{inspection_id}.pdf": Expect(ANYONE),
     "GET /api/school-route-sites/{site_id}": Expect(STAFF | A_READ),
     "POST /api/school-route-sites": Expect(STAFF),
     "POST /api/school-route-sites.csv": Expect(STAFF),
@@ -272,6 +269,8 @@ EXPECTED: dict[str, Expect] = {
     "POST /api/inspections": Expect(STAFF),
     "GET /api/inspections": Expect(STAFF),
     "GET /api/inspections/{inspection_id}": Expect(ANYONE),
+    # Its printed report shows each caller what the detail shows them.
+    "GET /api/inspections/{inspection_id}.pdf": Expect(ANYONE),
     "PATCH /api/inspections/{inspection_id}": Expect(STAFF, body={"follow_up": "経過観察"}),
     "GET /api/inspections/{inspection_id}/photos/{photo_id}": Expect(
         ANYONE, params={"photo_id": "inspection_photo_id"}

@@ -181,6 +181,9 @@ def test_the_public_copy_shows_the_grades_and_withholds_the_rest_until_released(
         assert note is None or note not in flat
     assert FINDINGS not in flat and INSPECTOR.replace(" ", "") not in flat
     assert "所見・措置・写真は公開されていません" in flat and "公開版" in flat
+    # The register's facts of the building are staff's (the facility layer keeps them from
+    # residents too).
+    assert "建築年度" not in flat and "延床面積" not in flat and "耐震" not in flat
     assert images(path) == []
 
     with session_scope() as db:
@@ -305,3 +308,37 @@ def test_an_inspection_of_a_hazard_prints_with_its_district_for_an_address(
         assert words in flat, words
     assert "部位別の評価" not in flat and "舗装のひび" not in flat
     assert pages(path) == [(595.276, 841.89)]
+
+
+def test_a_demo_12jo_inspection_prints_every_part_of_its_kind(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's own records (layers/demo/register.py), as staff print them."""
+    from layers.store.settings import get_settings
+
+    monkeypatch.setenv("MACHIMAP_PRINT_BASEMAP_URL", UNREACHABLE)
+    get_settings.cache_clear()
+    with psycopg.connect(libpq_url(demo_url)) as conn:
+        inspection_id, findings = one(
+            conn,
+            "SELECT i.id, i.findings FROM inspection i "
+            "WHERE i.kind = 'building_article12' AND i.synthetic "
+            "ORDER BY i.overall_grade DESC, i.id LIMIT 1",
+        )
+        grades: dict[str, str] = dict(
+            conn.execute(
+                b"SELECT p ->> 'ja', g.grade FROM inspection_part_grade g "
+                b"JOIN inspection_kind k ON k.code = 'building_article12' "
+                b"CROSS JOIN jsonb_array_elements(k.parts) p "
+                b"WHERE g.inspection_id = %s AND p ->> 'code' = g.part",
+                (inspection_id,),
+            ).fetchall()
+        )
+    path, text = fetch(staff_client(), inspection_id, "demo-article12-staff")
+    assert len(grades) == 5, grades
+    for ja, part_grade in grades.items():
+        row = next(line for line in text.splitlines() if line.strip().startswith(ja))
+        assert re.search(rf"\s{part_grade}\s", row), row
+    flat = re.sub(r"\s+", "", text)
+    assert re.sub(r"\s+", "", findings or "") in flat
+    assert pages(path)[0] == (595.276, 841.89)

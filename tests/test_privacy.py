@@ -5,6 +5,9 @@ callers who must not see them, and every answer is searched for the canary strin
 
 from __future__ import annotations
 
+import re
+import subprocess
+
 import psycopg
 import pytest
 
@@ -286,3 +289,25 @@ def test_an_inspections_findings_and_unreleased_photo_are_staffs_alone(planted: 
         f"/api/layers/hazard/features/{planted.params['hazard_id']}/records"
     )
     assert f"/api/inspections/{inspection}" in records.text
+
+
+def test_the_printed_report_keeps_the_findings_staffs_until_released(planted: World) -> None:
+    """The sweep reads the PDF as bytes, where text is compressed glyphs: here the printout is
+    read back as text, and the same search fails for staff's copy."""
+    inspection = planted.params["inspection_id"]
+
+    def printed(role: str) -> str:
+        answer = client_for(planted, role).get(f"/api/inspections/{inspection}.pdf")
+        assert answer.status_code == 200, answer.text
+        done = subprocess.run(
+            ["pdftotext", "-", "-"], input=answer.content, capture_output=True, check=True
+        )
+        return bytes(done.stdout).decode()
+
+    for role in ("anonymous", "resident", "member_b"):
+        text = printed(role)
+        assert "点検結果報告書" in text
+        assert [c for c in (*CANARIES, FINDINGS, PART_NOTE, FOLLOW_UP) if c in text] == []
+    staff = re.sub(r"\s+", " ", printed("staff"))
+    for written in (FINDINGS, PART_NOTE, FOLLOW_UP, CANARY_NAME):
+        assert re.sub(r"\s+", " ", written) in staff, written

@@ -57,8 +57,9 @@ def _rows(pairs: list[tuple[str, str]]) -> str:
     return "".join(f"<tr><th>{_e(k)}</th><td>{v}</td></tr>" for k, v in pairs if v)
 
 
-def _subject_rows(session: Session, detail: dict[str, Any]) -> list[tuple[str, str]]:
-    """名称, 施設, 所在地, 種別 and, for a building, what the register knows of it."""
+def _subject_rows(session: Session, detail: dict[str, Any], full: bool) -> list[tuple[str, str]]:
+    """名称, 施設, 所在地, 種別 and, for a building, what the register knows of it: staff's
+    alone, as the register and the facility layer's building fields are (resident=False)."""
     subject = detail["subject"]
     layer, subject_id = subject["layer"], subject["id"]
     # A building recorded by mistake and deleted since: staff still print what was found.
@@ -85,7 +86,7 @@ def _subject_rows(session: Session, detail: dict[str, Any]) -> list[tuple[str, s
     rows.append(("所在地", _e(address)))
     if layer != "facility":
         rows.append(("対象の種類", _e(labels.LAYER_WORDS.get(layer, layer))))
-    if layer == "facility_building":
+    if layer == "facility_building" and full:
         b = session.execute(q.BUILDING, {"id": subject_id}).one_or_none()
         if b is not None:
             rows += _building_rows(b, detail)
@@ -242,7 +243,9 @@ header .basis {{ font-size: 8pt; color: #333; margin: 0.5mm 0 0; }}
 .hazard .n {{ display: block; font-size: 27pt; line-height: 1.15; font-weight: bold; }}
 .hazard.level3 {{ border-color: #d55e00; color: #d55e00; }}
 .top {{ display: flex; gap: 4mm; align-items: flex-start; }}
-.top .facts {{ flex: 1; }}
+/* The table in a box of its own: a table's 100% in a flex row would be the row's width. */
+.top .subject {{ flex: 1; }}
+.top .place {{ width: {MAP_MM[0]}mm; }}
 .map {{ display: block; border: 0.3mm solid #444; }}
 .mapnote {{ font-size: 6.5pt; color: #444; margin: 0.5mm 0 0; }}
 h2 {{ font-size: 10.5pt; margin: 3mm 0 1mm; border-left: 1.2mm solid #333;
@@ -340,8 +343,8 @@ def report_html(session: Session, detail: dict[str, Any], full: bool) -> str:
 <p class="kind">{_e(kind.get("name_ja"))}</p>
 {f'<p class="basis">根拠：{_e(legal_basis)}</p>' if legal_basis else ""}{mark}</div>
 <div class="judgement">{_overall(detail)}{STAMPS if full else ""}</div></header>
-<section><h2>点検対象</h2><div class="top"><table class="grid facts">
-{_rows(_subject_rows(session, detail))}</table>{map_html}</div></section>
+<section><h2>点検対象</h2><div class="top"><div class="subject"><table class="grid facts">
+{_rows(_subject_rows(session, detail, full))}</table></div>{map_html}</div></section>
 <section><h2>点検の記録</h2>{record}</section>
 {_parts(detail, released)}
 {_follow_up(detail, released)}
