@@ -176,6 +176,12 @@ def test_the_public_map_marks_closed_play_equipment(
     expect(details).to_contain_text("遊具")
     browse.shot(page, "closed-play-equipment")
     assert_accessible(page)
+    page.get_by_label(re.compile("言語")).select_option("en")
+    expect(notice).to_contain_text("Closed since")
+    expect(details).to_contain_text("Play equipment")
+    word = "() => window.machimap.map.getLayoutProperty('facility-closed', 'text-field')"
+    assert page.evaluate(word) == "Closed"
+    browse.shot(page, "closed-play-equipment-en")
 
     # Opened again, the same piece is not marked on anyone's map once an inspection opens it.
     live_server.sql(

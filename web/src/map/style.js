@@ -151,6 +151,13 @@ function closedLayer(drawn, font) {
   };
 }
 
+/** The closed mark's word in the page's language, after a language switch. */
+export function relabelClosed(map) {
+  if (map.getLayer("facility-closed")?.getLayoutProperty("text-field") !== undefined) {
+    map.setLayoutProperty("facility-closed", "text-field", t("map.closed_mark"));
+  }
+}
+
 /** The filter showing only a layer's chosen kinds, joined to a style layer's own. */
 export function withKinds(baseFilter, layer, shown) {
   if (!shown) return baseFilter ?? null;
