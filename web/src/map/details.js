@@ -4,7 +4,7 @@
 // rather than in a popup, so it can be read, scrolled and reached by keyboard.
 import { api, once } from "../common/api.js";
 import { formatDate, formatNumber, lang, nameElement, t, tx } from "../common/i18n.js";
-import { symbolSvg } from "../common/symbols.js";
+import { SYMBOLS, symbolSvg } from "../common/symbols.js";
 import { mergedSite, rolesText, siteRecords } from "./site.js";
 import {
   featureKind,
@@ -41,6 +41,22 @@ function el(tag, attrs = {}, ...children) {
   }
   node.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== ""));
   return node;
+}
+
+/** 使用禁止: said first, in words and with the map's mark, before anything else of the place. */
+function closedNotice(props) {
+  const since = props.closed_on ? formatDate(props.closed_on) : null;
+  return el(
+    "div",
+    { class: "details-closed", role: "note" },
+    el("span", { html: symbolSvg(SYMBOLS.marks.closed, 24) }),
+    el(
+      "div",
+      {},
+      el("p", { class: "details-closed-title" }, since ? t("details.closed", { date: since }) : t("map.closed_mark")),
+      el("p", {}, t("details.closed_note")),
+    ),
+  );
 }
 
 export class Details {
@@ -211,6 +227,9 @@ export class Details {
     if (!feature) {
       this.body.append(el("p", { class: "notice error" }, t("details.error")));
       return;
+    }
+    if (layer.id === "facility" && props.use_status === "closed") {
+      this.body.append(closedNotice(props));
     }
     if (layer.id === "safety_map_feature" && props.safety_map_id) {
       this.body.append(this.renderSafetyMap(props.safety_map_id));

@@ -40,6 +40,7 @@ import {
   iconSize,
   imageOf,
   isLabel,
+  relabelClosed,
   provideImages,
   styleLayerIds,
   withKinds,
@@ -501,6 +502,7 @@ async function start() {
     for (const [control] of controls) map.removeControl(control);
     addControls();
     map.getCanvas().setAttribute("aria-label", t("ml.Map.Title"));
+    relabelClosed(map);
     if (els.status.textContent) say("");
   });
 

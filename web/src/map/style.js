@@ -4,13 +4,18 @@
 // The server's name labels ("<layer>-label…", drawn with machimap's own glyphs) are kept as
 // they are and switch with their layer.
 import { withBasemap } from "../common/basemap.js";
-import { symbolImage } from "../common/symbols.js";
+import { t } from "../common/i18n.js";
+import { SYMBOLS, symbolImage } from "../common/symbols.js";
 import { displayScale } from "../common/display.js";
 import { symbolField } from "../common/symbols.js";
 import { clusterLayers, clusteredTiles } from "./clusters.js";
 import { categories, layerKinds, layerSymbol } from "./format.js";
 
 export const SELECTION = "mm-selection";
+// A facility an inspection closed (使用禁止) carries a no-entry mark and the word beside its
+// symbol, so a closed swing is told apart at a glance, in greyscale too.
+const CLOSED = ["==", ["get", "use_status"], "closed"];
+const CLOSED_IMAGE = "mm-mark-closed";
 export const ME = "mm-me";
 const REPORT_SIZE = 24;
 const LAYER_SIZE = 24;
@@ -109,6 +114,50 @@ function symbolLayer(circle, layer) {
   };
 }
 
+/** The mark over closed facilities: a style layer of the facility layer's own (its id
+ * starts "facility-"), so it shows, hides and filters with that layer. */
+function closedLayer(drawn, font) {
+  images.set(CLOSED_IMAGE, { symbol: SYMBOLS.marks.closed, size: 18 });
+  const own = drawn.metadata?.["machimap:filter"] ?? null;
+  const words = font.length
+    ? {
+        "text-field": t("map.closed_mark"),
+        "text-font": font,
+        "text-size": 12 * displayScale(),
+        // Right of the symbol: its name is written below it, the mark sits at its top left.
+        "text-anchor": "left",
+        "text-offset": [1.2, 0],
+        "text-allow-overlap": true,
+        "text-ignore-placement": true,
+      }
+    : {};
+  return {
+    id: "facility-closed",
+    type: "symbol",
+    source: drawn.source,
+    "source-layer": drawn["source-layer"],
+    filter: drawn.filter ? ["all", drawn.filter, CLOSED] : CLOSED,
+    metadata: { "machimap:filter": own ? ["all", own, CLOSED] : CLOSED },
+    layout: {
+      visibility: drawn.layout.visibility,
+      "icon-image": CLOSED_IMAGE,
+      "icon-size": iconSize(displayScale()),
+      "icon-offset": [-14, -14],
+      "icon-allow-overlap": true,
+      "icon-ignore-placement": true,
+      ...words,
+    },
+    paint: { "text-color": "#a63d00", "text-halo-color": "#ffffff", "text-halo-width": 2 },
+  };
+}
+
+/** The closed mark's word in the page's language, after a language switch. */
+export function relabelClosed(map) {
+  if (map.getLayer("facility-closed")?.getLayoutProperty("text-field") !== undefined) {
+    map.setLayoutProperty("facility-closed", "text-field", t("map.closed_mark"));
+  }
+}
+
 /** The filter showing only a layer's chosen kinds, joined to a style layer's own. */
 export function withKinds(baseFilter, layer, shown) {
   if (!shown) return baseFilter ?? null;
@@ -138,6 +187,8 @@ export function buildStyle(
       layout: { ...drawn.layout, visibility: enabled.has(layer.id) ? "visible" : "none" },
     };
   });
+  const facilities = style.layers.find((l) => l.id === "facility-symbol");
+  const font = style.layers.find((l) => l.layout?.["text-font"])?.layout["text-font"] ?? [];
   // Below the cluster zoom the points come counted (./clusters.js); a disaster's map shows
   // its few sites one by one.
   const below = serverStyle.metadata?.["machimap:cluster_below_zoom"] ?? 0;
@@ -207,6 +258,8 @@ export function buildStyle(
       },
     },
   );
+  // Last, over the selection ring too: a closed place stays marked while it is open here.
+  if (facilities) style.layers.push(closedLayer(facilities, font));
   return style;
 }
 
