@@ -70,11 +70,13 @@ def _inspected_facility(server: LiveServer) -> tuple[int, str, float, float, dat
     row = server.sql(
         "SELECT ARRAY[f.id::text, f.name, ST_X(f.geom)::text, ST_Y(f.geom)::text,"
         " i.inspected_on::text] FROM facility f"
-        " JOIN inspection i ON i.subject_layer = 'facility' AND i.subject_id = f.id"
+        # The demo inspects buildings; a facility's records list its buildings' inspections.
+        " JOIN facility_building b ON b.facility_id = f.id"
+        " JOIN inspection i ON i.subject_layer = 'facility_building' AND i.subject_id = b.id"
         # One the first view shows (a primary kind), a place of its own (no other roles).
         " WHERE f.kind IN ('shelter', 'evacuation_site', 'tsunami_evacuation_building', 'aed')"
         " AND NOT EXISTS (SELECT 1 FROM facility o WHERE o.site_id = f.site_id AND o.id <> f.id)"
-        " ORDER BY f.id LIMIT 1"
+        " ORDER BY f.id, i.inspected_on DESC LIMIT 1"
     )
     return int(row[0]), row[1], float(row[2]), float(row[3]), date.fromisoformat(row[4])
 
