@@ -336,6 +336,9 @@ def _run(city: FuzzCity, caller: str, document: str) -> dict[str, Any]:
     return report
 
 
+# Bounded by count (--max-examples), not time; a run beside the rest of the suite on two
+# shared cores can pass the default 300 s, so the safety net is the schemathesis run's own.
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize(
     ("caller", "document"), [(caller, document) for caller in CALLERS for document in DOCUMENTS]
 )

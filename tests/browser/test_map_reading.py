@@ -10,6 +10,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from layers.city.facilities import FacilityKind
 from tests.browser.conftest import PHONE, Browse, LiveServer, assert_accessible
 from tests.browser.test_public_map import SETTLED, _settle
 
@@ -87,7 +88,9 @@ def test_the_first_view_shows_shelters_aeds_and_hazards_the_rest_one_toggle_away
     # One toggle shows every kind, on the map and in the list, and a link keeps it.
     page.locator("#layer-list").get_by_role("button", name="すべての種類を表示").first.click()
     page.evaluate(SETTLED)
-    assert len(page.evaluate("() => [...window.machimap.kinds.get('facility')]")) == 20
+    assert len(page.evaluate("() => [...window.machimap.kinds.get('facility')]")) == len(
+        FacilityKind
+    )
     assert "kinds=facility:" in page.url
     expect(page.get_by_role("checkbox", name="公園", exact=True)).to_be_checked()
     browse.shot(page, "every-kind")
