@@ -26,6 +26,7 @@ from api.groups.loaders import group_row, observation_row, patrol_row
 from api.openapi import body
 from api.params import PathId
 from api.permissions import Authorized, acting, permit
+from api.photos import PRIVATE, no_photo, photo_response
 from api.uploads import read_photo_form, run_intake
 from geo.geometry import GeometryError, check_lonlat
 from layers.groups import observations
@@ -232,12 +233,8 @@ def _photo(auth: Authorized, photo_id: int, thumbnail: bool) -> Response:
     with session_scope() as db:
         file = observations.photo_file(db, found.observation.id, photo_id, thumbnail)
     if file is None:
-        raise Refused(f"写真 {photo_id} はありません。", f"no photo {photo_id} to show", status=404)
-    return Response(
-        media_store().read(file.key),
-        media_type=file.media_type,
-        headers={"Cache-Control": "private, no-store", "Vary": "Cookie, Authorization"},
-    )
+        raise no_photo(photo_id)
+    return photo_response(file, PRIVATE)
 
 
 @router.get(

@@ -14,6 +14,7 @@ from api.groups.loaders import map_row, photo_place_row, place_row
 from api.openapi import upload
 from api.params import PathId
 from api.permissions import Authorized, acting, permit
+from api.photos import PRIVATE, no_photo, photo_response
 from api.uploads import read_photo_form, run_intake
 from layers.groups import place_photos
 from layers.groups.map_places import PlaceAccess, lock_map, lock_place
@@ -82,14 +83,9 @@ def _photo(auth: Authorized, photo_id: int, thumbnail: bool) -> Response:
     with session_scope() as db:
         found = place_photos.photo_file(db, m, photo_id, who.member, thumbnail)
     if found is None:
-        raise Refused(f"写真 {photo_id} はありません。", f"no photo {photo_id} to show", status=404)
+        raise no_photo(photo_id)
     # Unpublishing or withholding must reach every cache at once: revalidate each time.
-    cache = "private, no-store" if who.member else "public, no-cache"
-    return Response(
-        media_store().read(found.key),
-        media_type=found.media_type,
-        headers={"Cache-Control": cache, "Vary": "Cookie, Authorization"},
-    )
+    return photo_response(found, PRIVATE if who.member else "public, no-cache")
 
 
 @router.get("/api/safety-maps/{map_id}/photos/{photo_id}", summary="地点の写真 / A place's photo")

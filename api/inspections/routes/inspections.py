@@ -23,6 +23,7 @@ from api.guard import refuse_control_characters
 from api.pagination import Page, page_body, page_params
 from api.params import BodyId, PathId
 from api.permissions import Authorized, acting, denied, path_parameters, permit
+from api.photos import PRIVATE, no_photo, photo_response
 from api.uploads import read_photo_form, run_intake
 from layers.inspections import reading, recording
 from layers.inspections.model import FollowUp, Grade, Inspection
@@ -319,12 +320,8 @@ def _photo(auth: Authorized, inspection_id: int, photo_id: int, thumbnail: bool)
     with session_scope() as db:
         file = reading.photo_file(db, auth.actor, inspection_id, photo_id, thumbnail)
     if file is None:
-        raise Refused(f"写真 {photo_id} はありません。", f"no photo {photo_id} to show", status=404)
-    return Response(
-        media_store().read(file.key),
-        media_type=file.media_type,
-        headers={"Cache-Control": "private, no-store", "Vary": "Cookie, Authorization"},
-    )
+        raise no_photo(photo_id)
+    return photo_response(file, PRIVATE)
 
 
 @router.get(

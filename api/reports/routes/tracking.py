@@ -16,6 +16,7 @@ from api.forms import LongText, json_or_form
 from api.openapi import body, upload
 from api.params import PathId
 from api.permissions import Authorized, acting, permit
+from api.photos import PRIVATE, photo_response
 from api.reports.access import (
     audience,
     cache_control,
@@ -25,7 +26,6 @@ from api.reports.access import (
 )
 from api.uploads import read_photo_form, run_intake
 from api.web.assets import built_page
-from layers.media.storage import media_store
 from layers.policy import Action
 from layers.reports import intake, tracking
 from layers.reports import support as supporters
@@ -142,12 +142,8 @@ def _photo(auth: Authorized, photo_id: int, thumbnail: bool) -> Response:
         found = photo_file(db, auth.resource.report.id, photo_id, who, thumbnail)
     if found is None:
         raise not_found(auth.resource.report.public_id)
-    cache = "public, max-age=86400" if who == Audience.public else "private, no-store"
-    return Response(
-        media_store().read(found.key),
-        media_type=found.media_type,
-        headers={"Cache-Control": cache},
-    )
+    cache = "public, max-age=86400" if who == Audience.public else PRIVATE
+    return photo_response(found, cache, vary=None)
 
 
 @router.get("/api/reports/{public_id}/photos/{photo_id}", summary="通報の写真 / A report's photo")
