@@ -58,6 +58,15 @@ class Grade(enum.StrEnum):
     D = "D"
 
 
+# A grade in a few words (Japanese, English): the records' summaries and the printed sheet.
+GRADE_SUMMARIES: dict[Grade, tuple[str, str]] = {
+    Grade.A: ("概ね良好", "good"),
+    Grade.B: ("部分的に劣化", "partly worn"),
+    Grade.C: ("広範囲に劣化", "widely worn"),
+    Grade.D: ("早急に対応が必要", "needs urgent repair"),
+}
+
+
 class FollowUp(enum.StrEnum):
     none = "none"  # 対応不要
     repair = "repair"  # 修繕

@@ -26,7 +26,7 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from layers.city.hazards import Hazard
-from layers.inspections.model import Grade
+from layers.inspections.model import GRADE_SUMMARIES
 from layers.policy import Action, Actor, can, row_filter
 from layers.registry import Layer, get_layer
 from layers.reports.model import STATUS_LABELS
@@ -34,13 +34,6 @@ from layers.store.settings import get_settings
 
 # A patrol note is free text; the list shows its start, the patrol answer holds all of it.
 NOTE_CHARS = 80
-
-GRADES: dict[Grade, tuple[str, str]] = {
-    Grade.A: ("概ね良好", "good"),
-    Grade.B: ("部分的に劣化", "partly worn"),
-    Grade.C: ("広範囲に劣化", "widely worn"),
-    Grade.D: ("早急に対応が必要", "needs urgent repair"),
-}
 
 
 def label_map(table: dict[Any, tuple[str, str]]) -> dict[str, dict[str, str]]:
@@ -51,7 +44,7 @@ def label_map(table: dict[Any, tuple[str, str]]) -> dict[str, dict[str, str]]:
 # Sent as one parameter, so the statement text stays the same and SQL builds the summaries.
 LABELS = json.dumps(
     {
-        "grade": label_map(GRADES),
+        "grade": label_map(GRADE_SUMMARIES),
         "report_status": label_map(STATUS_LABELS),
     },
     ensure_ascii=False,

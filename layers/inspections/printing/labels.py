@@ -3,6 +3,9 @@ and §8, web/src/messages/map.js for facility values), Japanese only, as a city 
 
 from __future__ import annotations
 
+from layers.city.facility_kinds import KIND_NAMES_JA
+from layers.inspections.model import GRADE_SUMMARIES
+
 # 劣化度 of a building part (DOMAIN.md §2), short enough for a table cell.
 GRADE_WORDS = {
     "A": "概ね良好",
@@ -11,12 +14,7 @@ GRADE_WORDS = {
     "D": "著しい劣化（早急に対応が必要）",
 }
 # The same in a table cell or under the overall grade: the legend gives the whole words.
-SHORT_GRADE_WORDS = {
-    "A": "概ね良好",
-    "B": "部分的に劣化",
-    "C": "広範囲に劣化",
-    "D": "早急に対応が必要",
-}
+SHORT_GRADE_WORDS = {grade.value: ja for grade, (ja, _) in GRADE_SUMMARIES.items()}
 # JPFA 遊具の定期点検: the overall judgement and the hazard level beside it.
 JPFA_GRADE_WORDS = {
     "A": "健全・異常なし",
@@ -37,32 +35,8 @@ FOLLOW_UP_WORDS = {
     "close": "使用禁止（直ちに）",
     "survey": "詳細調査",
 }
-FACILITY_KIND_WORDS = {
-    "city_hall": "市役所",
-    "branch_office": "支所・出張所",
-    "community_center": "住民センター・集会所",
-    "kominkan": "公民館",
-    "evacuation_site": "指定緊急避難場所",
-    "shelter": "指定避難所",
-    "tsunami_evacuation_building": "津波避難ビル",
-    "first_aid_station": "救護所",
-    "aed": "AED",
-    "school": "学校",
-    "library": "図書館",
-    "childcare": "子育て施設",
-    "park": "公園",
-    "public_toilet": "公衆トイレ",
-    "sandbag_station": "土のうステーション",
-    "streetlight": "防犯灯",
-    "play_equipment": "遊具",
-    "fire_station": "消防署・出張所",
-    "health_center": "保健センター",
-    "public_housing": "市営住宅",
-    "welfare": "福祉施設",
-    "culture": "文化施設",
-    "sports": "スポーツ施設",
-    "other": "その他の施設",
-}
+# The facilities' kinds in the words the import's summary uses (one table of them).
+FACILITY_KIND_WORDS = {kind.value: name for kind, name in KIND_NAMES_JA.items()}
 STRUCTURE_WORDS = {
     "rc": "鉄筋コンクリート造（RC）",
     "src": "鉄骨鉄筋コンクリート造（SRC）",
