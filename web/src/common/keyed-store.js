@@ -4,18 +4,15 @@
 // draft on the device is the key the server sees when it is sent). Storage can be disabled
 // or full: opening fails with an Error, and the caller says what that means.
 
-/** The store `storeName` in the database `dbName`: {put, get, all, remove}. */
-export function keyedStore(dbName, storeName = "drafts") {
+/** A database opener: the first call opens `dbName` (creating its stores in `upgrade(db)`),
+ * later calls share it; a failed open is tried again next time. */
+export function database(dbName, version, upgrade) {
   let opening = null;
-
-  function openDb() {
+  return () => {
     if (!("indexedDB" in window)) return Promise.reject(new Error("no IndexedDB"));
     opening ??= new Promise((resolve, reject) => {
-      const request = indexedDB.open(dbName, 1);
-      request.onupgradeneeded = () => {
-        const db = request.result;
-        if (!db.objectStoreNames.contains(storeName)) db.createObjectStore(storeName, { keyPath: "key" });
-      };
+      const request = indexedDB.open(dbName, version);
+      request.onupgradeneeded = () => upgrade(request.result);
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
       request.onblocked = () => reject(new Error("IndexedDB blocked"));
@@ -24,18 +21,28 @@ export function keyedStore(dbName, storeName = "drafts") {
       throw error;
     });
     return opening;
-  }
+  };
+}
 
-  async function run(mode, work) {
-    const db = await openDb();
-    return new Promise((resolve, reject) => {
-      const tx = db.transaction(storeName, mode);
-      const request = work(tx.objectStore(storeName));
-      tx.oncomplete = () => resolve(request?.result);
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error);
-    });
-  }
+/** Runs `work(tx)` in one transaction over `stores`; resolves with its request's result
+ * once the transaction is complete (written, for readwrite). */
+export async function transaction(open, stores, mode, work) {
+  const db = await open();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(stores, mode);
+    const request = work(tx);
+    tx.oncomplete = () => resolve(request?.result);
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error);
+  });
+}
+
+/** The store `storeName` in the database `dbName`: {put, get, all, remove}. */
+export function keyedStore(dbName, storeName = "drafts") {
+  const open = database(dbName, 1, (db) => {
+    if (!db.objectStoreNames.contains(storeName)) db.createObjectStore(storeName, { keyPath: "key" });
+  });
+  const run = (mode, work) => transaction(open, storeName, mode, (tx) => work(tx.objectStore(storeName)));
 
   return {
     /** Stores (or replaces) a record; resolves once it is written. */

@@ -3,50 +3,27 @@
 // most the fix in flight), and the observations with their photos as Blobs. Nothing here is
 // sent by itself: upload.js reads it back.
 
+import { database, transaction } from "../../common/keyed-store.js";
+
 const DB_NAME = "machimap-walk";
 const DB_VERSION = 1;
 const WALKS = "walks";
 const FIXES = "fixes";
 const OBSERVATIONS = "observations";
 
-let opening = null;
+const openDb = database(DB_NAME, DB_VERSION, (db) => {
+  if (!db.objectStoreNames.contains(WALKS)) db.createObjectStore(WALKS, { keyPath: "key" });
+  if (!db.objectStoreNames.contains(FIXES)) {
+    const fixes = db.createObjectStore(FIXES, { keyPath: "id", autoIncrement: true });
+    fixes.createIndex("walk", "walk");
+  }
+  if (!db.objectStoreNames.contains(OBSERVATIONS)) {
+    const observations = db.createObjectStore(OBSERVATIONS, { keyPath: "key" });
+    observations.createIndex("walk", "walk");
+  }
+});
 
-function openDb() {
-  if (!("indexedDB" in window)) return Promise.reject(new Error("no IndexedDB"));
-  opening ??= new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, DB_VERSION);
-    request.onupgradeneeded = () => {
-      const db = request.result;
-      if (!db.objectStoreNames.contains(WALKS)) db.createObjectStore(WALKS, { keyPath: "key" });
-      if (!db.objectStoreNames.contains(FIXES)) {
-        const fixes = db.createObjectStore(FIXES, { keyPath: "id", autoIncrement: true });
-        fixes.createIndex("walk", "walk");
-      }
-      if (!db.objectStoreNames.contains(OBSERVATIONS)) {
-        const observations = db.createObjectStore(OBSERVATIONS, { keyPath: "key" });
-        observations.createIndex("walk", "walk");
-      }
-    };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-    request.onblocked = () => reject(new Error("IndexedDB blocked"));
-  }).catch((error) => {
-    opening = null;
-    throw error;
-  });
-  return opening;
-}
-
-async function run(stores, mode, work) {
-  const db = await openDb();
-  return new Promise((resolve, reject) => {
-    const tx = db.transaction(stores, mode);
-    const request = work(tx);
-    tx.oncomplete = () => resolve(request?.result);
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error);
-  });
-}
+const run = (stores, mode, work) => transaction(openDb, stores, mode, work);
 
 /** The walk's own record: kind, title, participants, started, key, seg, state … */
 export function saveWalk(walk) {
