@@ -5,16 +5,8 @@
 import * as maplibregl from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
-import { api } from "../common/api.js";
-import {
-  BASEMAP_KINDS,
-  LOCAL_IDEOGRAPHS,
-  WHOLE_TILES,
-  chosenOrigin,
-  setBasemap,
-  watchBasemap,
-  withBasemap,
-} from "../common/basemap.js";
+import { BACKDROP_OPTIONS, districtsStyle } from "../common/backdrop.js";
+import { BASEMAP_KINDS, chosenOrigin, setBasemap, watchBasemap } from "../common/basemap.js";
 import { lang, t } from "../common/i18n.js";
 import { symbolImage } from "../common/symbols.js";
 import { field, h, select } from "../common/dom.js";
@@ -23,8 +15,6 @@ maplibregl.setWorkerUrl(workerUrl);
 
 const SOURCE = "queue";
 const EMPTY = { type: "FeatureCollection", features: [] };
-// Layers of the city's style kept visible under the queue.
-const KEPT = (layer) => layer.id.startsWith("district-");
 
 // The map of this visit (a promise, so two renders at once never make two maps).
 let pending = null;
@@ -58,25 +48,17 @@ async function create(slot, categories) {
   slot.append(wrapper);
   let style;
   try {
-    style = withBasemap(await api.get("/tiles/style.json"), "pale");
+    style = await districtsStyle();
   } catch (error) {
     wrapper.remove();
     throw error;
-  }
-  for (const layer of style.layers) {
-    if (layer.source && layer.source !== "basemap" && !KEPT(layer)) {
-      layer.layout = { ...(layer.layout || {}), visibility: "none" };
-    }
   }
   const map = new maplibregl.Map({
     container: canvas,
     style,
     locale: locale(),
-    attributionControl: { compact: true },
-    localIdeographFontFamily: LOCAL_IDEOGRAPHS,
-    ...WHOLE_TILES,
+    ...BACKDROP_OPTIONS,
     cooperativeGestures: false,
-    maxZoom: 19,
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   watchBasemap(map, notice);

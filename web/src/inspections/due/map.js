@@ -4,8 +4,7 @@
 import * as maplibregl from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
-import { api } from "../../common/api.js";
-import { LOCAL_IDEOGRAPHS, WHOLE_TILES, watchBasemap, withBasemap } from "../../common/basemap.js";
+import { backdropMap } from "../../common/backdrop.js";
 import { h } from "../../common/dom.js";
 import { t } from "../../common/i18n.js";
 
@@ -18,30 +17,13 @@ export const STATUS_COLOURS = {
   ok: "#009e73",
 };
 const SOURCE = "inspections-due";
-const KEPT = (layer) => layer.id.startsWith("district-");
 
 /** A map in `slot`: {show(collection)}; `onPick(properties)` when a subject is selected. */
 export async function dueMap(slot, { onPick }) {
   const canvas = h("div", { class: "due-map-canvas", role: "region", "aria-label": t("insp.map_title") });
   const notice = h("p", { class: "notice map-notice", role: "status", hidden: true });
   slot.append(canvas, notice);
-  const style = withBasemap(await api.get("/tiles/style.json"), "pale");
-  for (const layer of style.layers) {
-    if (layer.source && layer.source !== "basemap" && !KEPT(layer)) {
-      layer.layout = { ...(layer.layout || {}), visibility: "none" };
-    }
-  }
-  const map = new maplibregl.Map({
-    container: canvas,
-    style,
-    attributionControl: { compact: true },
-    localIdeographFontFamily: LOCAL_IDEOGRAPHS,
-    ...WHOLE_TILES,
-    maxZoom: 19,
-  });
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-  watchBasemap(map, notice);
-  await new Promise((resolve) => map.on("load", resolve));
+  const map = await backdropMap(maplibregl, canvas, notice);
   map.addSource(SOURCE, { type: "geojson", data: { type: "FeatureCollection", features: [] } });
   map.addLayer({
     id: SOURCE,
