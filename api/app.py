@@ -31,6 +31,8 @@ from api.head import HeadAsGet
 from api.inspections.routes import due, inspections, kinds, printing, school_routes
 from api.permissions import check_every_route_has_a_rule
 from api.places.routes import places
+from api.planning.routes import coverage as planning_coverage
+from api.planning.routes import hotspots, priority, projection
 from api.rate_limits import RateLimits
 from api.reports.routes import categories, figures, open311, submission, tracking, triage
 from api.security_headers import SecurityHeaders, public_read_paths
@@ -112,6 +114,10 @@ def create_app() -> FastAPI:
         register,
         kinds,  # before inspections: /api/inspections/{inspection_id} would take its path
         inspections,
+        projection,
+        priority,
+        planning_coverage,
+        hotspots,
         places,
         editing,
         shelters,

@@ -29,6 +29,7 @@ from layers.inspections.school_routes.model import (
 )
 from layers.media.attachments import Attachment
 from layers.places.model import Place
+from layers.planning.model import PopulationUnit
 from layers.reports.model import (
     Report,
     ReportCategory,
@@ -64,6 +65,7 @@ __all__ = [
     "Patrol",
     "PatrolObservation",
     "Place",
+    "PopulationUnit",
     "Report",
     "ReportCategory",
     "ReportContact",

@@ -11,6 +11,7 @@ import schoolRouteMessages from "../messages/school-routes-staff.js";
 import coverageMessages from "../messages/staff-coverage.js";
 import inspectionMessages from "../messages/inspections-staff.js";
 import registerMessages from "../messages/register-staff.js";
+import planningMessages from "../messages/planning-staff.js";
 import { clear, h } from "../common/dom.js";
 import { departmentName, departments } from "./lookups.js";
 import { currentRoute, queueHash, rememberQueue } from "./route.js";
@@ -20,6 +21,7 @@ addMessages(schoolRouteMessages); // the menu names the 通学路合同点検 se
 addMessages(coverageMessages);
 addMessages(inspectionMessages); // the menu's 点検 tab
 addMessages(registerMessages);
+addMessages(planningMessages); // the menu's 施設計画 tab
 initLanguage();
 
 const main = document.getElementById("main");
@@ -53,6 +55,7 @@ function staffNav(active) {
       h("li", {}, link("coverage", "scov.nav")),
       h("li", {}, link("inspections", "insp.nav")),
       h("li", {}, link("register", "reg.nav")),
+      h("li", {}, link("planning", "plan.nav")),
     ),
   );
 }
@@ -139,7 +142,9 @@ async function render({ focus = false } = {}) {
                     ? "../city/register/list.js"
                     : route.view === "register-building"
                       ? "../city/register/card.js"
-                      : "./queue.js"
+                      : route.view === "planning"
+                        ? "../planning/page.js"
+                        : "./queue.js"
   );
   if (ticket !== rendering) return;
   const container = h("div", { class: "staff-view" });

@@ -24,6 +24,7 @@ export function currentRoute() {
     return { view: "register-building", id: decodeURIComponent(parts[2]), params };
   }
   if (parts[0] === "register") return { view: "register", params };
+  if (parts[0] === "planning") return { view: "planning", tab: parts[1] || "projection", params };
   return { view: "queue", params };
 }
 
