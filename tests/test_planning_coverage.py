@@ -190,12 +190,15 @@ def test_bad_scenarios_are_refused_by_name(
 
     ids = {**town.ids, "nope": 999_999}
     with session_scope() as db:
-        call = lambda: people_served(  # noqa: E731
-            db,
-            "community_center",
-            closed=[ids[c] for c in closed],
-            merges={ids[a]: ids[b] for a, b in merges.items()},
-        )
+
+        def call() -> dict[int, int]:
+            return people_served(
+                db,
+                "community_center",
+                closed=[ids[c] for c in closed],
+                merges={ids[a]: ids[b] for a, b in merges.items()},
+            )
+
         if status == 200:
             assert call()[ids["C1"]] == 1800
             return

@@ -17,7 +17,7 @@ import psycopg
 from sqlalchemy import Engine, text
 
 from layers.city.identity import get_city, set_city
-from layers.demo import synthetic
+from layers.demo import population, synthetic
 from layers.importing.load import ImportOptions, import_file
 from layers.places import gazetteer
 from layers.serving.publishing import sync_layer_metadata
@@ -183,6 +183,8 @@ def load_demo(url: str) -> Iterator[str]:
         with psycopg_connect(url) as conn:
             yield _name_green_spaces(conn)
             yield from synthetic.generate(conn, DATA, url)
+            conn.commit()
+            yield from population.demo_population(conn, url)
             yield from _credit(conn)
             conn.commit()
     finally:
