@@ -113,6 +113,13 @@ class Settings(BaseSettings):
         default_factory=lambda: {"community_center": 1000.0, "kominkan": 1000.0, "shelter": 2000.0}
     )
 
+    # Renewal projection (layers/planning/projection.py): the city's recent yearly investment
+    # in facility renewal, 万円 a year, drawn as the budget line (the demo's 25億円 is
+    # synthetic); a city's own scenarios (JSON, a list of geo.renewal.Scenario), merged over
+    # the builtins by code.
+    planning_budget_man_yen: float = Field(default=250_000.0, ge=0)
+    planning_scenarios_file: Path | None = None
+
     # The languages the resident pages offer (MACHIMAP_LANGUAGES=ja,ja-easy,en): a city
     # chooses those its residents read. Japanese is always offered, being every page's
     # fallback; staff pages stay Japanese and English whatever this says.
