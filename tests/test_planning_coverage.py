@@ -67,6 +67,27 @@ def build_town(url: str) -> Town:
                 status,
                 capacity,
             )
+        # Renewal costs (総務省 method, base year 2026): C3's hall, 市民文化系 1,000 ㎡ built
+        # 1990 (age 36: the missed major repair 1,000 × 25 = 25,000 over the first 10 years,
+        # the rebuild 1,000 × 40 = 40,000 in 2050-52): 65,000 万円. C1's 公民館 record,
+        # 社会教育系 500 ㎡ built 2000 (repair 2030-31: 12,500; rebuild 2060-62: 20,000):
+        # 32,500 万円; C1's own hall is out of use and saves nothing.
+        for key, of, area, year, category, in_use in (
+            ("B3", "C3", 1000.0, 1990, "civic_culture", True),
+            ("B1b", "C1b", 500.0, 2000, "social_education", True),
+            ("B1old", "C1", 800.0, 1970, "civic_culture", False),
+        ):
+            one(
+                key,
+                "INSERT INTO facility_building (facility_id, name, built_year, floor_area_m2, "
+                "cost_category, in_use) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                ids[of],
+                key,
+                year,
+                area,
+                category,
+                in_use,
+            )
         one(
             "D1",
             "INSERT INTO district (level, code, name, geom) VALUES ('area', 'A', '本町地区', "
@@ -206,3 +227,38 @@ def test_bad_scenarios_are_refused_by_name(
             call()
     assert refused.value.status == status
     assert refused.value.message_ja and refused.value.message_en
+
+
+def test_a_merger_is_compared_with_today_and_its_saving_counted(town: Town) -> None:
+    from layers.planning.mergers import compare
+    from layers.store.db import session_scope
+
+    ids = town.ids
+    with session_scope() as db:
+        merged = compare(db, "community_center", merges={ids["C3"]: ids["C1"]}, base_year=2026)
+        closed = compare(db, "community_center", closed=[ids["C1"]], base_year=2026)
+    assert merged["saving_man_yen"] == pytest.approx(65_000.0)
+    assert merged["now"]["beyond"] == 700 and merged["after"]["beyond"] == 700
+    (district,) = merged["districts"]
+    assert district == {
+        "district_id": ids["D1"],
+        "name": "本町地区",
+        "population": 2000,
+        "beyond_now": 700,
+        "beyond_after": 700,
+        "change": 0,
+    }
+    u3 = next(u for u in merged["units"] if u["code"] == "U3")
+    assert u3["changed"] and u3["after"]["facility_id"] == ids["C1"]
+    assert u3["after"]["distance_m"] == pytest.approx(2000 * DETOUR, abs=0.5)
+    status = {f["id"]: (f["status"], f["served"], f["served_after"]) for f in merged["facilities"]}
+    assert status == {
+        ids["C1"]: ("kept", 1300, 1500),
+        ids["C2"]: ("kept", 500, 500),
+        ids["C3"]: ("merged", 200, None),
+    }
+    # Closing C1's site ends both its records: the 公民館's building saves 32,500 万円.
+    assert closed["saving_man_yen"] == pytest.approx(32_500.0)
+    assert closed["saving_by_facility"] == {str(ids["C1"]): 0.0, str(ids["C1b"]): 32_500.0}
+    assert (closed["now"]["beyond"], closed["after"]["beyond"]) == (700, 2000)
+    assert closed["districts"][0]["change"] == 1300
