@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 import pytest
@@ -49,6 +50,10 @@ def build_town(url: str) -> Town:
             assert row is not None
             ids[key] = int(row[0])
 
+        one(
+            "assets",
+            "INSERT INTO department (code, name) VALUES ('assets', '資産経営課') RETURNING id",
+        )
         for key, kind, name, x, y, status, capacity in (
             ("C1", "community_center", "本町住民センター", 0, 0, "open", None),
             ("C1b", "kominkan", "本町住民センター", 0, 0, "open", None),
@@ -262,3 +267,83 @@ def test_a_merger_is_compared_with_today_and_its_saving_counted(town: Town) -> N
     assert closed["saving_by_facility"] == {str(ids["C1"]): 0.0, str(ids["C1b"]): 32_500.0}
     assert (closed["now"]["beyond"], closed["after"]["beyond"]) == (700, 2000)
     assert closed["districts"][0]["change"] == 1300
+
+
+def test_the_api_answers_json_geojson_csv_and_scenarios(town: Town, no_rate_limits: None) -> None:
+    from tests.conftest import make_person, new_client, signed_in
+
+    ids = town.ids
+    staff = signed_in(make_person("shisan@example.jp", "staff", department="assets"))
+    body = staff.get("/api/planning/coverage?kind=community_center").json()
+    assert body["totals"]["beyond"] == 700
+    assert {f["id"]: f["served"] for f in body["facilities"]} == {
+        ids["C1"]: 1300,
+        ids["C2"]: 500,
+        ids["C3"]: 200,
+    }
+    geo = staff.get("/api/planning/coverage?kind=shelter&f=geojson").json()
+    roles = sorted(f["properties"]["role"] for f in geo["features"])
+    assert roles == ["facility"] * 2 + ["unit"] * 4
+    csv_answer = staff.get("/api/planning/coverage?f=csv")
+    text_ = csv_answer.content.decode("utf-8")
+    assert text_.startswith("\ufeff施設ID,施設名")
+    assert "本町住民センター,community_center,1300,330,2,0" in text_
+    scenario = staff.post(
+        "/api/planning/coverage/scenario",
+        json={"closed": [ids["C1"]], "base_year": 2026},
+    ).json()
+    assert (scenario["now"]["beyond"], scenario["after"]["beyond"]) == (700, 2000)
+    assert scenario["saving_man_yen"] == pytest.approx(32_500.0)
+    suggestion = staff.get(f"/api/planning/coverage/suggestion?k=1&pinned={ids['C3']}").json()
+    assert [f["id"] for f in suggestion["keep"]] == [ids["C3"]]
+    best = staff.post("/api/planning/coverage/suggestion", json={"k": 1}).json()
+    # Kept alone, C1 covers U1 and U4 (1,300 people within 1 km after the detour).
+    assert ([f["id"] for f in best["keep"]], best["covered"]) == ([ids["C1"]], 1300)
+    assert new_client().get("/api/planning/coverage").status_code == 401
+
+
+SCENARIO = "/api/planning/coverage/scenario"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "status"),
+    [
+        ("GET", "/api/planning/coverage?kind=aed", None, 400),
+        ("POST", SCENARIO, {"closed": [999_999]}, 404),
+        ("POST", SCENARIO, {"merges": {"C2": "C2"}}, 422),
+        (
+            "POST",
+            "/api/planning/coverage/scenario",
+            {"closed": ["C1"], "merges": {"C2": "C1"}},
+            422,
+        ),
+        ("POST", SCENARIO, {"merges": {"x": 1}}, 422),
+        ("POST", SCENARIO, {"scenario": "nope"}, 404),
+        ("GET", "/api/planning/coverage/suggestion?k=0", None, 422),
+        ("GET", "/api/planning/coverage/suggestion?k=4", None, 422),
+        ("POST", "/api/planning/coverage/suggestion", {"k": 1, "pinned": ["C1", "C2"]}, 422),
+        ("GET", "/api/planning/coverage/suggestion?k=1&pinned=-3", None, 422),
+    ],
+)
+def test_bad_input_is_refused_in_both_languages(
+    town: Town, no_rate_limits: None, method: str, url: str, body: Any, status: int
+) -> None:
+    from tests.conftest import make_person, signed_in
+
+    def ids_of(value: Any) -> Any:
+        if isinstance(value, str):
+            return town.ids.get(value, value)
+        if isinstance(value, list):
+            return [ids_of(v) for v in value]
+        if isinstance(value, dict):
+            return {str(ids_of(k)): ids_of(v) for k, v in value.items()}
+        return value
+
+    staff = signed_in(make_person("shisan@example.jp", "staff", department="assets"))
+    payload = ids_of(body) if body is not None else None
+    if payload is not None and "closed" in payload:
+        payload["closed"] = [int(c) for c in payload["closed"]]
+    answer = staff.request(method, url, json=payload)
+    assert answer.status_code == status, answer.text
+    problem = answer.json()
+    assert problem.get("message_ja") or problem.get("detail")

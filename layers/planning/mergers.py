@@ -15,6 +15,7 @@ from sqlalchemy.types import BigInteger, String
 
 from layers.planning import projection
 from layers.planning.coverage import Coverage, coverage, kind_group, resolve_scenario
+from layers.planning.scenarios import scenario
 
 # Every record of the kind at the sites that go: closing the site ends them all.
 SITE_RECORDS = text(
@@ -71,6 +72,7 @@ def compare(
     """Today and after the closures and merges, with the saving. Refuses what
     coverage.resolve_scenario refuses (unknown, closed, wrong kind, into itself ...)."""
     kinds = kind_group(kind)
+    scenario(scenario_code)  # an unknown renewal scenario is refused even when nothing goes
     plan = resolve_scenario(session, kinds, closed, merges)
     now = coverage(session, kind)
     after = coverage(session, kind, closed=closed, merges=merges)
