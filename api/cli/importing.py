@@ -62,8 +62,18 @@ def import_command(
         typer.Option(help="The layer to import from a zip or GeoPackage holding several"),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    level: Annotated[
+        str, typer.Option(help="population only: town (町丁目) or district (自治会)")
+    ] = "town",
+    as_of: Annotated[
+        str | None, typer.Option(help="population only: the table's date (YYYY-MM-DD)")
+    ] = None,
 ) -> None:
-    """Import a file into a layer: all rows or none, unless --skip-invalid."""
+    """Import a file into a layer: all rows or none, unless --skip-invalid. `population`
+    loads a population table (地域・年齢別人口 or code,name,population), replacing its level."""
+    if layer == "population":
+        _import_population(file, level, as_of, encoding, source)
+        return
     from layers.importing.inference import parse_value_map
     from layers.importing.load import ImportOptions, ImportRefused, import_file
 
@@ -136,6 +146,42 @@ def import_command(
     if result.rejects_path:
         typer.echo(f"rejected rows written to {result.rejects_path}")
     _show_kinds(result)
+
+
+def _import_population(
+    file: Path, level: str, as_of: str | None, encoding: str | None, source: str | None
+) -> None:
+    from datetime import date
+
+    from layers.planning import population
+    from layers.store.db import session_scope
+    from layers.store.refusals import Refused
+
+    url = database()
+    migrate.upgrade(url)
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        fail(f"--as-of {as_of} は日付ではありません", f"--as-of {as_of!r} is not a date", code=2)
+        return
+    try:
+        content = population.decode(file.read_bytes(), encoding)
+        with session_scope() as db:
+            loaded = population.load(
+                db, content, level=level, as_of=day, source=source or file.name
+            )
+    except OSError as exc:
+        fail(f"{file} を読めません", f"cannot read {file}: {exc}", code=2)
+        return
+    except Refused as exc:
+        for row in exc.extra.get("rows", [])[5:]:
+            typer.echo(f"line {row['line']}: {row['message_ja']} / {row['message_en']}", err=True)
+        fail(exc.message_ja, exc.message_en)
+        return
+    typer.echo(
+        f"{loaded.rows} {loaded.level} rows, {loaded.population} people loaded "
+        f"({loaded.layout} layout, from {file.name})"
+    )
 
 
 def _show_kinds(result: ImportResult) -> None:

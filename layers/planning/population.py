@@ -199,7 +199,8 @@ def parse(content: str) -> tuple[str, list[Row]]:
             return cells[i] if i is not None and i < len(cells) else None
 
         name = _clean(cell(name_at))
-        if name in TOTAL_NAMES:
+        # The municipality's own total: a named row, or (standard layout) one with no 地域コード.
+        if name in TOTAL_NAMES or (standard and code_at is not None and not _clean(cell(code_at))):
             continue
         if not name or len(name) > 200:
             mistakes.add(line, "名称が空か長すぎます", "the name is empty or too long")
@@ -265,12 +266,12 @@ def _targets(session: Session, level: str, rows: list[Row]) -> dict[int, int]:
                 targets[row.line] = place
     else:
         by_code: dict[str, int] = {}
-        by_name: dict[str, list[int]] = {}
+        districts_named: dict[str, list[int]] = {}
         for r in session.execute(DISTRICTS):
             by_code.setdefault(r.code, r.id)
-            by_name.setdefault(_clean(r.name), []).append(r.id)
+            districts_named.setdefault(_clean(r.name), []).append(r.id)
         for row in rows:
-            named = by_name.get(row.name, [])
+            named = districts_named.get(row.name, [])
             district = by_code.get(row.code) or (named[0] if len(named) == 1 else None)
             if district is None:
                 mistakes.add(
