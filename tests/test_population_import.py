@@ -72,8 +72,8 @@ def test_the_standard_layout_in_shift_jis_matches_towns(
     assert result.exit_code == 0, result.output
     assert "3 town rows, 6520 people loaded (standard layout" in result.output
     source = path.name
-    # The city's total row is skipped; 焼津２丁目 (kept NFKC: 焼津2丁目) is the gazetteer's 焼津二丁目; the town's
-    # district is the 町内会 holding its point.
+    # The city's total row is skipped; 焼津２丁目 (kept NFKC: 焼津2丁目) is the gazetteer's
+    # 焼津二丁目; the town's district is the 町内会 holding its point.
     day = "2025-03-31"
     assert rows(places) == [
         ("town", "001", "焼津一丁目", "焼津一丁目", "N2", 1850, 820, 600, 205, day, source),

@@ -44,7 +44,7 @@ _ARRAYS = (
 # The open sites of a kind group, each at its lowest open record (its id and point), with
 # the records' capacities added up (想定収容人数 of a site).
 SITES_CTE = """
-sites AS (
+sites AS MATERIALIZED (
   SELECT DISTINCT ON (coalesce(f.site_id, f.id)) coalesce(f.site_id, f.id) AS site,
          f.id, ST_Transform(f.geom, :srid) AS g
   FROM facility f
@@ -53,20 +53,23 @@ sites AS (
   ORDER BY coalesce(f.site_id, f.id), f.id
 )"""
 
+# MATERIALIZED: each point is transformed once, not once per pair the nearest search tries.
 # Each unit with its nearest remaining site (ties: the lower site), then moved along the
 # merges, measured again to the site it ends at.
 ASSIGNMENTS = text(
     f"""
 WITH {SITES_CTE},
-nearest AS (
+units AS MATERIALIZED (
   SELECT u.id, u.code, u.name, u.district_id, u.population, u.elderly,
-         ST_Transform(u.geom, :srid) AS p, n.site AS nearest_site
-  FROM population_unit u
+         ST_Transform(u.geom, :srid) AS p
+  FROM population_unit u WHERE u.level = :level
+),
+nearest AS (
+  SELECT u.*, n.site AS nearest_site
+  FROM units u
   LEFT JOIN LATERAL (
-    SELECT s.site FROM sites s
-    ORDER BY ST_Transform(u.geom, :srid) <-> s.g, s.site LIMIT 1
+    SELECT s.site FROM sites s ORDER BY u.p <-> s.g, s.site LIMIT 1
   ) n ON true
-  WHERE u.level = :level
 ),
 moved AS (
   SELECT n.*, coalesce(m.to_site, n.nearest_site) AS site
@@ -87,12 +90,13 @@ ORDER BY m.id
 SITES = text(
     f"""
 WITH {SITES_CTE}
-SELECT s.site, s.id, f.name, f.kind, f.district_id,
-       (SELECT sum(o.capacity) FROM facility o
-         WHERE coalesce(o.site_id, o.id) = s.site AND o.kind = ANY(:kinds)
-           AND o.use_status = 'open') AS capacity,
+SELECT s.site, s.id, f.name, f.kind, f.district_id, c.capacity,
        ST_X(ST_Transform(s.g, 4326)) AS lon, ST_Y(ST_Transform(s.g, 4326)) AS lat
 FROM sites s JOIN facility f ON f.id = s.id
+LEFT JOIN (
+  SELECT coalesce(o.site_id, o.id) AS site, sum(o.capacity) AS capacity FROM facility o
+  WHERE o.kind = ANY(:kinds) AND o.use_status = 'open' GROUP BY 1
+) c ON c.site = s.site
 ORDER BY s.id
 """
 ).bindparams(_ARRAYS[0], _ARRAYS[1])
