@@ -65,6 +65,7 @@ EXPECTED: dict[str, Expect] = {
     "GET /": Expect(ANYONE),
     "GET /report": Expect(ANYONE),
     "GET /staff": Expect(ANYONE),
+    "GET /staff/planning": Expect(ANYONE),
     "GET /groups": Expect(ANYONE),
     "GET /groups/{group_id}": Expect(ANYONE),
     "GET /groups/{group_id}/maps/{map_id}": Expect(ANYONE),
