@@ -105,6 +105,29 @@ class Settings(BaseSettings):
     inspection_due_soon_days: int = Field(default=60, ge=0, le=730)
     inspection_max_photos: int = Field(default=10, ge=0, le=50)
 
+    # Renewal priority (layers/planning/priority.py). 健全度 part weights (DOMAIN.md §2,
+    # MEXT's sheet); the weights of the score's parts; the score a part gets when its input
+    # is unknown (no 12条 inspection, no built year): the middle, neither first nor last.
+    planning_condition_weights: dict[str, float] = {
+        "roof": 5.1,
+        "exterior_wall": 17.2,
+        "interior": 22.4,
+        "electrical": 8.0,
+        "mechanical": 7.3,
+    }
+    planning_priority_weights: dict[str, float] = {
+        "condition": 30.0,
+        "seismic": 25.0,
+        "age": 15.0,
+        "exposure": 15.0,
+        "use": 15.0,
+    }
+    planning_unknown_score: float = Field(default=50.0, ge=0, le=100)
+    # Hotspots (layers/planning/hotspots.py): the grid cell and the DBSCAN defaults.
+    planning_hotspot_cell_m: float = Field(default=250.0, ge=10, le=5000)
+    planning_hotspot_eps_m: float = Field(default=150.0, gt=0, le=5000)
+    planning_hotspot_min_points: int = Field(default=3, ge=1, le=1000)
+
     # The languages the resident pages offer (MACHIMAP_LANGUAGES=ja,ja-easy,en): a city
     # chooses those its residents read. Japanese is always offered, being every page's
     # fallback; staff pages stay Japanese and English whatever this says.
