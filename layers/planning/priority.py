@@ -32,6 +32,7 @@ from layers.city.buildings import SEISMIC_CUTOFF_FISCAL_YEAR
 from layers.city.hazards import HazardKind
 from layers.inspections.model import InspectionKind
 from layers.inspections.school_routes.spreadsheet import text_cell
+from layers.planning import coverage
 from layers.store.settings import Settings, get_settings
 
 PARTS = ("condition", "seismic", "age", "exposure", "use")
@@ -297,8 +298,6 @@ def _reasons(parts: tuple[Part, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]
 
 
 def _served(session: Session) -> dict[str, dict[int, int]]:
-    from layers.planning import coverage  # type: ignore[attr-defined]
-
     return {group: coverage.people_served(session, group) for group in set(USE_GROUPS.values())}
 
 

@@ -105,6 +105,13 @@ class Settings(BaseSettings):
     inspection_due_soon_days: int = Field(default=60, ge=0, le=730)
     inspection_max_photos: int = Field(default=10, ge=0, le=50)
 
+    # Coverage (layers/planning/coverage.py): straight-line distance in the plane zone times
+    # this factor stands for the walk; people farther than the distance of a kind (metres)
+    # count as beyond its reach.
+    planning_detour_factor: float = Field(default=1.3, ge=1.0, le=5.0)
+    planning_distances_m: dict[str, float] = Field(
+        default_factory=lambda: {"community_center": 1000.0, "kominkan": 1000.0, "shelter": 2000.0}
+    )
     # Renewal priority (layers/planning/priority.py). 健全度 part weights (DOMAIN.md §2,
     # MEXT's sheet); the weights of the score's parts; the score a part gets when its input
     # is unknown (no 12条 inspection, no built year): the middle, neither first nor last.
