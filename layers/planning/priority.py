@@ -10,9 +10,15 @@ can check, each 0-100 with the inputs it came from.
 - exposure: 100 when the facility stands inside a flood (or tsunami) area of the hazard
   layer;
 - use: people served (layers.planning.coverage.people_served) ÷ the most any facility of
-  its kind group serves; kinds coverage does not cover have no use part ("—").
+  its kind group serves, for the kind groups of the building's site (a school that is
+  also a 指定避難所 counts as a shelter); sites coverage does not cover have no use part
+  ("—").
 
-A part whose input is unknown (no inspection, no built year) scores the unknown setting
+The 要配慮者利用施設 flood levels are not part of exposure: no demo or open dataset the city
+loads carries them yet.
+
+A part whose input is unknown (no inspection; no built year; seismic standard unknown and
+no built year) scores the unknown setting
 and says so; a part that does not apply (use, for a school) is left out and the others'
 weights share its place. The total is the weighted mean of the parts; ties go to the
 lower building id, so the order is stable."""
@@ -50,6 +56,10 @@ USE_GROUPS = {
     "shelter": "shelter",
 }
 
+GROUP_NAMES = {
+    "community_center": ("住民センター・公民館", "community centre"),
+    "shelter": ("指定避難所", "shelter"),
+}
 PART_NAMES = {
     "condition": ("劣化（健全度）", "condition (health)"),
     "seismic": ("耐震", "seismic"),
@@ -64,7 +74,7 @@ SELECT b.id, b.name, b.built_year, b.seismic_standard::text AS seismic,
     b.retrofit_year, b.floor_area_m2, f.id AS facility_id, f.name AS facility_name,
     f.kind::text AS facility_kind, d.id AS district_id, d.name AS district_name,
     last.inspected_on, last.overall_grade::text AS overall_grade, last.grades,
-    coalesce(wet.titles, '{}') AS flood_areas
+    coalesce(wet.titles, '{}') AS flood_areas, site.ids AS site_ids, site.kinds AS site_kinds
 FROM facility_building b
 JOIN facility f ON f.id = b.facility_id
 LEFT JOIN district d ON d.id = f.district_id
@@ -85,6 +95,10 @@ LEFT JOIN LATERAL (
     WHERE h.kind::text = ANY(:exposure) AND h.status <> 'resolved'
       AND ST_Intersects(h.geom, f.geom)
 ) wet ON true
+CROSS JOIN LATERAL (
+    SELECT array_agg(s.id ORDER BY s.id) AS ids, array_agg(s.kind::text ORDER BY s.id) AS kinds
+    FROM facility s WHERE coalesce(s.site_id, s.id) = coalesce(f.site_id, f.id)
+) site
 WHERE b.in_use
 ORDER BY b.id
 """
@@ -203,11 +217,11 @@ def _condition(row: Any, settings: Settings, weight: float) -> Part:
     )
 
 
-def _seismic(row: Any, weight: float) -> Part:
+def _seismic(row: Any, weight: float, unknown: float) -> Part:
     standard, year = row.seismic, row.built_year
     inputs = {"seismic_standard": standard, "built_year": year, "retrofit_year": row.retrofit_year}
     if standard == "unknown" and year is None:
-        return Part("seismic", None, weight, False, inputs, "不明", "unknown")
+        return Part("seismic", unknown, weight, False, inputs, "不明", "unknown")
     old = standard == "pre_1981" or (
         standard == "unknown" and year is not None and year < SEISMIC_CUTOFF_FISCAL_YEAR
     )
@@ -258,24 +272,31 @@ def _exposure(row: Any, weight: float) -> Part:
 
 
 def _use(row: Any, served: Mapping[str, Mapping[int, int]], weight: float) -> Part:
-    group = USE_GROUPS.get(row.facility_kind)
-    if group is None:
+    """The kind group where the building's site matters most: a school that is also a
+    指定避難所 counts by the people it would shelter."""
+    best: Part | None = None
+    for group in dict.fromkeys(USE_GROUPS[k] for k in row.site_kinds if k in USE_GROUPS):
+        people_by_facility = served.get(group, {})
+        people = next((people_by_facility[i] for i in row.site_ids if i in people_by_facility), 0)
+        most = max(people_by_facility.values(), default=0)
+        score = _round(100.0 * people / most) if most > 0 else 0.0
+        inputs = {"group": group, "people": people, "most": most}
+        ja, en = GROUP_NAMES[group]
+        part = Part(
+            "use",
+            score,
+            weight,
+            True,
+            inputs,
+            f"{ja}として{people:,}人が最寄り（最多 {most:,}人）",
+            f"nearest {en} for {people:,} people (most: {most:,})",
+        )
+        if best is None or (part.score or 0) > (best.score or 0):
+            best = part
+    if best is None:
         none: dict[str, Any] = {"group": None, "people": None, "most": None}
         return Part("use", None, weight, True, none, "—", "—")
-    people_by_facility = served.get(group, {})
-    people = people_by_facility.get(row.facility_id, 0)
-    most = max(people_by_facility.values(), default=0)
-    score = _round(100.0 * people / most) if most > 0 else 0.0
-    inputs = {"group": group, "people": people, "most": most}
-    return Part(
-        "use",
-        score,
-        weight,
-        True,
-        inputs,
-        f"{people:,}人が最寄り（同種の最多 {most:,}人）",
-        f"nearest for {people:,} people (most of its kind: {most:,})",
-    )
+    return best
 
 
 def total(parts: tuple[Part, ...]) -> float:
@@ -315,7 +336,7 @@ def ranking(
     for row in found:
         parts = (
             _condition(row, settings, weights["condition"]),
-            _seismic(row, weights["seismic"]),
+            _seismic(row, weights["seismic"], settings.planning_unknown_score),
             _age(row, base_year, weights["age"], settings.planning_unknown_score),
             _exposure(row, weights["exposure"]),
             _use(row, served, weights["use"]),
