@@ -68,7 +68,14 @@ def town(db_url: str, no_rate_limits: None) -> Town:
         one(
             "D1",
             "INSERT INTO district (level, code, name, geom) VALUES ('area', 'A', '本町地区', "
-            f"ST_Multi(ST_Buffer({plane(1000, 500)}, 0.05))) RETURNING id",
+            f"ST_Multi(ST_Buffer({plane(1000, 1000)}, 0.002))) RETURNING id",
+        )
+        one(
+            "N1",
+            "INSERT INTO district (level, code, name, geom, parent_id) VALUES ('neighbourhood',"
+            f" 'N1', '本町北自治会', ST_Multi(ST_Buffer({plane(1000, 1000)}, 0.001)), %s)"
+            " RETURNING id",
+            ids["D1"],
         )
         one(
             "flood",
@@ -224,6 +231,7 @@ def test_each_part_shows_its_inputs(town: Town) -> None:
     assert first.part("exposure").inputs["areas"] == ["浸水履歴 本町"]
     assert first.part("use").inputs == {"group": "community_center", "people": 1000, "most": 1000}
     assert first.facility_name == "本町住民センター"
+    assert rows[town.ids["b3"]].district_name == "本町北自治会"
     # Reasons: the weightiest raising parts first (seismic 25×100 before condition 30×59.7).
     assert first.reasons_ja[0].startswith("耐震: 旧耐震")
     assert len(first.reasons_ja) == 5 and len(first.reasons_en) == 5
@@ -246,6 +254,9 @@ def test_staff_page_through_the_ranking_and_get_csv(town: Town) -> None:
     schools = client.get("/api/planning/priority?base_year=2026&kind=school").json()
     # Filtered, the rank stays the city-wide one.
     assert [i["rank"] for i in schools["items"]] == [2, 5]
+    # The 地区 holds only the school, whose district is the 自治会 inside it.
+    area = client.get(f"/api/planning/priority?base_year=2026&district={town.ids['D1']}").json()
+    assert [i["rank"] for i in area["items"]] == [2, 5]
     answer = client.get("/api/planning/priority?base_year=2026&f=csv")
     assert answer.status_code == 200
     assert answer.content.startswith("\ufeff".encode())

@@ -74,10 +74,20 @@ SELECT b.id, b.name, b.built_year, b.seismic_standard::text AS seismic,
     b.retrofit_year, b.floor_area_m2, f.id AS facility_id, f.name AS facility_name,
     f.kind::text AS facility_kind, d.id AS district_id, d.name AS district_name,
     last.inspected_on, last.overall_grade::text AS overall_grade, last.grades,
-    coalesce(wet.titles, '{}') AS flood_areas, site.ids AS site_ids, site.kinds AS site_kinds
+    coalesce(wet.titles, '{}') AS flood_areas, site.ids AS site_ids, site.kinds AS site_kinds,
+    coalesce(chain.ids, '{}') AS district_chain
 FROM facility_building b
 JOIN facility f ON f.id = b.facility_id
 LEFT JOIN district d ON d.id = f.district_id
+LEFT JOIN LATERAL (
+    WITH RECURSIVE up(id, parent_id, depth) AS (
+        SELECT d.id, d.parent_id, 0
+        UNION ALL
+        SELECT p.id, p.parent_id, up.depth + 1 FROM district p JOIN up ON p.id = up.parent_id
+        WHERE up.depth < 10
+    )
+    SELECT array_agg(id) AS ids FROM up WHERE id IS NOT NULL
+) chain ON true
 LEFT JOIN LATERAL (
     SELECT i.inspected_on, i.overall_grade,
         (SELECT coalesce(jsonb_object_agg(g.part, g.grade), '{}')
@@ -147,6 +157,8 @@ class PriorityRow:
     total: float
     reasons_ja: tuple[str, ...] = field(default=())
     reasons_en: tuple[str, ...] = field(default=())
+    # The district and those containing it: a filter on a 地区 finds its 自治会's buildings.
+    district_chain: tuple[int, ...] = field(default=())
 
     def part(self, code: str) -> Part:
         return next(p for p in self.parts if p.code == code)
@@ -360,6 +372,7 @@ def ranking(
                 total=score,
                 reasons_ja=ja,
                 reasons_en=en,
+                district_chain=tuple(row.district_chain),
             )
         )
     return rows

@@ -66,7 +66,7 @@ def ranking(
     rows = [
         r
         for r in rows
-        if (district is None or r.district_id == district)
+        if (district is None or district in r.district_chain)
         and (kind is None or r.facility_kind == kind)
     ]
     if f == "csv":
