@@ -6,7 +6,8 @@ can check, each 0-100 with the inputs it came from.
   Σ(score × weight) ÷ Σ weights of the graded parts (weights: a setting, DOMAIN.md §2); an
   inspection without graded parts counts by its overall grade;
 - seismic: 100 for 旧耐震 not retrofitted (pre_1981, or unknown and built before 1981);
-- age: age ÷ rebuild age of the 総務省 scenario, capped at 100;
+- age: age ÷ the rebuild age of the 総務省 scenario (layers.planning.scenarios), capped
+  at 100;
 - exposure: 100 when the facility stands inside a flood (or tsunami) area of the hazard
   layer;
 - use: people served (layers.planning.coverage.people_served) ÷ the most any facility of
@@ -38,14 +39,14 @@ from layers.city.buildings import SEISMIC_CUTOFF_FISCAL_YEAR
 from layers.city.hazards import HazardKind
 from layers.inspections.model import InspectionKind
 from layers.inspections.school_routes.spreadsheet import text_cell
-from layers.planning import coverage
+from layers.planning import coverage, scenarios
 from layers.store.settings import Settings, get_settings
 
 PARTS = ("condition", "seismic", "age", "exposure", "use")
 GRADE_SCORES = {"A": 100.0, "B": 75.0, "C": 40.0, "D": 10.0}
-# The 総務省 scenario's rebuild age (layers.planning.scenarios, code "soumu",
-# Scenario.rebuild_age): the cycle a building's age is measured against.
-REBUILD_AGE = 60
+# The cycle a building's age is measured against: the 総務省 scenario's (a city's scenario
+# file may change it).
+CYCLE_SCENARIO = "soumu"
 # Areas that flood: the city's 浸水履歴 (a tsunami area, once a city loads one as a hazard
 # kind, joins this list).
 EXPOSURE_KINDS = (HazardKind.flood_history.value,)
@@ -248,21 +249,21 @@ def _seismic(row: Any, weight: float, unknown: float) -> Part:
     return Part("seismic", 100.0 if old else 0.0, weight, True, inputs, ja, en)
 
 
-def _age(row: Any, base_year: int, weight: float, unknown: float) -> Part:
+def _age(row: Any, base_year: int, rebuild_age: int, weight: float, unknown: float) -> Part:
     if row.built_year is None:
-        inputs = {"built_year": None, "age": None, "rebuild_age": REBUILD_AGE}
+        inputs = {"built_year": None, "age": None, "rebuild_age": rebuild_age}
         return Part("age", unknown, weight, False, inputs, "建築年度不明", "built year unknown")
     age = max(base_year - row.built_year, 0)
-    score = _round(min(100.0, 100.0 * age / REBUILD_AGE))
-    inputs = {"built_year": row.built_year, "age": age, "rebuild_age": REBUILD_AGE}
+    score = _round(min(100.0, 100.0 * age / rebuild_age))
+    inputs = {"built_year": row.built_year, "age": age, "rebuild_age": rebuild_age}
     return Part(
         "age",
         score,
         weight,
         True,
         inputs,
-        f"築{age}年（建替え目安 {REBUILD_AGE}年）",
-        f"{age} years old (rebuild at {REBUILD_AGE})",
+        f"築{age}年（建替え目安 {rebuild_age}年）",
+        f"{age} years old (rebuild at {rebuild_age})",
     )
 
 
@@ -344,12 +345,13 @@ def ranking(
         {"kind": InspectionKind.building_article12.value, "exposure": list(EXPOSURE_KINDS)},
     ).all()
     served = _served(session) if found else {}
+    rebuild_age = scenarios.scenario(CYCLE_SCENARIO).rebuild_age
     scored = []
     for row in found:
         parts = (
             _condition(row, settings, weights["condition"]),
             _seismic(row, weights["seismic"], settings.planning_unknown_score),
-            _age(row, base_year, weights["age"], settings.planning_unknown_score),
+            _age(row, base_year, rebuild_age, weights["age"], settings.planning_unknown_score),
             _exposure(row, weights["exposure"]),
             _use(row, served, weights["use"]),
         )

@@ -105,6 +105,12 @@ class Settings(BaseSettings):
     inspection_due_soon_days: int = Field(default=60, ge=0, le=730)
     inspection_max_photos: int = Field(default=10, ge=0, le=50)
 
+    # Renewal projection (layers/planning/projection.py): the city's recent yearly investment
+    # in facility renewal, 万円 a year, drawn as the budget line (the demo's 25億円 is
+    # synthetic); a city's own scenarios (JSON, a list of geo.renewal.Scenario), merged over
+    # the builtins by code.
+    planning_budget_man_yen: float = Field(default=250_000.0, ge=0)
+    planning_scenarios_file: Path | None = None
     # Coverage (layers/planning/coverage.py): straight-line distance in the plane zone times
     # this factor stands for the walk; people farther than the distance of a kind (metres)
     # count as beyond its reach.
