@@ -243,6 +243,16 @@ def test_each_part_shows_its_inputs(town: Town) -> None:
     assert town.ids["b5"] not in rows
 
 
+def test_without_a_population_table_use_is_left_out_and_says_so(town: Town) -> None:
+    with psycopg.connect(libpq_url(town.url)) as conn:
+        conn.execute(b"DELETE FROM population_unit")
+    first = ranked(town)[0]
+    use = first.part("use")
+    assert (use.score, use.known, use.value_ja) == (None, False, "人口データなし")
+    # (59.7×30 + 100×25 + 93.3×15 + 100×15) / 85 = 7190.5 / 85
+    assert first.total == 84.6
+
+
 def test_staff_page_through_the_ranking_and_get_csv(town: Town) -> None:
     client = signed_in(town.staff)
     page = client.get("/api/planning/priority?base_year=2026&limit=2")

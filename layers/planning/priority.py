@@ -13,7 +13,7 @@ can check, each 0-100 with the inputs it came from.
 - use: people served (layers.planning.coverage.people_served) ÷ the most any facility of
   its kind group serves, for the kind groups of the building's site (a school that is
   also a 指定避難所 counts as a shelter); sites coverage does not cover have no use part
-  ("—").
+  ("—"); with no population table loaded, the use part is left out too and says so.
 
 The 要配慮者利用施設 flood levels are not part of exposure: no demo or open dataset the city
 loads carries them yet.
@@ -290,11 +290,19 @@ def _use(row: Any, served: Mapping[str, Mapping[int, int]], weight: float) -> Pa
     best: Part | None = None
     for group in dict.fromkeys(USE_GROUPS[k] for k in row.site_kinds if k in USE_GROUPS):
         people_by_facility = served.get(group, {})
-        people = next((people_by_facility[i] for i in row.site_ids if i in people_by_facility), 0)
         most = max(people_by_facility.values(), default=0)
-        score = _round(100.0 * people / most) if most > 0 else 0.0
-        inputs = {"group": group, "people": people, "most": most}
         ja, en = GROUP_NAMES[group]
+        if most <= 0:
+            # No population table loaded (or nobody in it): nothing to weigh the use by.
+            unloaded: dict[str, Any] = {"group": group, "people": None, "most": None}
+            part = Part(
+                "use", None, weight, False, unloaded, "人口データなし", "no population data"
+            )
+            best = best or part
+            continue
+        people = next((people_by_facility[i] for i in row.site_ids if i in people_by_facility), 0)
+        score = _round(100.0 * people / most)
+        inputs = {"group": group, "people": people, "most": most}
         part = Part(
             "use",
             score,
@@ -304,7 +312,7 @@ def _use(row: Any, served: Mapping[str, Mapping[int, int]], weight: float) -> Pa
             f"{ja}として{people:,}人が最寄り（最多 {most:,}人）",
             f"nearest {en} for {people:,} people (most: {most:,})",
         )
-        if best is None or (part.score or 0) > (best.score or 0):
+        if best is None or best.score is None or (part.score or 0) > best.score:
             best = part
     if best is None:
         none: dict[str, Any] = {"group": None, "people": None, "most": None}

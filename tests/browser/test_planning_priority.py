@@ -85,6 +85,7 @@ def test_staff_read_the_priority_ranking_and_the_hotspot_map(
 
     english = browse.open("")
     sign_in(english, staff)
+    expect(english.get_by_role("link", name="施設計画")).to_be_visible()
     english.goto("/staff?lang=en#/planning/priority")
     expect(english.get_by_role("heading", level=2, name="Renewal priorities")).to_be_visible()
     expect(english.locator("table.plan-priority-list tbody tr").first).to_be_visible()

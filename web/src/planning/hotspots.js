@@ -2,7 +2,6 @@
 // square by its count and outlines the clusters; the legend gives the numbers of each
 // shade and the tables the top squares and clusters with their place in words (the
 // accessible alternative to the map, and all there is when the basemap cannot load).
-import "./hotspots.css";
 import * as maplibregl from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
@@ -39,6 +38,9 @@ export function classes(max) {
 }
 
 export async function render(container, { route }) {
+  // Imported by name here: the staff page picks its views with one expression, which
+  // loads their scripts but not the styles they import (as city/register/list.js does).
+  await import("./hotspots.css");
   const params = route.params;
   let cells;
   let clusters;

@@ -2,7 +2,6 @@
 // shows every part's score with what it came from, so a councillor can see why a building
 // is first; the chart of the top buildings' parts has its own table beside it. Filters live
 // in the URL (Back works, a view can be shared); the CSV has every row.
-import "./priority.css";
 import { api } from "../common/api.js";
 import { field, h, select, uid } from "../common/dom.js";
 import { addMessages, formatNumber, lang, t } from "../common/i18n.js";
@@ -42,6 +41,9 @@ const partValue = (part) => (lang() === "ja" ? part.value_ja : part.value_en);
 const score = (value) => (value === null || value === undefined ? t("plan.priority.none") : formatNumber(value));
 
 export async function render(container, { route }) {
+  // Imported by name here: the staff page picks its views with one expression, which
+  // loads their scripts but not the styles they import (as city/register/list.js does).
+  await import("./priority.css");
   const params = route.params;
   const offset = Math.max(0, Number(params.get("offset")) || 0);
   let found;
@@ -187,11 +189,14 @@ function topChart(rows, parts) {
 }
 
 function partCell(part) {
+  // A part that does not apply says so once ("—"), not as a score and an input.
+  const value = partValue(part);
   return h(
     "td",
     { class: part.known ? "" : "plan-priority-unknown" },
-    h("span", { class: "plan-priority-score" }, score(part.score)),
-    h("span", { class: "plan-priority-input" }, partValue(part)),
+    part.score === null && value === t("plan.priority.none")
+      ? h("span", { class: "plan-priority-score" }, value)
+      : [h("span", { class: "plan-priority-score" }, score(part.score)), h("span", { class: "plan-priority-input" }, value)],
   );
 }
 
