@@ -187,6 +187,14 @@ class Settings(BaseSettings):
     # a log collector, with one line per request carrying its request id (api/logs.py).
     log_format: Literal["text", "json"] = "text"
 
+    @field_validator("planning_condition_weights", "planning_priority_weights")
+    @classmethod
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        # A negative weight would turn a worse building into a later one.
+        if any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
+            raise ValueError("weights must be 0 or more, and not all 0")
+        return value
+
     @field_validator("languages", mode="before")
     @classmethod
     def _language_list(cls, value: object) -> object:
