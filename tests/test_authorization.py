@@ -281,6 +281,9 @@ EXPECTED: dict[str, Expect] = {
     ),
     # Inspections: what is due and overdue, staff only (it says where the city is behind).
     "GET /api/inspections/due": Expect(STAFF),
+    "GET /api/planning/priority": Expect(STAFF),
+    "GET /api/planning/hotspots/cells": Expect(STAFF),
+    "GET /api/planning/hotspots/clusters": Expect(STAFF),
     # Vector tiles: anyone; each caller's rows come from the policy's row filter.
     "GET /tiles/style.json": Expect(ANYONE),
     "GET /tiles/glyphs/{fontstack}/{codepoints}.pbf": Expect(
@@ -726,7 +729,6 @@ def test_every_rule_is_load_bearing(world: World) -> None:
         # Decided inside PATCH /api/inspections/{id} when the body releases or withdraws
         # (tests/test_inspections.py).
         Action.inspection_release,
-        Action.facility_plan,
     }, unused
 
 
