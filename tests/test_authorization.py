@@ -65,6 +65,7 @@ EXPECTED: dict[str, Expect] = {
     "GET /": Expect(ANYONE),
     "GET /report": Expect(ANYONE),
     "GET /staff": Expect(ANYONE),
+    "GET /staff/planning": Expect(ANYONE),
     "GET /groups": Expect(ANYONE),
     "GET /groups/{group_id}": Expect(ANYONE),
     "GET /groups/{group_id}/maps/{map_id}": Expect(ANYONE),
@@ -285,6 +286,9 @@ EXPECTED: dict[str, Expect] = {
     "POST /api/planning/coverage/scenario": Expect(STAFF, body={"closed": []}, audited=False),
     "GET /api/planning/coverage/suggestion": Expect(STAFF, query="k=1"),
     "POST /api/planning/coverage/suggestion": Expect(STAFF, body={"k": 1}, audited=False),
+    "GET /api/planning/priority": Expect(STAFF),
+    "GET /api/planning/hotspots/cells": Expect(STAFF),
+    "GET /api/planning/hotspots/clusters": Expect(STAFF),
     # Vector tiles: anyone; each caller's rows come from the policy's row filter.
     "GET /tiles/style.json": Expect(ANYONE),
     "GET /tiles/glyphs/{fontstack}/{codepoints}.pbf": Expect(

@@ -121,3 +121,12 @@ def test_the_walk_pages_service_worker_is_served_beside_the_pages_it_may_control
     page = client.get("/groups/1/walk")
     assert page.status_code == 200
     assert page.text == (BUILT / "walk.html").read_text()
+
+
+def test_the_planning_address_plans_quote_opens_the_staff_pages_planning_view() -> None:
+    answer = _client().get("/staff/planning?lang=en", follow_redirects=False)
+    assert answer.status_code == 308
+    assert answer.headers["location"] == "/staff?lang=en#/planning"
+    assert _client().get("/staff/planning", follow_redirects=False).headers["location"] == (
+        "/staff#/planning"
+    )

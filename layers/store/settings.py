@@ -105,6 +105,12 @@ class Settings(BaseSettings):
     inspection_due_soon_days: int = Field(default=60, ge=0, le=730)
     inspection_max_photos: int = Field(default=10, ge=0, le=50)
 
+    # Renewal projection (layers/planning/projection.py): the city's recent yearly investment
+    # in facility renewal, 万円 a year, drawn as the budget line (the demo's 25億円 is
+    # synthetic); a city's own scenarios (JSON, a list of geo.renewal.Scenario), merged over
+    # the builtins by code.
+    planning_budget_man_yen: float = Field(default=250_000.0, ge=0)
+    planning_scenarios_file: Path | None = None
     # Coverage (layers/planning/coverage.py): straight-line distance in the plane zone times
     # this factor stands for the walk; people farther than the distance of a kind (metres)
     # count as beyond its reach.
@@ -112,13 +118,28 @@ class Settings(BaseSettings):
     planning_distances_m: dict[str, float] = Field(
         default_factory=lambda: {"community_center": 1000.0, "kominkan": 1000.0, "shelter": 2000.0}
     )
-
-    # Renewal projection (layers/planning/projection.py): the city's recent yearly investment
-    # in facility renewal, 万円 a year, drawn as the budget line (the demo's 25億円 is
-    # synthetic); a city's own scenarios (JSON, a list of geo.renewal.Scenario), merged over
-    # the builtins by code.
-    planning_budget_man_yen: float = Field(default=250_000.0, ge=0)
-    planning_scenarios_file: Path | None = None
+    # Renewal priority (layers/planning/priority.py). 健全度 part weights (DOMAIN.md §2,
+    # MEXT's sheet); the weights of the score's parts; the score a part gets when its input
+    # is unknown (no 12条 inspection, no built year): the middle, neither first nor last.
+    planning_condition_weights: dict[str, float] = {
+        "roof": 5.1,
+        "exterior_wall": 17.2,
+        "interior": 22.4,
+        "electrical": 8.0,
+        "mechanical": 7.3,
+    }
+    planning_priority_weights: dict[str, float] = {
+        "condition": 30.0,
+        "seismic": 25.0,
+        "age": 15.0,
+        "exposure": 15.0,
+        "use": 15.0,
+    }
+    planning_unknown_score: float = Field(default=50.0, ge=0, le=100)
+    # Hotspots (layers/planning/hotspots.py): the grid cell and the DBSCAN defaults.
+    planning_hotspot_cell_m: float = Field(default=250.0, ge=10, le=5000)
+    planning_hotspot_eps_m: float = Field(default=150.0, gt=0, le=5000)
+    planning_hotspot_min_points: int = Field(default=3, ge=1, le=1000)
 
     # The languages the resident pages offer (MACHIMAP_LANGUAGES=ja,ja-easy,en): a city
     # chooses those its residents read. Japanese is always offered, being every page's
@@ -165,6 +186,14 @@ class Settings(BaseSettings):
     # "text" as uvicorn prints it, for a person at a terminal; "json" one object per line for
     # a log collector, with one line per request carrying its request id (api/logs.py).
     log_format: Literal["text", "json"] = "text"
+
+    @field_validator("planning_condition_weights", "planning_priority_weights")
+    @classmethod
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        # A negative weight would turn a worse building into a later one.
+        if any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
+            raise ValueError("weights must be 0 or more, and not all 0")
+        return value
 
     @field_validator("languages", mode="before")
     @classmethod

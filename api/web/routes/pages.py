@@ -13,7 +13,7 @@ decides who may open it."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from api.params import PathId
 from api.permissions import permit
@@ -44,6 +44,18 @@ for _route, _name in PAGES.items():
         summary=f"画面 / Web page ({_name})",
         dependencies=[permit(Action.public_read)],
     )
+
+
+@router.get(
+    "/staff/planning",
+    summary="施設計画 / Renewal planning (the staff page's planning view)",
+    dependencies=[permit(Action.public_read)],
+)
+def staff_planning(request: Request) -> Response:
+    # The staff page keeps its views in the hash; this address is the one plans and papers
+    # quote. The query (?lang=) goes along.
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/staff{query}#/planning", status_code=308)
 
 
 # A safety map's editor and its public page are one built page; the API decides what the
