@@ -280,6 +280,11 @@ EXPECTED: dict[str, Expect] = {
     ),
     # Inspections: what is due and overdue, staff only (it says where the city is behind).
     "GET /api/inspections/due": Expect(STAFF),
+    # Renewal planning: staff only (the register's costs and condition, the city's plans).
+    "GET /api/planning/scenarios": Expect(STAFF),
+    "GET /api/planning/projection": Expect(STAFF),
+    "GET /api/planning/projection.csv": Expect(STAFF),
+    "GET /api/planning/projection.pdf": Expect(STAFF),
     # Vector tiles: anyone; each caller's rows come from the policy's row filter.
     "GET /tiles/style.json": Expect(ANYONE),
     "GET /tiles/glyphs/{fontstack}/{codepoints}.pbf": Expect(
@@ -725,7 +730,6 @@ def test_every_rule_is_load_bearing(world: World) -> None:
         # Decided inside PATCH /api/inspections/{id} when the body releases or withdraws
         # (tests/test_inspections.py).
         Action.inspection_release,
-        Action.facility_plan,
     }, unused
 
 
