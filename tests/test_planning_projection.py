@@ -290,3 +290,33 @@ def test_bad_input_is_a_problem_in_both_languages(city: City) -> None:
     for path in ("projection.csv?table=xlsx", "projection.pdf?scenario=nosuch"):
         assert 400 <= client.get(f"/api/planning/{path}").status_code < 500
     assert new_client().get("/api/planning/projection").status_code == 401
+
+
+def test_a_city_file_overrides_and_adds_scenarios(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from layers.planning.scenarios import scenario, scenarios
+    from layers.store.settings import get_settings
+
+    own = tmp_path / "scenarios.json"
+    own.write_text(
+        """{"unit_costs": {"civic_culture": {"rebuild": 50, "major_repair": 30}},
+            "scenarios": [
+              {"code": "soumu", "name_ja": "総務省（本市単価）", "name_en": "MIC, our prices"},
+              {"code": "kakogawa", "name_ja": "80年", "name_en": "80 years",
+               "rebuild_age": 80, "major_repair_age": 40, "backlog_repair_max_age": 70}]}""",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("MACHIMAP_PLANNING_SCENARIOS_FILE", str(own))
+    get_settings.cache_clear()
+    try:
+        assert [s.code for s in scenarios()] == ["soumu", "longevity", "condition", "kakogawa"]
+        mine = scenario("soumu")
+        assert mine.name_ja == "総務省（本市単価）"
+        assert mine.unit_costs["civic_culture"].rebuild == 50
+        assert mine.unit_costs["park"].rebuild == 33  # the builtin prices stay for the rest
+        assert scenario("kakogawa").rebuild_age == 80
+        assert scenario("longevity").unit_costs["civic_culture"].rebuild == 40
+    finally:
+        monkeypatch.delenv("MACHIMAP_PLANNING_SCENARIOS_FILE")
+        get_settings.cache_clear()

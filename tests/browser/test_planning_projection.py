@@ -5,11 +5,12 @@ buildings and find the exports."""
 from __future__ import annotations
 
 import re
+import subprocess
 import uuid
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Browse, LiveServer, assert_accessible, sign_in
+from tests.browser.conftest import ARTIFACTS, Browse, LiveServer, assert_accessible, sign_in
 
 BASE = 2026
 
@@ -77,6 +78,11 @@ def test_staff_switch_scenarios_and_compare(browse: Browse, live_server: LiveSer
     assert "compare=condition" in (pdf.get_attribute("href") or "")
     answer = page.request.get(pdf.get_attribute("href") or "")
     assert answer.status == 200 and answer.body().startswith(b"%PDF")
+    # Kept beside the screenshots, with its page as PNG, to look at.
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    kept = ARTIFACTS / f"{browse.test_name}-council.pdf"
+    kept.write_bytes(answer.body())
+    subprocess.run(["pdftoppm", "-png", "-r", "80", kept, kept.with_suffix("")], check=True)
     csv_link = page.get_by_role("link", name="建物別CSV")
     answer = page.request.get(csv_link.get_attribute("href") or "")
     assert answer.body().startswith("\ufeff建物ID".encode())
