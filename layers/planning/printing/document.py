@@ -5,6 +5,7 @@ date and the city. Laid out by WeasyPrint as the inspection sheets and the poste
 from __future__ import annotations
 
 import html
+import math
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -57,12 +58,19 @@ def _oku(value: float) -> str:
     return f"{value / 10_000:,.1f}"
 
 
+def _nice_step(rough: float) -> float:
+    power = 10 ** math.floor(math.log10(rough))
+    return float(next(n * power for n in (1, 2, 2.5, 5, 10) if rough / power <= n))
+
+
 def chart_svg(figures: dict[str, Any], width: float = 180, height: float = 80) -> str:
     """Stacked columns per category for each year, the budget as a dashed line (mm units)."""
     years: list[int] = figures["years"]
     categories: list[dict[str, Any]] = figures["categories"]
     budget: float = figures["budget"]
-    top = max([*figures["yearly"], budget, 1.0]) * 1.08
+    highest = max([*figures["yearly"], budget, 1.0]) * 1.05
+    tick = _nice_step(highest / 5)
+    top = math.ceil(highest / tick) * tick
     left, bottom, right, head = 14.0, 8.0, 2.0, 7.0
     plot_w, plot_h = width - left - right, height - bottom - head
     step = plot_w / max(len(years), 1)
@@ -75,9 +83,8 @@ def chart_svg(figures: dict[str, Any], width: float = 180, height: float = 80) -
         f'viewBox="0 0 {width} {height}" role="img">',
         f"<title>{_e(figures['scenario']['name_ja'])} 年度別更新費用（億円）</title>",
     ]
-    ticks = 5
-    for i in range(ticks + 1):
-        value = top / ticks * i
+    for i in range(round(top / tick) + 1):
+        value = tick * i
         y = y_of(value)
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.2f}" y2="{y:.2f}" '
@@ -107,8 +114,6 @@ def chart_svg(figures: dict[str, Any], width: float = 180, height: float = 80) -
     parts.append(
         f'<line x1="{left}" x2="{width - right}" y1="{by:.2f}" y2="{by:.2f}" stroke="#000" '
         'stroke-width="0.4" stroke-dasharray="1.5 1"/>'
-        f'<text x="{width - right}" y="{by - 1:.2f}" font-size="2.8" text-anchor="end">'
-        f"予算 {_oku(budget)}億円/年</text>"
         f'<text x="{left - 1}" y="3" font-size="2.6" text-anchor="end">億円</text></svg>'
     )
     return "".join(parts)
@@ -205,7 +210,8 @@ def projection_html(
 {_figure("不足（年平均）" if over > 0 else "余裕（年平均）", abs(over))}
 </div>
 {chart_svg(figures)}
-<div class="legend">{_legend(figures["categories"])}<span class="key">--- 予算</span></div>
+<div class="legend">{_legend(figures["categories"])}
+<span class="key">--- 予算 {_oku(figures["budget"])}億円/年</span></div>
 {_table(figures, other)}
 <p class="note">対象 {figures["building_count"]} 棟（延床面積・建築年度・費用分類のない
 {skipped} 棟は試算対象外）。金額は億円（1億円 = 10,000万円）。
