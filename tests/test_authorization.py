@@ -281,7 +281,11 @@ EXPECTED: dict[str, Expect] = {
     ),
     # Inspections: what is due and overdue, staff only (it says where the city is behind).
     "GET /api/inspections/due": Expect(STAFF),
-    # Planning: who each facility serves and what a closure changes, staff only.
+    # Renewal planning: staff only (the register's costs and condition, the city's plans).
+    "GET /api/planning/scenarios": Expect(STAFF),
+    "GET /api/planning/projection": Expect(STAFF),
+    "GET /api/planning/projection.csv": Expect(STAFF),
+    "GET /api/planning/projection.pdf": Expect(STAFF),
     "GET /api/planning/coverage": Expect(STAFF),
     "POST /api/planning/coverage/scenario": Expect(STAFF, body={"closed": []}, audited=False),
     "GET /api/planning/coverage/suggestion": Expect(STAFF, query="k=1"),

@@ -4,15 +4,19 @@ latest grade, run through geo.renewal under a scenario. Buildings the method can
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.renewal import BuildingInput, Projection, Unprojected, project
+from geo.renewal import BuildingInput, Projection, Unprojected, moved_events, project
+from layers.city.register import COST_CATEGORY_JA, SEISMIC_JA
 from layers.planning.scenarios import scenario
 from layers.store.refusals import Refused
+from layers.store.settings import get_settings
 
 BUILDING_LAYER = "facility_building"
 BASE_YEAR_MIN, BASE_YEAR_MAX = 1950, 2100
@@ -131,6 +135,13 @@ def run(session: Session, scenario_code: str, base_year: int) -> Projection:
     return project_rows(building_rows(session), scenario_code, base_year)
 
 
+def run_with_rows(
+    session: Session, scenario_code: str, base_year: int
+) -> tuple[Projection, list[BuildingRow]]:
+    rows = building_rows(session)
+    return project_rows(rows, scenario_code, base_year), rows
+
+
 def facility_totals(session: Session, scenario_code: str, base_year: int) -> dict[int, float]:
     """facility_id -> the 40-year cost of its in-use buildings (万円): what closing it saves.
     Facilities with no projectable building are absent."""
@@ -139,3 +150,138 @@ def facility_totals(session: Session, scenario_code: str, base_year: int) -> dic
     for building, cost in zip(result.buildings, result.costs.sum(axis=1), strict=True):
         totals[building.facility_id] = totals.get(building.facility_id, 0.0) + float(cost)
     return totals
+
+
+# -- tables ---------------------------------------------------------------------------------
+
+BUILDING_HEADER = (
+    "建物ID",
+    "施設ID",
+    "施設名",
+    "建物名",
+    "費用分類",
+    "延床面積(㎡)",
+    "建築年度",
+    "最新劣化度",
+    "耐震",
+)
+
+
+def man_yen(value: float) -> str:
+    """万円 to two decimals without float noise in the files (1333.33, 1250)."""
+    text_value = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text_value in ("-0", "") else text_value
+
+
+def category_ja(code: str | None) -> str:
+    return COST_CATEGORY_JA.get(code, code or "") if code else ""  # type: ignore[call-overload]
+
+
+def building_csv(result: Projection, rows: list[BuildingRow]) -> str:
+    """One row per projected building: the inputs used and its cost per fiscal year (万円),
+    UTF-8 text with a BOM (the spreadsheet the department keeps opens it as it is)."""
+    by_id = {row.building_id: row for row in rows}
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([*BUILDING_HEADER, *(str(y) for y in result.years), "合計"])
+    for building, costs in zip(result.buildings, result.costs, strict=True):
+        row = by_id[building.building_id]
+        writer.writerow(
+            [
+                building.building_id,
+                building.facility_id,
+                row.facility_name,
+                row.building_name,
+                category_ja(building.cost_category),
+                man_yen(building.floor_area_m2),
+                building.built_year,
+                building.latest_grade or "",
+                SEISMIC_JA.get(building.seismic_standard, building.seismic_standard),  # type: ignore[call-overload]
+                *(man_yen(float(c)) for c in costs),
+                man_yen(float(costs.sum())),
+            ]
+        )
+    return out.getvalue()
+
+
+def category_csv(result: Projection) -> str:
+    """One row per fiscal year: the cost per category, the total and the budget line."""
+    categories = result.by_category()
+    budget = get_settings().planning_budget_man_yen
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["年度", *(category_ja(c) for c in categories), "合計", "予算"])
+    yearly = result.yearly()
+    for i, year in enumerate(result.years):
+        writer.writerow(
+            [
+                year,
+                *(man_yen(float(v[i])) for v in categories.values()),
+                man_yen(float(yearly[i])),
+                man_yen(budget),
+            ]
+        )
+    return out.getvalue()
+
+
+def summary(result: Projection) -> dict[str, Any]:
+    """The figures the page, the PDF and the command print (万円)."""
+    s = result.scenario
+    return {
+        "scenario": {
+            "code": s.code,
+            "name_ja": s.name_ja,
+            "name_en": s.name_en,
+            "description_ja": s.description_ja,
+            "description_en": s.description_en,
+        },
+        "base_year": result.base_year,
+        "years": result.years,
+        "categories": [
+            {
+                "code": code,
+                "name_ja": category_ja(code),
+                "costs": [round(float(v), 2) for v in values],
+            }
+            for code, values in result.by_category().items()
+        ],
+        "yearly": [round(float(v), 2) for v in result.yearly()],
+        "total": round(result.total(), 2),
+        "yearly_average": round(result.yearly_average(), 2),
+        "budget": get_settings().planning_budget_man_yen,
+        "building_count": len(result.buildings),
+        "not_projected": {
+            "count": len(result.not_projected),
+            "buildings": [
+                {
+                    "building_id": u.building_id,
+                    "facility_id": u.facility_id,
+                    "missing": list(u.reasons),
+                }
+                for u in result.not_projected
+            ],
+        },
+    }
+
+
+def comparison(first: Projection, second: Projection, rows: list[BuildingRow]) -> dict[str, Any]:
+    """The second scenario against the first: the difference per year and in total, and the
+    buildings whose events move (named, with the years before and after)."""
+    by_id = {row.building_id: row for row in rows}
+    moved = moved_events(first, second)
+    first_totals, second_totals = first.building_totals(), second.building_totals()
+    for entry in moved:
+        row = by_id[int(entry["building_id"])]  # type: ignore[call-overload]
+        entry["facility_name"] = row.facility_name
+        entry["building_name"] = row.building_name
+        entry["difference"] = round(
+            second_totals[row.building_id] - first_totals[row.building_id], 2
+        )
+    return {
+        "yearly": [round(float(v), 2) for v in second.yearly() - first.yearly()],
+        "total": round(second.total() - first.total(), 2),
+        "yearly_average": round(second.yearly_average() - first.yearly_average(), 2),
+        "moved": moved,
+    }
