@@ -10,6 +10,9 @@ from fastapi import Request, Response
 
 from layers.policy import Actor
 
+# For answers only the signed-in caller may see (staff lists, plans): no cache keeps them.
+PRIVATE_NO_STORE = {"Cache-Control": "private, no-store", "Vary": "Cookie, Authorization"}
+
 
 def vary_by_caller(response: Response, actor: Actor) -> None:
     """For a public answer that shows the signed-in caller more (their role, the group's

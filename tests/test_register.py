@@ -17,7 +17,8 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from layers.city.register import fiscal_year, seismic_hint
+from layers.city.calendar import fiscal_year
+from layers.city.register import seismic_hint
 from layers.store.db import libpq_url
 from tests.conftest import make_person, new_client, signed_in, sql_value
 

@@ -15,32 +15,22 @@ import io
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from layers.city.buildings import SEISMIC_CUTOFF_FISCAL_YEAR, FacilityBuilding
+from layers.city.calendar import city_today, fiscal_year
 from layers.city.facilities import CostCategory, Owner, SeismicStandard, Structure
 from layers.store.base import TEXT_MAX
 from layers.store.refusals import Refused
-from layers.store.settings import get_settings
 from layers.store.sql import find_row
 
 BUILDING_LAYER = "facility_building"
 CONDITION_KIND = "building_article12"  # the grade the list filters on: 12条点検 (敷地・構造)
 GRADES = ("A", "B", "C", "D")
-
-
-def fiscal_year(day: date) -> int:
-    """The 年度 a day falls in: April to the following March."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
-def city_today() -> date:
-    return datetime.now(ZoneInfo(get_settings().city_time_zone)).date()
 
 
 def seismic_hint(built_year: int | None) -> SeismicStandard | None:

@@ -24,17 +24,15 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from layers.inspections.school_routes.spreadsheet import text_cell
 from layers.store.refusals import ParameterRefused
-from layers.store.settings import Settings
 
 Status = Literal["overdue", "due_soon", "never", "ok"]
 STATUSES: tuple[Status, ...] = ("overdue", "due_soon", "never", "ok")
@@ -197,11 +195,6 @@ class Board:
     items: list[dict[str, Any]]  # rows, or GeoJSON Features with the row as properties
     matched: int
     counts: dict[str, int]
-
-
-def city_today(settings: Settings) -> date:
-    """The city's date: a deadline passes at midnight in the city, not in UTC."""
-    return datetime.now(ZoneInfo(settings.city_time_zone)).date()
 
 
 def parse_statuses(values: list[str]) -> tuple[Status, ...]:

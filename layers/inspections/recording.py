@@ -9,11 +9,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from layers.city.calendar import city_today
 from layers.inspections import closure, subjects
 from layers.inspections.kinds import find_kind
 from layers.inspections.model import (
@@ -30,7 +30,6 @@ from layers.media.stored import StoredPhoto, attach, release, withhold
 from layers.policy import Actor
 from layers.store.idempotency import replayed
 from layers.store.refusals import Refused
-from layers.store.settings import get_settings
 
 SUBJECT = "inspection"  # attachment.subject_layer of an inspection's photos
 EARLIEST = date(1950, 1, 1)
@@ -71,10 +70,6 @@ class NewInspection:
 
 def _refused(field: str, ja: str, en: str) -> Refused:
     return Refused(ja, f"{field}: {en}", status=422, field=field)
-
-
-def city_today() -> date:
-    return datetime.now(ZoneInfo(get_settings().city_time_zone)).date()
 
 
 def _kind(session: Session, code: str) -> InspectionKindRow:

@@ -13,11 +13,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from api.caching import PRIVATE_NO_STORE
 from api.downloads import disposition
 from api.media import GEOJSON
 from api.pagination import Page, page_body, page_params
 from api.params import QueryId
 from api.permissions import Authorized, permit
+from layers.city.calendar import city_today
 from layers.inspections import due
 from layers.inspections.model import CODE_PATTERN
 from layers.policy import Action
@@ -26,7 +28,6 @@ from layers.store.settings import get_settings
 
 router = APIRouter(tags=["inspections"])
 
-PRIVATE = {"Cache-Control": "private, no-store", "Vary": "Cookie, Authorization"}
 OBJECT: dict[str, Any] = {"schema": {"type": "object"}}
 CHUNK_CHARS = 32_768  # up to 3 bytes a character in UTF-8
 
@@ -71,7 +72,7 @@ def due_board(
     auth: Authorized = permit(Action.inspection_read),
 ) -> Response:
     settings = get_settings()
-    today = due.city_today(settings)
+    today = city_today(settings)
     soon = settings.inspection_due_soon_days
     filters = due.Filters(
         department, kind, district, due.parse_statuses([s[:100] for s in status or []]), sort
@@ -96,7 +97,7 @@ def due_board(
     return Response(
         json.dumps(body, ensure_ascii=False, separators=(",", ":")),
         media_type=GEOJSON if f == "geojson" else "application/json",
-        headers=PRIVATE,
+        headers=PRIVATE_NO_STORE,
     )
 
 
@@ -124,7 +125,7 @@ def _csv(filters: due.Filters, today: date, soon: int) -> Response:
         chunks(),
         media_type="text/csv; charset=utf-8",
         headers={
-            **PRIVATE,
+            **PRIVATE_NO_STORE,
             "Content-Disposition": disposition(f"{name}.csv", f"点検期限一覧_{today}.csv"),
         },
     )

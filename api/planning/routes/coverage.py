@@ -7,25 +7,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.caching import PRIVATE_NO_STORE
 from api.downloads import disposition
 from api.media import GEOJSON
 from api.permissions import Authorized, permit
-from layers.inspections.due import city_today
+from layers.city.calendar import this_fiscal_year
 from layers.planning import coverage, mergers, suggestions
 from layers.policy import Action
 from layers.store.db import session_scope
 from layers.store.refusals import Refused
-from layers.store.settings import get_settings
 
 router = APIRouter(tags=["planning"])
 
-PRIVATE = {"Cache-Control": "private, no-store", "Vary": "Cookie, Authorization"}
 OBJECT: dict[str, Any] = {"schema": {"type": "object"}}
 Kind = Annotated[
     str,
@@ -57,12 +55,8 @@ def _json(body: Any, media_type: str = "application/json") -> Response:
     return Response(
         json.dumps(body, ensure_ascii=False, separators=(",", ":")),
         media_type=media_type,
-        headers=PRIVATE,
+        headers=PRIVATE_NO_STORE,
     )
-
-
-def _fiscal_year(today: date) -> int:
-    return today.year if today.month >= 4 else today.year - 1
 
 
 @router.get(
@@ -99,7 +93,7 @@ def coverage_report(
             ("\ufeff" + out.getvalue()).encode("utf-8"),
             media_type="text/csv; charset=utf-8",
             headers={
-                **PRIVATE,
+                **PRIVATE_NO_STORE,
                 "Content-Disposition": disposition(
                     f"coverage-{kind}.csv", f"施設利用圏_{kind}.csv"
                 ),
@@ -181,7 +175,7 @@ def coverage_scenario(
     body: ScenarioBody, auth: Authorized = permit(Action.facility_plan)
 ) -> Response:
     merges = _merge_keys(body.merges)
-    base_year = body.base_year or _fiscal_year(city_today(get_settings()))
+    base_year = body.base_year or this_fiscal_year()
     with session_scope() as db:
         result = mergers.compare(
             db,

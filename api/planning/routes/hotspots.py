@@ -12,6 +12,7 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
+from api.caching import PRIVATE_NO_STORE
 from api.media import GEOJSON
 from api.permissions import Authorized, permit
 from layers.city.hazards import HazardKind
@@ -24,7 +25,6 @@ from layers.store.settings import get_settings
 
 router = APIRouter(tags=["planning"])
 
-PRIVATE = {"Cache-Control": "private, no-store", "Vary": "Cookie, Authorization"}
 OBJECT: dict[str, Any] = {"content": {GEOJSON: {"schema": {"type": "object"}}}}
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -100,7 +100,7 @@ def _geojson(body: dict[str, Any]) -> Response:
     return Response(
         json.dumps(body, ensure_ascii=False, separators=(",", ":")),
         media_type=GEOJSON,
-        headers=PRIVATE,
+        headers=PRIVATE_NO_STORE,
     )
 
 

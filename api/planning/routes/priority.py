@@ -5,17 +5,17 @@ paper. Staff only (Action.facility_plan)."""
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from api.caching import PRIVATE_NO_STORE
 from api.downloads import disposition
 from api.pagination import Page, page_body, page_params
 from api.params import QueryId
 from api.permissions import Authorized, permit
+from layers.city.calendar import this_fiscal_year
 from layers.city.facilities import FacilityKind
-from layers.inspections.due import city_today
 from layers.planning import priority
 from layers.policy import Action
 from layers.store.db import session_scope
@@ -23,8 +23,6 @@ from layers.store.refusals import ParameterRefused
 from layers.store.settings import get_settings
 
 router = APIRouter(tags=["planning"])
-
-PRIVATE = {"Cache-Control": "private, no-store", "Vary": "Cookie, Authorization"}
 
 
 @router.get(
@@ -59,7 +57,7 @@ def ranking(
         raise ParameterRefused(
             "kind", f"施設種別「{kind}」はありません。", f"unknown facility kind '{kind}'"
         )
-    year = base_year or _this_year()
+    year = base_year or this_fiscal_year()
     with session_scope() as db:
         rows = priority.ranking(db, year)
     # The rank is the city-wide one: a filtered table still says where a building stands.
@@ -74,7 +72,7 @@ def ranking(
             "".join(priority.csv_lines(rows)).encode("utf-8"),
             media_type="text/csv; charset=utf-8",
             headers={
-                **PRIVATE,
+                **PRIVATE_NO_STORE,
                 "Content-Disposition": disposition(
                     f"renewal-priority-{year}.csv", f"更新優先順位_{year}年度.csv"
                 ),
@@ -93,11 +91,5 @@ def ranking(
     return Response(
         json.dumps(body, ensure_ascii=False, separators=(",", ":")),
         media_type="application/json",
-        headers=PRIVATE,
+        headers=PRIVATE_NO_STORE,
     )
-
-
-def _this_year() -> int:
-    # The fiscal year (年度) of the city's today: April to March.
-    today: date = city_today(get_settings())
-    return today.year if today.month >= 4 else today.year - 1

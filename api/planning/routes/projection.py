@@ -9,12 +9,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from api.caching import PRIVATE_NO_STORE
 from api.downloads import disposition
 from api.pagination import Page, page_body, page_params
 from api.permissions import Authorized, permit
 from geo.renewal import EVENT_KINDS, Projection
+from layers.city.calendar import city_today, this_fiscal_year
 from layers.city.identity import get_city
-from layers.city.register import city_today, fiscal_year
 from layers.planning import projection
 from layers.planning.scenarios import scenarios
 from layers.policy import Action
@@ -22,7 +23,6 @@ from layers.store.db import session_scope
 
 router = APIRouter(tags=["planning"])
 
-PRIVATE = {"Cache-Control": "private, no-store", "Vary": "Cookie, Authorization"}
 OBJECT: dict[str, Any] = {"schema": {"type": "object"}}
 SCENARIO_PATTERN = "^[a-z][a-z0-9_]{0,39}$"
 
@@ -48,12 +48,12 @@ def _json(body: dict[str, Any]) -> Response:
     return Response(
         json.dumps(body, ensure_ascii=False, separators=(",", ":")),
         media_type="application/json",
-        headers=PRIVATE,
+        headers=PRIVATE_NO_STORE,
     )
 
 
 def _year(base_year: int | None) -> int:
-    return base_year if base_year is not None else fiscal_year(city_today())
+    return base_year if base_year is not None else this_fiscal_year()
 
 
 @router.get(
@@ -165,7 +165,7 @@ def projection_csv(
         text_body.encode("utf-8"),
         media_type="text/csv; charset=utf-8",
         headers={
-            **PRIVATE,
+            **PRIVATE_NO_STORE,
             "Content-Disposition": disposition(f"projection-{table}-{scenario}-{year}.csv", titled),
         },
     )
@@ -204,7 +204,7 @@ def projection_pdf(
         pdf_of(document),
         media_type="application/pdf",
         headers={
-            **PRIVATE,
+            **PRIVATE_NO_STORE,
             "Content-Disposition": disposition(
                 f"projection-{scenario}-{year}.pdf",
                 f"更新費用試算_{scenario}_{year}.pdf",
