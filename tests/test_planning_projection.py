@@ -320,3 +320,13 @@ def test_a_city_file_overrides_and_adds_scenarios(
     finally:
         monkeypatch.delenv("MACHIMAP_PLANNING_SCENARIOS_FILE")
         get_settings.cache_clear()
+
+
+def test_every_cost_category_has_a_colour_of_its_own() -> None:
+    # The chart and the PDF take a category's colour from here, so it never shifts with the
+    # categories a scenario happens to show.
+    from layers.city.facilities import CostCategory
+    from layers.planning.projection import CATEGORY_COLOURS
+
+    assert set(CATEGORY_COLOURS) == {c.value for c in CostCategory}
+    assert len(set(CATEGORY_COLOURS.values())) == len(CostCategory)

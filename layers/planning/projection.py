@@ -13,10 +13,33 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.renewal import BuildingInput, Projection, Unprojected, moved_events, project
+from layers.city.facilities import CostCategory
 from layers.city.register import COST_CATEGORY_JA, SEISMIC_JA
 from layers.planning.scenarios import scenario
 from layers.store.refusals import Refused
 from layers.store.settings import get_settings
+
+# One colour per 大分類, fixed, so a category keeps its colour whichever others a scenario
+# shows; the staff chart gets it with each category and the PDF uses the same. Colour-blind
+# safe: Okabe–Ito, then Tol's muted.
+CATEGORY_COLOURS: dict[str, str] = {
+    # The seven Okabe–Ito colours for the categories most cities hold most of.
+    CostCategory.school_education: "#0072B2",
+    CostCategory.civic_culture: "#E69F00",
+    CostCategory.childcare: "#009E73",
+    CostCategory.social_education: "#CC79A7",
+    CostCategory.administration: "#D55E00",
+    CostCategory.health_welfare: "#F0E442",
+    CostCategory.sports_recreation: "#56B4E9",
+    # Tol's muted for the rest.
+    CostCategory.public_housing: "#332288",
+    CostCategory.industry: "#44AA99",
+    CostCategory.medical: "#AA4499",
+    CostCategory.park: "#999933",
+    CostCategory.supply_treatment: "#88CCEE",
+    CostCategory.other: "#882255",
+}
+OTHER_COLOUR = "#777777"  # a city's own category, if a scenario names one
 
 BUILDING_LAYER = "facility_building"
 BASE_YEAR_MIN, BASE_YEAR_MAX = 1950, 2100
@@ -243,6 +266,7 @@ def summary(result: Projection) -> dict[str, Any]:
             {
                 "code": code,
                 "name_ja": category_ja(code),
+                "colour": CATEGORY_COLOURS.get(code, OTHER_COLOUR),
                 "costs": [round(float(v), 2) for v in values],
             }
             for code, values in result.by_category().items()

@@ -21,23 +21,6 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 FONT = "IPAPGothic"
 FONT_FILE = Path("/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf")
-# Colour-blind-safe (Okabe–Ito and Tol's muted), in the order categories are listed; the
-# web chart uses the same list (web/src/planning/projection.js).
-PALETTE = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#CC79A7",
-    "#56B4E9",
-    "#D55E00",
-    "#F0E442",
-    "#332288",
-    "#88CCEE",
-    "#44AA99",
-    "#999933",
-    "#AA4499",
-    "#882255",
-)
 
 
 class _Fetcher(weasyprint.urls.URLFetcher):  # type: ignore[misc]
@@ -95,14 +78,14 @@ def chart_svg(figures: dict[str, Any], width: float = 180, height: float = 80) -
     for i, year in enumerate(years):
         base = 0.0
         x = left + i * step + step * 0.12
-        for index, category in enumerate(categories):
+        for category in categories:
             value = category["costs"][i]
             if value <= 0:
                 continue
             y0, y1 = y_of(base), y_of(base + value)
             parts.append(
                 f'<rect x="{x:.2f}" y="{y1:.2f}" width="{step * 0.76:.2f}" '
-                f'height="{y0 - y1:.2f}" fill="{PALETTE[index % len(PALETTE)]}"/>'
+                f'height="{y0 - y1:.2f}" fill="{category["colour"]}"/>'
             )
             base += value
         if i % 5 == 0:
@@ -121,9 +104,8 @@ def chart_svg(figures: dict[str, Any], width: float = 180, height: float = 80) -
 
 def _legend(categories: list[dict[str, Any]]) -> str:
     return "".join(
-        f'<span class="key"><i style="background:{PALETTE[i % len(PALETTE)]}"></i>'
-        f"{_e(c['name_ja'])}</span>"
-        for i, c in enumerate(categories)
+        f'<span class="key"><i style="background:{c["colour"]}"></i>{_e(c["name_ja"])}</span>'
+        for c in categories
     )
 
 

@@ -12,22 +12,6 @@ addMessages(messages);
 addMessages(registerMessages); // the cost categories' names (reg.cost.*)
 
 const PAGE = 20;
-// Colour-blind-safe, in the order the API lists categories (the PDF uses the same list).
-const PALETTE = [
-  "#0072B2",
-  "#E69F00",
-  "#009E73",
-  "#CC79A7",
-  "#56B4E9",
-  "#D55E00",
-  "#F0E442",
-  "#332288",
-  "#88CCEE",
-  "#44AA99",
-  "#999933",
-  "#AA4499",
-  "#882255",
-];
 const SORTS = ["total", "built_year", "building"];
 
 function fiscalYear(today = new Date()) {
@@ -93,7 +77,7 @@ function chart(body) {
   const bars = s("g", { "aria-hidden": "true" });
   body.years.forEach((year, i) => {
     let base = 0;
-    body.categories.forEach((category, index) => {
+    body.categories.forEach((category) => {
       const value = category.costs[i];
       if (value <= 0) return;
       bars.append(
@@ -102,7 +86,7 @@ function chart(body) {
           y: y(base + value),
           width: slot * 0.76,
           height: y(base) - y(base + value),
-          fill: PALETTE[index % PALETTE.length],
+          fill: category.colour,
         }),
       );
       base += value;
@@ -140,11 +124,11 @@ function chart(body) {
   const legend = h(
     "ul",
     { class: "projection-legend" },
-    body.categories.map((category, index) =>
+    body.categories.map((category) =>
       h(
         "li",
         {},
-        h("span", { class: `swatch swatch-${index % PALETTE.length}`, "aria-hidden": "true" }),
+        s("svg", { class: "swatch", viewBox: "0 0 10 10", "aria-hidden": "true" }, s("rect", { width: 10, height: 10, fill: category.colour })),
         categoryName(category),
       ),
     ),
