@@ -72,7 +72,8 @@ def compare(
     """Today and after the closures and merges, with the saving. Refuses what
     coverage.resolve_scenario refuses (unknown, closed, wrong kind, into itself ...)."""
     kinds = kind_group(kind)
-    scenario(scenario_code)  # an unknown renewal scenario is refused even when nothing goes
+    # An unknown renewal scenario is refused even when nothing goes.
+    renewal = scenario(scenario_code)
     plan = resolve_scenario(session, kinds, closed, merges)
     now = coverage(session, kind)
     after = coverage(session, kind, closed=closed, merges=merges)
@@ -119,6 +120,7 @@ def compare(
         "distance_m": now.distance_m,
         "detour_factor": now.detour_factor,
         "scenario": scenario_code,
+        "scenario_name": {"ja": renewal.name_ja, "en": renewal.name_en},
         "base_year": base_year,
         "closed": sorted(closed),
         "merges": {str(a): b for a, b in merges.items()},

@@ -5,7 +5,7 @@
 // unreachable) without taking the page with it.
 import { api } from "../common/api.js";
 import { clear, field, h, select, uid } from "../common/dom.js";
-import { addMessages, formatNumber, t } from "../common/i18n.js";
+import { addMessages, formatNumber, pick, t } from "../common/i18n.js";
 import messages from "../messages/planning-coverage.js";
 
 addMessages(messages);
@@ -154,7 +154,10 @@ function scenarioResult(result) {
       h("div", {}, h("dt", {}, t("plan.coverage.beyond_now")), h("dd", { "data-beyond-now": String(result.now.beyond) }, t("plan.coverage.people", { n: people(result.now.beyond) }))),
       h("div", {}, h("dt", {}, t("plan.coverage.beyond_after")), h("dd", { "data-beyond-after": String(result.after.beyond) }, t("plan.coverage.people", { n: people(result.after.beyond) }))),
     ),
-    h("p", { class: "hint" }, t("plan.coverage.saving_note", { scenario: result.scenario, year: result.base_year })),
+    h("p", { class: "hint" }, t("plan.coverage.saving_note", {
+        scenario: pick(result.scenario_name) || result.scenario,
+        year: result.base_year,
+      })),
     h("p", {}, t("plan.coverage.moved", { n: formatNumber(result.units.filter((u) => u.changed).length) })),
     changed.length
       ? h(
