@@ -32,7 +32,7 @@ GLYPH_FONT     := /usr/share/fonts/truetype/bizud-gothic/BIZUDPGothic-Regular.tt
 GLYPH_LICENCE  := /usr/share/doc/fonts-morisawa-bizud-gothic/copyright
 GLYPHS_BUILT   := web/glyphs/.built
 
-.PHONY: run test system test-system bench-system install web glyphs lint typecheck pytest demo bench-import bench-serve bench-reports bench-phone bench-print clean
+.PHONY: run test system test-system bench-system install web glyphs lint typecheck pytest demo bench-import bench-serve bench-reports bench-phone bench-print bench-planning clean
 
 run: install
 	$(BIN)/machimap demo
@@ -126,6 +126,10 @@ bench-serve: install bench-system
 	$(BIN)/python -m bench.serve.run
 
 # 100 clients submitting reports with photos for 60 s; `--quick` for a smoke run.
+bench-planning: install
+	$(BIN)/python -m bench.planning.projection
+	$(BIN)/python -m bench.planning.coverage
+
 bench-reports: install
 	$(BIN)/python -m bench.reports.run
 
